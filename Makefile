@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test lint typecheck pytest eval bench format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/notifier run
+
+lint: install
+	$(BIN)/ruff check notifier tests bench
+	$(BIN)/ruff format --check notifier tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+# PostgreSQL tests run when the server answers; otherwise the suite reports them as skipped.
+pytest: install
+	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))" 2>/dev/null; then \
+		echo "PostgreSQL answers on 127.0.0.1:5432: its tests will run"; \
+		NOTIFIER_TEST_POSTGRES_URL="$${NOTIFIER_TEST_POSTGRES_URL:-$(PG_URL)}" $(BIN)/pytest; \
+	else \
+		echo "PostgreSQL does not answer on 127.0.0.1:5432: its tests will be skipped"; \
+		$(BIN)/pytest; \
+	fi
+
+test: lint typecheck pytest
+
+format: install
+	$(BIN)/ruff format notifier tests bench
+	$(BIN)/ruff check --fix notifier tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

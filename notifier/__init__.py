@@ -1,0 +1,3 @@
+"""notifier: alert-level notification service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,421 @@
+"""The YAML configuration: pydantic models (the only schema), loading, `${ENV}` interpolation.
+
+Errors name the YAML path (`sources[0].url: ...`); secrets are `SecretStr` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from notifier.errors import ConfigError
+from notifier.model import Severity, TransitionKind
+
+DEFAULT_CONFIG = Path("config/notifier.yaml")
+CONFIG_ENV = "NOTIFIER_CONFIG"
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- Sources -----------------------------------------------------------------------------------
+
+
+class SourceBase(Strict):
+    id: str = Field(pattern=_ID, description="Unique id of the source; used in logs and the API.")
+    enabled: bool = True
+    interval_s: float = Field(300.0, ge=1, description="Seconds between polls.")
+    jitter_s: float = Field(5.0, ge=0, description="Random delay added to each poll.")
+    baseline: bool = Field(
+        True,
+        description="On the first poll record what is there and notify nobody.",
+    )
+    min_confidence: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Announcements below this confidence go to the review queue.",
+    )
+    stale_after_s: float | None = Field(
+        None, gt=0, description="Report the source stale after this long without new documents."
+    )
+    language: str | None = Field(None, description="Language hint for documents of this source.")
+
+
+class DirSource(SourceBase):
+    """Every file in a folder is a document; new and changed files are picked up."""
+
+    type: Literal["dir"]
+    path: Path
+    pattern: str = "*"
+    interval_s: float = Field(10.0, ge=0.1)
+
+
+class FileSource(SourceBase):
+    """One local file; a change of its content is a new document."""
+
+    type: Literal["file"]
+    path: Path
+    interval_s: float = Field(10.0, ge=0.1)
+
+
+class HttpSource(SourceBase):
+    url: str = Field(pattern=r"^https?://", description="http:// or https:// URL.")
+    timeout_s: float = Field(20.0, gt=0)
+    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger bodies are cut off.")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class FeedSource(HttpSource):
+    """RSS 0.9x/1.0/2.0 or Atom 0.3/1.0."""
+
+    type: Literal["rss", "atom"]
+
+
+Source = Annotated[DirSource | FileSource | FeedSource, Field(discriminator="type")]
+SOURCE_TYPES = ("dir", "file", "rss", "atom")
+
+
+# --- Subscribers and endpoints ----------------------------------------------------------------
+
+
+class Follower(Strict):
+    id: str = Field(pattern=_ID)
+    enabled: bool = True
+    areas: list[str] = Field(
+        min_length=1,
+        description="Area ids followed; an area includes the areas inside it.",
+    )
+    min_severity: Severity = Severity.MINOR
+    transitions: list[TransitionKind] | None = Field(
+        None, description="Kinds of transition to hear about; all but unchanged by default."
+    )
+    language: str = Field("en", pattern=r"^[a-z]{2}$")
+
+
+class SmsSubscriber(Follower):
+    phone: str = Field(description="E.164 number, e.g. +77012345678.")
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException as exc:
+            raise ValueError(f"not a phone number in E.164 form (+<country><number>): {exc}") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValueError(f"{value!r} is not a valid phone number")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class WebhookEndpoint(Follower):
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr = Field(description="Standard Webhooks secret, whsec_<base64>.")
+    timeout_s: float = Field(15.0, gt=0)
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, value: SecretStr) -> SecretStr:
+        import base64
+        import binascii
+
+        raw = value.get_secret_value()
+        body = raw.removeprefix("whsec_")
+        try:
+            key = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be whsec_ followed by base64 (24 to 64 random bytes)") from None
+        if not 24 <= len(key) <= 64:
+            raise ValueError(f"decodes to {len(key)} bytes; use 24 to 64 random bytes")
+        return value
+
+
+# --- Channels, outbox, storage, server --------------------------------------------------------
+
+
+class TwilioConfig(Strict):
+    account_sid: str | None = Field(None, description="AC...; empty means dry-run.")
+    auth_token: SecretStr | None = None
+    from_: str | None = Field(None, alias="from", description="Sender number (E.164).")
+    messaging_service_sid: str | None = None
+    base_url: str | None = Field(
+        None, description="Send to this base URL instead of https://api.twilio.com (tests)."
+    )
+    status_callback_url: str | None = None
+    validity_period_s: int = Field(900, ge=1, le=36000)
+    timeout_s: float = Field(15.0, gt=0)
+    max_per_s: float = Field(1.0, gt=0, description="Messages per second per sender.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("account_sid", "messaging_service_sid", "from_", "base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("auth_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _sender(self) -> TwilioConfig:
+        if (self.account_sid is None) != (self.auth_token is None):
+            raise ValueError("set both account_sid and auth_token, or neither (dry-run)")
+        if self.account_sid is not None and (self.from_ is None) == (
+            self.messaging_service_sid is None
+        ):
+            raise ValueError("set exactly one of from & messaging_service_sid")
+        return self
+
+    @property
+    def dry_run(self) -> bool:
+        return self.account_sid is None
+
+
+class OutboxConfig(Strict):
+    max_attempts: int = Field(8, ge=1)
+    retry_schedule_s: list[float] = Field(
+        default_factory=lambda: [5, 30, 120, 600, 1800, 3600, 7200],
+        min_length=1,
+        description="Delay before each retry; the last one repeats.",
+    )
+    jitter_ratio: float = Field(0.2, ge=0, le=1)
+    concurrency: int = Field(16, ge=1, description="Deliveries in flight at once.")
+    per_endpoint: int = Field(4, ge=1, description="Deliveries in flight per endpoint/number.")
+    sweep_interval_s: float = Field(1.0, gt=0)
+    claim_timeout_s: float = Field(120.0, gt=0, description="A claim older than this is stale.")
+
+
+class StorageConfig(Strict):
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite+aiosqlite:///<data_dir>/notifier.db.",
+    )
+
+
+class ServerConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str | None = Field(None, description="URL the world reaches this service at.")
+    demo_consumer: bool = Field(
+        False, description="Serve POST /demo/webhook, a consumer that verifies signatures."
+    )
+
+
+class CatalogConfig(Strict):
+    schemes: Path = Path("schemes")
+    areas: Path = Path("areas")
+
+
+class TemplatesConfig(Strict):
+    dir: Path | None = Field(None, description="Folder of templates overriding the defaults.")
+    sms_max_segments: int = Field(3, ge=1, le=10)
+
+
+class Config(Strict):
+    data_dir: Path = Path("var")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    storage: StorageConfig = StorageConfig()
+    server: ServerConfig = ServerConfig()
+    catalog: CatalogConfig = CatalogConfig()
+    sources: list[Source] = Field(default_factory=list)
+    subscribers: list[SmsSubscriber] = Field(default_factory=list)
+    webhooks: list[WebhookEndpoint] = Field(default_factory=list)
+    twilio: TwilioConfig = TwilioConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    templates: TemplatesConfig = TemplatesConfig()
+    # Where the file was read from; relative paths in it are resolved against its folder.
+    base_dir: Path = Field(Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        for name, items in (
+            ("sources", self.sources),
+            ("subscribers", self.subscribers),
+            ("webhooks", self.webhooks),
+        ):
+            seen: dict[str, int] = {}
+            for i, item in enumerate(items):
+                if item.id in seen:
+                    raise ValueError(
+                        f"{name}[{i}].id: duplicate id {item.id!r} (first at {name}[{seen[item.id]}])"
+                    )
+                seen[item.id] = i
+        return self
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def database_url(self) -> str:
+        if self.storage.url:
+            return self.storage.url
+        return f"sqlite+aiosqlite:///{self.resolve(self.data_dir) / 'notifier.db'}"
+
+
+# --- Loading -----------------------------------------------------------------------------------
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(
+    path: Path | str | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    """Read, interpolate and validate a config file; raise ConfigError with one line per problem."""
+    file = Path(path) if path is not None else default_config_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {file}"], str(file)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"cannot read config file: {exc}"], str(file)) from None
+    return parse_config(text, file=file, environ=environ, overrides=overrides)
+
+
+def parse_config(
+    text: str,
+    *,
+    file: Path | None = None,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    name = str(file) if file else "<config>"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError([f"YAML syntax error at {where}{problem}"], name) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"YAML syntax error: {exc}"], name) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [f"the top level must be a mapping of settings, not {type(data).__name__}"], name
+        )
+    env = dict(os.environ) if environ is None else environ
+    errors: list[str] = []
+    data = _interpolate(data, env, (), errors)
+    if errors:
+        raise ConfigError(errors, name)
+    for key, value in (overrides or {}).items():
+        _set_dotted(data, key, value)
+    data["base_dir"] = file.parent if file else Path(".")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_errors(exc), name) from None
+
+
+def format_validation_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        path = _yaml_path(err["loc"])
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting (check the spelling; see `notifier config-schema`)"
+        elif err["type"] == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            msg = f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        elif err["type"] == "union_tag_not_found":
+            msg = "missing 'type'"
+        # A model-level rule may already name its own path ("sources[1].id: ...").
+        if not path and re.match(r"^[a-z_]+\[\d+\]\.", msg):
+            lines.append(msg)
+        else:
+            lines.append(f"{path or '<top>'}: {msg}")
+    return lines
+
+
+def _yaml_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    parts = list(loc)
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        # pydantic puts the discriminator tag after a list index: sources[0].rss.url -> drop it.
+        if i > 0 and isinstance(parts[i - 1], int) and part in SOURCE_TYPES and i + 1 < len(parts):
+            continue
+        if part.startswith("function-") or part in {"function-after", "function-before"}:
+            continue
+        out += f".{part}" if out else part
+    return out
+
+
+def _interpolate(value: Any, env: dict[str, str], path: tuple[Any, ...], errors: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, env, (*path, k), errors) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, env, (*path, i), errors) for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+
+        def sub(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            errors.append(
+                f"{_yaml_path(path)}: environment variable {name} is not set "
+                f"(write ${{{name}:-}} to make it optional)"
+            )
+            return ""
+
+        return _ENV_REF.sub(sub, value)
+    return value
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def config_json_schema() -> dict[str, Any]:
+    schema = TypeAdapter(Config).json_schema(by_alias=True)
+    schema.get("properties", {}).pop("base_dir", None)
+    schema["title"] = "notifier configuration"
+    return schema
+
+
+def iter_followers(config: Config) -> Iterator[Follower]:
+    yield from config.subscribers
+    yield from config.webhooks
