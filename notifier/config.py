@@ -59,6 +59,11 @@ class SourceBase(Strict):
         None, gt=0, description="Report the source stale after this long without new documents."
     )
     language: str | None = Field(None, description="Language hint for documents of this source.")
+    backoff_max_s: float = Field(
+        3600.0,
+        gt=0,
+        description="Longest wait before retrying a failing source (the wait doubles per failure).",
+    )
 
 
 class DirSource(SourceBase):
@@ -66,8 +71,9 @@ class DirSource(SourceBase):
 
     type: Literal["dir"]
     path: Path
-    pattern: str = "*"
+    pattern: str = Field("*", description="Glob of the files to read, e.g. *.xml or **/*.txt.")
     interval_s: float = Field(10.0, ge=0.1)
+    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger files are refused.")
 
 
 class FileSource(SourceBase):
@@ -76,12 +82,14 @@ class FileSource(SourceBase):
     type: Literal["file"]
     path: Path
     interval_s: float = Field(10.0, ge=0.1)
+    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="A larger file is refused.")
 
 
 class HttpSource(SourceBase):
     url: str = Field(pattern=r"^https?://", description="http:// or https:// URL.")
     timeout_s: float = Field(20.0, gt=0)
     max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger bodies are cut off.")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
     headers: dict[str, str] = Field(default_factory=dict)
 
 
@@ -91,8 +99,68 @@ class FeedSource(HttpSource):
     type: Literal["rss", "atom"]
 
 
-Source = Annotated[DirSource | FileSource | FeedSource, Field(discriminator="type")]
-SOURCE_TYPES = ("dir", "file", "rss", "atom")
+class CapSource(HttpSource):
+    """One CAP 1.1/1.2 document, or an Atom/RSS index of CAP alerts (entries may embed cap:*)."""
+
+    type: Literal["cap"]
+    follow_links: bool = Field(
+        True, description="For an index, fetch each new entry's linked CAP document."
+    )
+    max_links: int = Field(50, ge=0, description="At most this many linked alerts per poll.")
+
+
+class GeoJsonSource(HttpSource):
+    """NWS-style GeoJSON alerts (`features[].properties` carry CAP fields)."""
+
+    type: Literal["geojson"]
+
+
+class JsonFields(Strict):
+    """Dotted paths into a JSON response (`data.0.alerts`); unset fields are guessed by name."""
+
+    items: str = Field("", description="Path of the list of items; empty: the top level.")
+    id: str | None = None
+    title: str | None = None
+    text: str | list[str] | None = Field(None, description="One path, or several joined.")
+    time: str | None = None
+    area: str | None = None
+    url: str | None = None
+
+
+class JsonSource(HttpSource):
+    """Any JSON API; `fields` says where the items are and which field is what."""
+
+    type: Literal["json"]
+    fields: JsonFields = JsonFields()
+
+
+class HtmlSource(HttpSource):
+    """A web page; its main text is the document (a change in it is a new document)."""
+
+    type: Literal["html"]
+    selector: str | None = Field(
+        None, description="CSS selector of the main text (tag, #id, .class, [attr=v], a > b)."
+    )
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            from notifier.errors import ParseError
+            from notifier.sources.htmltext import css_to_xpath
+
+            try:
+                css_to_xpath(value)
+            except ParseError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+Source = Annotated[
+    DirSource | FileSource | FeedSource | CapSource | GeoJsonSource | JsonSource | HtmlSource,
+    Field(discriminator="type"),
+]
+SOURCE_TYPES = ("dir", "file", "rss", "atom", "cap", "geojson", "json", "html")
 
 
 # --- Subscribers and endpoints ----------------------------------------------------------------
@@ -120,8 +188,10 @@ class SmsSubscriber(Follower):
     def _e164(cls, value: str) -> str:
         try:
             number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException as exc:
-            raise ValueError(f"not a phone number in E.164 form (+<country><number>): {exc}") from None
+        except phonenumbers.NumberParseException:
+            raise ValueError(
+                f"{value!r} is not in E.164 form: write + and the country code, e.g. +77012345678"
+            ) from None
         if not phonenumbers.is_valid_number(number):
             raise ValueError(f"{value!r} is not a valid phone number")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -350,12 +420,21 @@ def format_validation_errors(exc: ValidationError) -> list[str]:
             msg = f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
         elif err["type"] == "union_tag_not_found":
             msg = "missing 'type'"
+        elif err["type"] == "string_pattern_mismatch":
+            msg = _PATTERN_MESSAGES.get(err.get("ctx", {}).get("pattern", ""), msg)
         # A model-level rule may already name its own path ("sources[1].id: ...").
         if not path and re.match(r"^[a-z_]+\[\d+\]\.", msg):
             lines.append(msg)
         else:
             lines.append(f"{path or '<top>'}: {msg}")
     return lines
+
+
+_PATTERN_MESSAGES = {
+    r"^https?://": "must be an http:// or https:// URL",
+    _ID: "must start with a letter or digit and use only letters, digits and _ . : -",
+    r"^[a-z]{2}$": "must be a two-letter ISO 639-1 language code such as en, ru or kk",
+}
 
 
 def _yaml_path(loc: tuple[int | str, ...]) -> str:

@@ -1,0 +1,669 @@
+"""Storage: one async layer over SQLite (embedded default) and PostgreSQL (several replicas).
+
+The stages never see SQL; the service calls these methods. Writes that belong together (a
+document's level changes, its events and their outbox rows) go in one transaction, so a crash
+either keeps all of them or none, and the document is read again after restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, delete, event, func, insert, or_, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from notifier.errors import StoreError
+from notifier.model import (
+    AreaRef,
+    DeliveryResult,
+    DeliveryStatus,
+    Event,
+    LevelState,
+    Notice,
+    Severity,
+)
+from notifier.store import migrate
+from notifier.store.tables import (
+    deliveries,
+    documents_seen,
+    events,
+    levels,
+    meta,
+    review,
+    source_state,
+    subscriber_flags,
+)
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+CLAIMED = "claimed"
+SENT = "sent"
+DEAD = "dead"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row as a worker sees it."""
+
+    id: str
+    event_id: str
+    subscriber_id: str
+    channel: str
+    address: str
+    body: str
+    language: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    provider_id: str
+    created: datetime
+    sent_at: datetime | None
+
+    def notice(self) -> Notice:
+        from notifier.model import ChannelKind
+
+        return Notice(
+            event_id=self.event_id,
+            subscriber_id=self.subscriber_id,
+            channel=ChannelKind(self.channel),
+            to=self.address,
+            body=self.body,
+            language=self.language,
+            delivery_id=self.id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    source_id: str
+    state: dict[str, Any]
+    baseline_done: bool
+    updated: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    id: int
+    source_id: str
+    document_id: str
+    announcement: dict[str, Any]
+    confidence: float
+    status: str
+    created: datetime
+
+
+def delivery_id(event_id: str, subscriber_id: str, channel: str) -> str:
+    """The outbox key; also the webhook-id, so it stays the same across retries."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{event_id}|{subscriber_id}|{channel}".encode()).hexdigest()
+    return "msg_" + digest[:32]
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+        parsed = make_url(url)
+        kwargs: dict[str, Any] = {}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        engine = create_async_engine(url, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            await migrate.upgrade(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            raise StoreError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- sources ---------------------------------------------------------------------------
+
+    async def source_row(self, source_id: str) -> SourceRow | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(source_state).where(source_state.c.source_id == source_id)
+                )
+            ).first()
+        return _source_row(row) if row else None
+
+    async def source_rows(self) -> list[SourceRow]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(source_state).order_by(source_state.c.source_id))
+            ).all()
+        return [_source_row(r) for r in rows]
+
+    async def save_source_state(
+        self, source_id: str, state: dict[str, Any], *, baseline_done: bool, now: datetime
+    ) -> None:
+        async with self.engine.begin() as conn:
+            await _upsert(
+                conn,
+                source_state,
+                {"source_id": source_id},
+                {"state": json.dumps(state), "baseline_done": baseline_done, "updated": now},
+            )
+
+    async def reset_source(self, source_id: str) -> int:
+        """Forget what a source has seen; its next poll reads everything again (no baseline)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                delete(documents_seen).where(documents_seen.c.source_id == source_id)
+            )
+            await conn.execute(delete(source_state).where(source_state.c.source_id == source_id))
+            await _upsert(
+                conn,
+                source_state,
+                {"source_id": source_id},
+                {"state": "{}", "baseline_done": True, "updated": datetime.now(UTC)},
+            )
+        return int(result.rowcount or 0)
+
+    async def unseen(self, source_id: str, docs: Sequence[Any]) -> list[Any]:
+        """The documents whose id is new or whose content hash changed."""
+        if not docs:
+            return []
+        known: dict[str, str] = {}
+        ids = [d.id for d in docs]
+        async with self.engine.connect() as conn:
+            for chunk in _chunks(ids, 500):
+                rows = await conn.execute(
+                    select(documents_seen.c.document_id, documents_seen.c.content_hash).where(
+                        documents_seen.c.source_id == source_id,
+                        documents_seen.c.document_id.in_(chunk),
+                    )
+                )
+                known.update({r.document_id: r.content_hash for r in rows})
+        return [d for d in docs if known.get(d.id) != d.content_hash]
+
+    async def mark_seen(self, source_id: str, docs: Iterable[Any], now: datetime) -> None:
+        async with self.engine.begin() as conn:
+            for d in docs:
+                await _mark_seen(conn, source_id, d.id, d.content_hash, now)
+
+    # --- one document's outcome, atomically ------------------------------------------------
+
+    async def commit_outcome(
+        self,
+        *,
+        source_id: str,
+        document: Any | None,
+        level_writes: Sequence[tuple[str, str, LevelState | None]],
+        new_events: Sequence[Event],
+        notices: Sequence[Notice],
+        reviews: Sequence[tuple[dict[str, Any], float]] = (),
+        level_memory: dict[str, Any] | None = None,
+        now: datetime,
+    ) -> int:
+        """Write a document's level changes, events, outbox rows and review items together.
+
+        Returns how many outbox rows were new (a replayed event inserts none).
+        """
+        async with self.engine.begin() as conn:
+            for scheme, area_id, state in level_writes:
+                await conn.execute(
+                    delete(levels).where(levels.c.scheme == scheme, levels.c.area_id == area_id)
+                )
+                if state is not None:
+                    await conn.execute(insert(levels).values(**_level_values(state)))
+            if level_memory is not None:
+                await _upsert(conn, meta, {"key": "levelbook"}, {"value": json.dumps(level_memory)})
+            for ev in new_events:
+                exists = (
+                    await conn.execute(select(events.c.id).where(events.c.id == ev.id))
+                ).first()
+                if not exists:
+                    await conn.execute(insert(events).values(**_event_values(ev)))
+            inserted = await _insert_notices(conn, notices, now)
+            for announcement, confidence in reviews:
+                await conn.execute(
+                    insert(review).values(
+                        source_id=source_id,
+                        document_id=announcement.get("document_id", ""),
+                        announcement=json.dumps(announcement, ensure_ascii=False),
+                        confidence=confidence,
+                        status="pending",
+                        created=now,
+                    )
+                )
+            if document is not None:
+                await _mark_seen(conn, source_id, document.id, document.content_hash, now)
+        return inserted
+
+    # --- levels ----------------------------------------------------------------------------
+
+    async def level_states(self) -> list[LevelState]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(levels).order_by(levels.c.scheme, levels.c.area_id))
+            ).all()
+        return [
+            LevelState(
+                scheme=r.scheme,
+                area=AreaRef(r.area_id, r.area_name),
+                level=r.level,
+                severity=Severity(r.severity),
+                since=r.since,
+                expires=r.expires,
+                updated=r.updated,
+                origin=r.origin,
+                evidence=r.evidence,
+            )
+            for r in rows
+        ]
+
+    async def level_memory(self) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(select(meta.c.value).where(meta.c.key == "levelbook"))
+            ).first()
+        return json.loads(row.value) if row else None
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def recent_events(self, limit: int = 100) -> list[dict[str, Any]]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(select(events).order_by(events.c.created.desc()).limit(limit))
+            ).all()
+        return [_jsonable(r._asdict()) for r in rows]
+
+    # --- outbox ----------------------------------------------------------------------------
+
+    async def claim(
+        self, *, limit: int, worker: str, now: datetime, claim_timeout_s: float
+    ) -> list[Delivery]:
+        """Take up to `limit` due rows for this worker; stale claims of dead workers count as due.
+
+        PostgreSQL uses FOR UPDATE SKIP LOCKED so replicas never take the same row.
+        """
+        stale = now - timedelta(seconds=claim_timeout_s)
+        due = or_(
+            and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.status == CLAIMED, deliveries.c.claimed_at < stale),
+        )
+        pick = select(deliveries.c.id).where(due).order_by(deliveries.c.next_attempt_at)
+        pick = pick.limit(limit)
+        if self.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        async with self.engine.begin() as conn:
+            ids = [r.id for r in (await conn.execute(pick)).all()]
+            if not ids:
+                return []
+            await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(ids), due)
+                .values(status=CLAIMED, claimed_by=worker, claimed_at=now, updated=now)
+            )
+            rows = (
+                await conn.execute(
+                    select(deliveries).where(
+                        deliveries.c.id.in_(ids), deliveries.c.claimed_by == worker
+                    )
+                )
+            ).all()
+        return [_delivery(r) for r in rows]
+
+    async def release(self, ids: Sequence[str], worker: str, now: datetime) -> None:
+        """Give claimed rows back (graceful shutdown before an attempt started)."""
+        if not ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id.in_(list(ids)),
+                    deliveries.c.claimed_by == worker,
+                    deliveries.c.status == CLAIMED,
+                )
+                .values(status=PENDING, claimed_by=None, claimed_at=None, updated=now)
+            )
+
+    async def release_all_claims(self, now: datetime) -> int:
+        """At start-up of the only process (SQLite): claims left by a crash are free again."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.status == CLAIMED)
+                .values(status=PENDING, claimed_by=None, claimed_at=None, updated=now)
+            )
+        return int(result.rowcount or 0)
+
+    async def record_attempt(
+        self,
+        delivery: Delivery,
+        result: DeliveryResult,
+        *,
+        worker: str,
+        now: datetime,
+        retry_at: datetime | None,
+    ) -> str:
+        """Store one attempt's outcome; returns the new status (sent, pending or dead)."""
+        if result.status is DeliveryStatus.OK:
+            status = SENT
+        elif result.status is DeliveryStatus.RETRYABLE and retry_at is not None:
+            status = PENDING
+        else:
+            status = DEAD
+        values: dict[str, Any] = {
+            "status": status,
+            "attempts": delivery.attempts + 1,
+            "claimed_by": None,
+            "claimed_at": None,
+            "updated": now,
+            "last_error": "" if status == SENT else result.reason[:2000],
+        }
+        if result.provider_id:
+            values["provider_id"] = result.provider_id
+        if status == SENT:
+            values["sent_at"] = now
+        if status == PENDING and retry_at is not None:
+            values["next_attempt_at"] = retry_at
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery.id, deliveries.c.claimed_by == worker)
+                .values(**values)
+            )
+            if result.opted_out or result.disable_endpoint:
+                await _upsert(
+                    conn,
+                    subscriber_flags,
+                    {"subscriber_id": delivery.subscriber_id},
+                    {
+                        "opted_out": result.opted_out,
+                        "disabled": result.disable_endpoint,
+                        "reason": result.reason[:500],
+                        "updated": now,
+                    },
+                )
+        return status
+
+    async def deliveries(
+        self, *, status: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        query = select(deliveries).order_by(deliveries.c.created.desc()).limit(limit)
+        if status:
+            query = query.where(deliveries.c.status == status)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_jsonable(r._asdict()) for r in rows]
+
+    async def delivery_counts(self) -> dict[str, int]:
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+                )
+            ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def replay_dead(self, now: datetime, ids: Sequence[str] = ()) -> int:
+        """Put dead-lettered rows back in the queue (all, or the given ids)."""
+        query = update(deliveries).where(deliveries.c.status == DEAD)
+        if ids:
+            query = query.where(deliveries.c.id.in_(list(ids)))
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                query.values(status=PENDING, attempts=0, next_attempt_at=now, updated=now)
+            )
+        return int(result.rowcount or 0)
+
+    async def next_due(self) -> datetime | None:
+        async with self.engine.connect() as conn:
+            value = (
+                await conn.execute(
+                    select(func.min(deliveries.c.next_attempt_at)).where(
+                        deliveries.c.status == PENDING
+                    )
+                )
+            ).scalar()
+        return (
+            value.replace(tzinfo=UTC) if isinstance(value, datetime) and not value.tzinfo else value
+        )
+
+    # --- subscribers -----------------------------------------------------------------------
+
+    async def blocked_subscribers(self) -> dict[str, str]:
+        """Subscribers who opted out and endpoints that answered 410, with the reason."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(subscriber_flags).where(
+                        or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled)
+                    )
+                )
+            ).all()
+        return {
+            r.subscriber_id: r.reason or ("opted out" if r.opted_out else "disabled") for r in rows
+        }
+
+    async def set_opt_out(
+        self, subscriber_id: str, opted_out: bool, reason: str, now: datetime
+    ) -> None:
+        async with self.engine.begin() as conn:
+            await _upsert(
+                conn,
+                subscriber_flags,
+                {"subscriber_id": subscriber_id},
+                {"opted_out": opted_out, "disabled": False, "reason": reason, "updated": now},
+            )
+
+    # --- review queue ----------------------------------------------------------------------
+
+    async def review_items(self, status: str | None = "pending") -> list[ReviewItem]:
+        query = select(review).order_by(review.c.id)
+        if status:
+            query = query.where(review.c.status == status)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            ReviewItem(
+                id=r.id,
+                source_id=r.source_id,
+                document_id=r.document_id,
+                announcement=json.loads(r.announcement),
+                confidence=r.confidence,
+                status=r.status,
+                created=r.created,
+            )
+            for r in rows
+        ]
+
+    async def decide_review(
+        self, item_id: int, status: str, now: datetime, *, from_status: str = "pending"
+    ) -> ReviewItem | None:
+        """Move an item from `from_status` to `status`; None when it is not in `from_status`.
+
+        pending -> approved | rejected (the operator), approved -> applied (the service).
+        """
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(review)
+                .where(review.c.id == item_id, review.c.status == from_status)
+                .values(status=status, decided=now)
+            )
+            if not result.rowcount:
+                return None
+            r = (await conn.execute(select(review).where(review.c.id == item_id))).one()
+        return ReviewItem(
+            id=r.id,
+            source_id=r.source_id,
+            document_id=r.document_id,
+            announcement=json.loads(r.announcement),
+            confidence=r.confidence,
+            status=r.status,
+            created=r.created,
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+async def _upsert(
+    conn: AsyncConnection, table: Any, key: dict[str, Any], values: dict[str, Any]
+) -> None:
+    where = [table.c[k] == v for k, v in key.items()]
+    result = await conn.execute(update(table).where(*where).values(**values))
+    if not result.rowcount:
+        await conn.execute(insert(table).values(**key, **values))
+
+
+async def _mark_seen(
+    conn: AsyncConnection, source_id: str, document_id: str, content_hash: str, now: datetime
+) -> None:
+    result = await conn.execute(
+        update(documents_seen)
+        .where(documents_seen.c.source_id == source_id, documents_seen.c.document_id == document_id)
+        .values(content_hash=content_hash, last_seen=now)
+    )
+    if not result.rowcount:
+        await conn.execute(
+            insert(documents_seen).values(
+                source_id=source_id,
+                document_id=document_id,
+                content_hash=content_hash,
+                first_seen=now,
+                last_seen=now,
+            )
+        )
+
+
+async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now: datetime) -> int:
+    """Insert outbox rows in batches; a row whose key exists already is left as it is."""
+    inserted = 0
+    for chunk in _chunks(list(notices), 500):
+        ids = [n.delivery_id for n in chunk]
+        existing = {
+            r.id
+            for r in (await conn.execute(select(deliveries.c.id).where(deliveries.c.id.in_(ids))))
+        }
+        rows = [
+            {
+                "id": n.delivery_id,
+                "event_id": n.event_id,
+                "subscriber_id": n.subscriber_id,
+                "channel": n.channel.value,
+                "address": n.to,
+                "body": n.body,
+                "language": n.language,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "provider_id": "",
+                "provider_status": "",
+                "created": now,
+                "updated": now,
+            }
+            for n in chunk
+            if n.delivery_id not in existing
+        ]
+        if rows:
+            await conn.execute(insert(deliveries), rows)
+            inserted += len(rows)
+    return inserted
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _level_values(state: LevelState) -> dict[str, Any]:
+    return {
+        "scheme": state.scheme,
+        "area_id": state.area.id,
+        "area_name": state.area.name,
+        "level": state.level,
+        "severity": state.severity.value,
+        "since": state.since,
+        "expires": state.expires,
+        "updated": state.updated,
+        "origin": state.origin,
+        "evidence": state.evidence[:4000],
+    }
+
+
+def _event_values(ev: Event) -> dict[str, Any]:
+    t = ev.transition
+    return {
+        "id": ev.id,
+        "kind": t.kind.value,
+        "scheme": t.scheme,
+        "area_id": t.area.id,
+        "area_name": t.area.name,
+        "level": t.level,
+        "severity": t.severity.value if t.severity else None,
+        "previous_level": t.previous_level,
+        "previous_severity": t.previous_severity.value if t.previous_severity else None,
+        "expires": t.expires,
+        "at": t.at,
+        "created": ev.created,
+        "evidence": t.evidence[:4000],
+        "source_id": t.source_id,
+        "document_id": t.document_id,
+    }
+
+
+def _source_row(row: Any) -> SourceRow:
+    try:
+        state = json.loads(row.state or "{}")
+    except ValueError:
+        state = {}
+    return SourceRow(row.source_id, state, bool(row.baseline_done), row.updated)
+
+
+def _delivery(r: Any) -> Delivery:
+    return Delivery(
+        id=r.id,
+        event_id=r.event_id,
+        subscriber_id=r.subscriber_id,
+        channel=r.channel,
+        address=r.address,
+        body=r.body,
+        language=r.language,
+        status=r.status,
+        attempts=r.attempts,
+        next_attempt_at=r.next_attempt_at,
+        last_error=r.last_error,
+        provider_id=r.provider_id,
+        created=r.created,
+        sent_at=r.sent_at,
+    )
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}

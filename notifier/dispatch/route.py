@@ -1,0 +1,63 @@
+"""Routing: which followers (SMS subscribers, webhook endpoints) hear about an event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+from notifier.config import Follower, SmsSubscriber, WebhookEndpoint
+from notifier.model import ChannelKind, Event, TransitionKind
+
+DEFAULT_KINDS = frozenset(TransitionKind) - {TransitionKind.UNCHANGED}
+
+
+class Router:
+    """Selects followers by area (both ways through the hierarchy), severity and kind.
+
+    A follower of Kazakhstan hears about Aktobe (the event's area lies inside theirs); a follower
+    of Aktobe hears about a nationwide level (their area lies inside the event's).
+    """
+
+    def __init__(
+        self,
+        followers: Iterable[Follower],
+        contains: Callable[[str, str], bool],
+        *,
+        blocked: Mapping[str, str] | None = None,
+    ) -> None:
+        self._followers = [f for f in followers if f.enabled]
+        self._contains = contains
+        self._blocked = dict(blocked or {})
+
+    def block(self, follower_id: str, reason: str) -> None:
+        self._blocked[follower_id] = reason
+
+    def unblock(self, follower_id: str) -> None:
+        self._blocked.pop(follower_id, None)
+
+    def route(self, event: Event) -> Iterator[tuple[Follower, ChannelKind]]:
+        t = event.transition
+        if t.kind is TransitionKind.UNCHANGED:
+            return
+        severity = event.severity
+        for follower in self._followers:
+            if follower.id in self._blocked:
+                continue
+            kinds = frozenset(follower.transitions) if follower.transitions else DEFAULT_KINDS
+            if t.kind not in kinds:
+                continue
+            if severity is not None and severity < follower.min_severity:
+                continue
+            if not any(self._related(area, t.area.id) for area in follower.areas):
+                continue
+            yield follower, channel_of(follower)
+
+    def _related(self, followed: str, event_area: str) -> bool:
+        return self._contains(followed, event_area) or self._contains(event_area, followed)
+
+
+def channel_of(follower: Follower) -> ChannelKind:
+    if isinstance(follower, SmsSubscriber):
+        return ChannelKind.TWILIO_SMS
+    if isinstance(follower, WebhookEndpoint):
+        return ChannelKind.WEBHOOK
+    raise TypeError(f"no channel for {type(follower).__name__}")

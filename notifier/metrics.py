@@ -1,0 +1,25 @@
+"""Prometheus metrics of the pipeline, served at GET /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+DOCUMENTS = Counter(
+    "notifier_documents_total", "Documents read, by source and outcome", ["source", "outcome"]
+)
+POLLS = Counter("notifier_polls_total", "Source polls, by source and result", ["source", "result"])
+ANNOUNCEMENTS = Counter(
+    "notifier_announcements_total",
+    "Announcements extracted, by scheme and action",
+    ["scheme", "action"],
+)
+TRANSITIONS = Counter("notifier_transitions_total", "Level transitions, by kind", ["kind"])
+DELIVERIES = Counter(
+    "notifier_delivery_attempts_total",
+    "Delivery attempts, by channel and result",
+    ["channel", "result"],
+)
+DELIVERY_SECONDS = Histogram(
+    "notifier_delivery_seconds", "Time of one delivery attempt", ["channel"]
+)
+OUTBOX = Gauge("notifier_outbox_rows", "Outbox rows by status", ["status"])

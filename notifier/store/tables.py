@@ -1,0 +1,170 @@
+"""Tables (SQLAlchemy Core). The Alembic migrations in `migrations/versions` create them.
+
+Times are stored as naive UTC (`UtcDateTime` converts), so SQLite and PostgreSQL behave alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source_id", String(200), primary_key=True),
+    Column("state", Text, nullable=False, default="{}"),  # JSON from the source poller
+    Column("baseline_done", Boolean, nullable=False, default=False),
+    Column("updated", UtcDateTime, nullable=False),
+    Column("lease_holder", String(200)),
+    Column("lease_until", UtcDateTime),
+)
+
+documents_seen = Table(
+    "documents_seen",
+    metadata,
+    Column("source_id", String(200), primary_key=True),
+    Column("document_id", String(500), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+)
+
+levels = Table(
+    "levels",
+    metadata,
+    Column("scheme", String(50), primary_key=True),
+    Column("area_id", String(200), primary_key=True),
+    Column("area_name", String(200), nullable=False),
+    Column("level", String(50), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("expires", UtcDateTime),
+    Column("updated", UtcDateTime, nullable=False),
+    Column("origin", String(500), nullable=False, default=""),
+    Column("evidence", Text, nullable=False, default=""),
+)
+
+# Small persistent values: the LevelBook's extra memory and the like.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("scheme", String(50), nullable=False),
+    Column("area_id", String(200), nullable=False),
+    Column("area_name", String(200), nullable=False),
+    Column("level", String(50)),
+    Column("severity", String(20)),
+    Column("previous_level", String(50)),
+    Column("previous_severity", String(20)),
+    Column("expires", UtcDateTime),
+    Column("at", UtcDateTime, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("source_id", String(200), nullable=False, default=""),
+    Column("document_id", String(500), nullable=False, default=""),
+    Index("ix_events_created", "created"),
+)
+
+# Operators' subscribers and endpoints come from YAML; this keeps what the service learns about
+# them (an opt-out, a 410 Gone) across restarts and config reloads.
+subscriber_flags = Table(
+    "subscriber_flags",
+    metadata,
+    Column("subscriber_id", String(200), primary_key=True),
+    Column("opted_out", Boolean, nullable=False, default=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("updated", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("event_id", String(64), nullable=False),
+    Column("subscriber_id", String(200), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(8), nullable=False, default="en"),
+    # pending -> claimed -> sent | pending (retry) | dead
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(200)),
+    Column("claimed_at", UtcDateTime),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("provider_id", String(100), nullable=False, default=""),
+    Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("provider_status", String(30), nullable=False, default=""),
+    UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+)
+
+review = Table(
+    "review",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(200), nullable=False),
+    Column("document_id", String(500), nullable=False),
+    Column("announcement", Text, nullable=False),  # JSON, the Announcement fields
+    Column("confidence", Float, nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("created", UtcDateTime, nullable=False),
+    Column("decided", UtcDateTime),
+    Index("ix_review_status", "status"),
+)

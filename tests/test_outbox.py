@@ -1,0 +1,192 @@
+"""The outbox worker with a scripted fake channel: attempts, retries, dead letters, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from notifier.dispatch.outbox import OutboxWorker, RetryPolicy
+from notifier.model import ChannelKind, DeliveryResult, Notice
+from notifier.store import Store
+from tests.test_store import T0, notice, red_event
+
+
+class FakeChannel:
+    """Answers each send with the next scripted result (the last one repeats)."""
+
+    kind = ChannelKind.WEBHOOK
+
+    def __init__(self, *script: DeliveryResult, delay_s: float = 0.0) -> None:
+        self.script = list(script)
+        self.delay_s = delay_s
+        self.sent: list[Notice] = []
+
+    async def send(self, notice: Notice) -> DeliveryResult:
+        self.sent.append(notice)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return self.script.pop(0) if len(self.script) > 1 else self.script[0]
+
+    async def aclose(self) -> None:
+        pass
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_retry_policy_follows_the_schedule_and_honours_retry_after() -> None:
+    policy = RetryPolicy((5, 30), max_attempts=3, jitter_ratio=0.0)
+    fail = DeliveryResult.retryable("HTTP 500")
+    assert policy.next_attempt(1, fail, T0) == T0 + timedelta(seconds=5)
+    assert policy.next_attempt(2, fail, T0) == T0 + timedelta(seconds=30)
+    assert policy.next_attempt(3, fail, T0) is None  # the third attempt was the last
+    slow = DeliveryResult.retryable("HTTP 429", retry_after_s=90)
+    assert policy.next_attempt(1, slow, T0) == T0 + timedelta(seconds=90)
+    assert policy.next_attempt(1, DeliveryResult.permanent("HTTP 400"), T0) is None
+
+
+def test_retry_policy_jitter_stays_within_its_ratio() -> None:
+    low = RetryPolicy((100,), jitter_ratio=0.2, rng=lambda: 0.0)
+    high = RetryPolicy((100,), jitter_ratio=0.2, rng=lambda: 0.999999)
+    fail = DeliveryResult.retryable("x")
+    assert low.next_attempt(1, fail, T0) == T0 + timedelta(seconds=80)
+    assert high.next_attempt(1, fail, T0) - T0 < timedelta(seconds=120.001)  # type: ignore[operator]
+
+
+async def enqueue(store: Store, *subscribers: str) -> None:
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, s) for s in subscribers],
+        now=T0,
+    )
+
+
+async def test_worker_retries_until_success_with_the_same_delivery_id(store: Store) -> None:
+    await enqueue(store, "hook")
+    clock = Clock(T0)
+    channel = FakeChannel(
+        DeliveryResult.retryable("HTTP 500"),
+        DeliveryResult.retryable("HTTP 500"),
+        DeliveryResult.ok(),
+    )
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: channel},
+        RetryPolicy((5,), max_attempts=5, jitter_ratio=0),
+        clock=clock,
+    )
+    for _ in range(3):
+        await worker.drain(5)
+        clock.now += timedelta(seconds=5)
+    assert len(channel.sent) == 3
+    assert len({n.delivery_id for n in channel.sent}) == 1
+    assert await store.delivery_counts() == {"sent": 1}
+    await worker.drain(5)
+    assert len(channel.sent) == 3  # sent rows are never attempted again
+
+
+async def test_worker_dead_letters_after_max_attempts(store: Store) -> None:
+    await enqueue(store, "hook")
+    clock = Clock(T0)
+    channel = FakeChannel(DeliveryResult.retryable("HTTP 503"))
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: channel},
+        RetryPolicy((1,), max_attempts=2, jitter_ratio=0),
+        clock=clock,
+    )
+    for _ in range(4):
+        await worker.drain(5)
+        clock.now += timedelta(seconds=1)
+    assert len(channel.sent) == 2
+    [row] = await store.deliveries(status="dead")
+    assert row["attempts"] == 2
+    assert row["last_error"] == "HTTP 503"
+
+
+async def test_a_raising_channel_is_a_retryable_failure(store: Store) -> None:
+    await enqueue(store, "hook")
+
+    class Broken(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            raise RuntimeError("boom")
+
+    worker = OutboxWorker(
+        store, {ChannelKind.WEBHOOK: Broken()}, RetryPolicy((60,), jitter_ratio=0), clock=Clock(T0)
+    )
+    await worker.drain(5)
+    [row] = await store.deliveries()
+    assert (row["status"], row["last_error"]) == ("pending", "RuntimeError: boom")
+
+
+async def test_concurrency_is_bounded_per_endpoint(store: Store) -> None:
+    ev = red_event()
+    same_endpoint = [
+        Notice(ev.id, f"s{i}", ChannelKind.WEBHOOK, "http://one", "{}", delivery_id=f"d{i}")
+        for i in range(6)
+    ]
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=same_endpoint,
+        now=T0,
+    )
+    running = 0
+    peak = 0
+
+    class Counting(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.02)
+            running -= 1
+            return DeliveryResult.ok()
+
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: Counting()},
+        RetryPolicy(),
+        concurrency=10,
+        per_endpoint=2,
+        clock=lambda: datetime.now(UTC),
+    )
+    await worker.drain(10)
+    assert peak == 2
+    assert await store.delivery_counts() == {"sent": 6}
+
+
+async def test_shutdown_lets_attempts_finish_and_loses_nothing(store: Store) -> None:
+    await enqueue(store, "a", "b")
+    channel = FakeChannel(DeliveryResult.ok(), delay_s=0.05)
+    worker = OutboxWorker(store, {ChannelKind.WEBHOOK: channel}, RetryPolicy(), clock=Clock(T0))
+    await worker.sweep()
+    await worker.aclose(grace_s=5)
+    assert await store.delivery_counts() == {"sent": 2}
+    assert sorted(n.subscriber_id for n in channel.sent) == ["a", "b"]
+
+
+async def test_shutdown_past_grace_leaves_rows_for_the_next_run(store: Store) -> None:
+    await enqueue(store, "a")
+    channel = FakeChannel(DeliveryResult.ok(), delay_s=10)
+    worker = OutboxWorker(store, {ChannelKind.WEBHOOK: channel}, RetryPolicy(), clock=Clock(T0))
+    await worker.sweep()
+    await asyncio.sleep(0.01)
+    await worker.aclose(grace_s=0.05)
+    assert await store.delivery_counts() == {"claimed": 1}
+    assert await store.release_all_claims(T0) == 1  # what the next start-up does on SQLite
+    again = FakeChannel(DeliveryResult.ok())
+    await OutboxWorker(store, {ChannelKind.WEBHOOK: again}, RetryPolicy(), clock=Clock(T0)).drain(5)
+    assert await store.delivery_counts() == {"sent": 1}
+    assert len(again.sent) == 1

@@ -1,0 +1,219 @@
+"""The store on SQLite and PostgreSQL: migrations, atomic outcomes, the outbox's claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from notifier.model import (
+    AreaRef,
+    ChannelKind,
+    DeliveryResult,
+    Document,
+    Event,
+    LevelState,
+    Notice,
+    Severity,
+    Transition,
+    TransitionKind,
+)
+from notifier.store import Store, delivery_id
+
+T0 = datetime(2016, 6, 6, 12, 0, tzinfo=UTC)
+AKTOBE = AreaRef("KZ-AKT", "Aktobe Region")
+
+
+def red_event(at: datetime = T0) -> Event:
+    t = Transition(
+        kind=TransitionKind.ISSUED,
+        scheme="kz",
+        area=AKTOBE,
+        at=at,
+        level="red",
+        severity=Severity.EXTREME,
+        evidence="A red terror alert has been announced",
+        source_id="seeds",
+        document_id="doc-1",
+    )
+    return Event.from_transition(t, at)
+
+
+def notice(event: Event, subscriber: str, channel: ChannelKind = ChannelKind.WEBHOOK) -> Notice:
+    return Notice(
+        event_id=event.id,
+        subscriber_id=subscriber,
+        channel=channel,
+        to=f"http://127.0.0.1:1/{subscriber}",
+        body='{"x": 1}',
+        delivery_id=delivery_id(event.id, subscriber, channel.value),
+    )
+
+
+def red_state() -> LevelState:
+    return LevelState(
+        scheme="kz",
+        area=AKTOBE,
+        level="red",
+        severity=Severity.EXTREME,
+        since=T0,
+        expires=T0 + timedelta(days=40),
+        updated=T0,
+        evidence="…",
+    )
+
+
+async def test_migrations_are_idempotent(store: Store, database_url: str) -> None:
+    again = await Store.open(database_url)  # upgrading an up-to-date database changes nothing
+    assert await again.level_states() == []
+    await again.close()
+
+
+async def test_outcome_is_written_atomically_and_replay_adds_nothing(store: Store) -> None:
+    ev = red_event()
+    doc = Document(source_id="seeds", id="doc-1", text="text")
+    notices = [notice(ev, "a"), notice(ev, "b")]
+    kwargs = {
+        "source_id": "seeds",
+        "document": doc,
+        "level_writes": [("kz", "KZ-AKT", red_state())],
+        "new_events": [ev],
+        "notices": notices,
+        "now": T0,
+    }
+    assert await store.commit_outcome(**kwargs) == 2  # type: ignore[arg-type]
+    assert await store.commit_outcome(**kwargs) == 0  # type: ignore[arg-type]
+    assert [s.level for s in await store.level_states()] == ["red"]
+    assert await store.level_states() == [red_state()]
+    assert [e["id"] for e in await store.recent_events()] == [ev.id]
+    assert await store.delivery_counts() == {"pending": 2}
+    assert await store.unseen("seeds", [doc]) == []
+    edited = Document(source_id="seeds", id="doc-1", text="text, edited")
+    assert await store.unseen("seeds", [edited]) == [edited]
+
+
+async def test_claim_gives_each_row_to_one_worker_and_stale_claims_return(store: Store) -> None:
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, s) for s in "abc"],
+        now=T0,
+    )
+    first = await store.claim(limit=2, worker="w1", now=T0, claim_timeout_s=60)
+    second = await store.claim(limit=5, worker="w2", now=T0, claim_timeout_s=60)
+    assert len(first) == 2
+    assert len(second) == 1
+    assert {d.id for d in first}.isdisjoint({d.id for d in second})
+    assert await store.claim(limit=5, worker="w3", now=T0, claim_timeout_s=60) == []
+    # w1 died: after the claim timeout its rows are due again.
+    later = T0 + timedelta(seconds=61)
+    retaken = await store.claim(limit=5, worker="w3", now=later, claim_timeout_s=60)
+    assert {d.id for d in retaken} == {d.id for d in first} | {d.id for d in second}
+
+
+async def test_record_attempt_schedules_retry_then_dead_letter_and_replay(store: Store) -> None:
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, "a")],
+        now=T0,
+    )
+    [row] = await store.claim(limit=1, worker="w", now=T0, claim_timeout_s=60)
+    retry_at = T0 + timedelta(seconds=5)
+    status = await store.record_attempt(
+        row, DeliveryResult.retryable("HTTP 500"), worker="w", now=T0, retry_at=retry_at
+    )
+    assert status == "pending"
+    assert await store.claim(limit=1, worker="w", now=T0, claim_timeout_s=60) == []
+    [row] = await store.claim(limit=1, worker="w", now=retry_at, claim_timeout_s=60)
+    assert row.attempts == 1
+    assert row.last_error == "HTTP 500"
+    status = await store.record_attempt(
+        row, DeliveryResult.permanent("HTTP 400"), worker="w", now=retry_at, retry_at=None
+    )
+    assert status == "dead"
+    assert await store.delivery_counts() == {"dead": 1}
+    assert await store.replay_dead(retry_at) == 1
+    [row] = await store.claim(limit=1, worker="w", now=retry_at, claim_timeout_s=60)
+    assert row.attempts == 0
+
+
+async def test_opt_out_and_gone_endpoint_are_remembered(store: Store) -> None:
+    ev = red_event()
+    sms = notice(ev, "alice", ChannelKind.TWILIO_SMS)
+    hook = notice(ev, "hook")
+    await store.commit_outcome(
+        source_id="s", document=None, level_writes=[], new_events=[ev], notices=[sms, hook], now=T0
+    )
+    rows = {
+        d.subscriber_id: d
+        for d in await store.claim(limit=5, worker="w", now=T0, claim_timeout_s=60)
+    }
+    await store.record_attempt(
+        rows["alice"],
+        DeliveryResult.permanent("Twilio 21610: unsubscribed", opted_out=True),
+        worker="w",
+        now=T0,
+        retry_at=None,
+    )
+    await store.record_attempt(
+        rows["hook"],
+        DeliveryResult.permanent("HTTP 410 Gone", disable_endpoint=True),
+        worker="w",
+        now=T0,
+        retry_at=None,
+    )
+    assert await store.blocked_subscribers() == {
+        "alice": "Twilio 21610: unsubscribed",
+        "hook": "HTTP 410 Gone",
+    }
+
+
+async def test_release_all_claims_frees_rows_of_a_crashed_process(store: Store) -> None:
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, "a")],
+        now=T0,
+    )
+    assert len(await store.claim(limit=1, worker="dead", now=T0, claim_timeout_s=600)) == 1
+    assert await store.release_all_claims(T0) == 1
+    assert len(await store.claim(limit=1, worker="new", now=T0, claim_timeout_s=600)) == 1
+
+
+async def test_review_queue_moves_pending_to_approved_to_applied(store: Store) -> None:
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[],
+        notices=[],
+        reviews=[({"scheme": "kz", "document_id": "d"}, 0.4)],
+        now=T0,
+    )
+    [item] = await store.review_items()
+    assert (item.source_id, item.document_id, item.confidence) == ("s", "d", 0.4)
+    assert await store.decide_review(item.id, "approved", T0) is not None
+    assert await store.decide_review(item.id, "rejected", T0) is None  # no longer pending
+    assert [i.id for i in await store.review_items("approved")] == [item.id]
+    assert await store.decide_review(item.id, "applied", T0, from_status="approved") is not None
+    assert await store.review_items("approved") == []
+
+
+async def test_reset_source_forgets_documents(store: Store) -> None:
+    doc = Document(source_id="s", id="d", text="t")
+    await store.mark_seen("s", [doc], T0)
+    await store.save_source_state("s", {"etag": "x"}, baseline_done=True, now=T0)
+    assert await store.reset_source("s") == 1
+    assert await store.unseen("s", [doc]) == [doc]
+    row = await store.source_row("s")
+    assert row is not None
+    assert row.state == {}
+    assert row.baseline_done  # a reset source re-reads everything and notifies
