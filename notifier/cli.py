@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import signal
 import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from notifier.config import Config, config_json_schema, default_config_path, load_config
-from notifier.errors import ConfigError
+from notifier.errors import ConfigError, NotifierError
+
+T = TypeVar("T")
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -20,12 +29,40 @@ CONFIG_OPTION = click.option(
 )
 
 
-def _load(config_path: Path | None) -> Config:
+def _load(config_path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
     try:
-        return load_config(config_path)
+        return load_config(config_path, overrides=overrides)
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in ("apscheduler", "aiohttp.access", "twilio.http_client", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _with_store(config: Config, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(store)` against the configured database, closing it afterwards."""
+    from notifier.store import Store
+
+    async def go() -> T:
+        store = await Store.open(config.database_url)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(go())
+    except NotifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 def _print_config_error(exc: ConfigError) -> None:
@@ -56,6 +93,230 @@ def check_config(config_path: Path | None) -> None:
 def config_schema() -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
     click.echo(json.dumps(config_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="HTTP port (overrides server.port)."
+)
+@click.option("--host", default=None, help="Address to listen on (overrides server.host).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the embedded SQLite file and other state live (overrides data_dir).",
+)
+def run(
+    config_path: Path | None, port: int | None, host: str | None, data_dir: Path | None
+) -> None:
+    """Run the service: poll sources, keep levels, deliver notices, serve HTTP."""
+    overrides: dict[str, Any] = {}
+    if port is not None:
+        overrides["server.port"] = port
+    if host is not None:
+        overrides["server.host"] = host
+    if data_dir is not None:
+        overrides["data_dir"] = str(data_dir.resolve())
+    config = _load(config_path, overrides)
+    _setup_logging(config.log_level)
+    try:
+        asyncio.run(_serve(config))
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    except NotifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(
+            f"error: cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}",
+            err=True,
+        )
+        sys.exit(1)
+
+
+async def _serve(config: Config) -> None:
+    from aiohttp import web
+
+    from notifier.service import Service
+    from notifier.web.app import create_app
+
+    service = Service(config)
+    runner = web.AppRunner(create_app(service), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.server.host, config.server.port)
+        await site.start()
+        await service.start()
+        host, port = config.server.host, config.server.port
+        click.echo(
+            f"notifier {__import__('notifier').__version__} listening on http://{host}:{port} "
+            f"— current levels at http://{host}:{port}/api/levels; Ctrl-C stops"
+        )
+        if config.twilio.dry_run:
+            click.echo(
+                "SMS DRY-RUN: no Twilio credentials configured (TWILIO_ACCOUNT_SID, "
+                "TWILIO_AUTH_TOKEN); messages are printed here, not sent"
+            )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        click.echo("stopping: finishing deliveries in flight …")
+    finally:
+        await service.stop()
+        await runner.cleanup()
+    click.echo("stopped")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
+    """Print the announcements found in each document, one JSON object per line."""
+    from notifier.errors import ParseError
+    from notifier.extract import Catalog, Extractor
+    from notifier.sources.parse import parse_bytes
+
+    config = _load(config_path)
+    try:
+        catalog = Catalog.load(
+            config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    extractor = Extractor(catalog)
+    failed = 0
+    files = [
+        f
+        for p in paths
+        for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])
+    ]
+    for file in files:
+        record: dict[str, Any] = {"document": str(file), "announcements": []}
+        try:
+            docs = parse_bytes(file.read_bytes(), source_id="cli", name=str(file))
+        except (ParseError, OSError) as exc:
+            failed += 1
+            record["error"] = str(exc)
+            click.echo(f"error: {file}: {exc}", err=True)
+        else:
+            record["announcements"] = [a.to_json() for d in docs for a in extractor.extract(d)]
+        click.echo(json.dumps(record, ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
+@main.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.pass_context
+def sources(ctx: click.Context, config_path: Path | None) -> None:
+    """Show every source's state (last success, errors, next poll, staleness)."""
+    config = _load(config_path)
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+    from notifier.sources import format_sources_table, source_report
+
+    async def work(store: Any) -> list[dict[str, Any]]:
+        rows = {r.source_id: r for r in await store.source_rows()}
+        now = datetime.now(UTC)
+        return [source_report(s, rows.get(s.id), now) for s in config.sources]
+
+    click.echo(format_sources_table(_with_store(config, work)))
+    if not config.sources:
+        click.echo("(no sources configured)")
+
+
+@sources.command("reset")
+@click.argument("source_id")
+@click.pass_obj
+def sources_reset(config: Config, source_id: str) -> None:
+    """Forget what SOURCE_ID has seen: its next poll reads every document again."""
+    if source_id not in {s.id for s in config.sources}:
+        known = ", ".join(s.id for s in config.sources) or "none"
+        click.echo(
+            f"error: no source {source_id!r} in the configuration (known: {known})", err=True
+        )
+        sys.exit(2)
+
+    async def work(store: Any) -> int:
+        return int(await store.reset_source(source_id))
+
+    forgotten = _with_store(config, work)
+    click.echo(f"source {source_id}: forgot {forgotten} documents; the next poll reads all again")
+
+
+@main.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.option("--all", "show_all", is_flag=True, help="Also show decided items.")
+@click.pass_context
+def review(ctx: click.Context, config_path: Path | None, show_all: bool) -> None:
+    """List announcements held for review (below their source's confidence threshold)."""
+    config = _load(config_path)
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+
+    async def work(store: Any) -> list[Any]:
+        return list(await store.review_items(None if show_all else "pending"))
+
+    items = _with_store(config, work)
+    if not items:
+        click.echo("nothing to review")
+    for item in items:
+        a = item.announcement
+        area = a.get("area", {}).get("name")
+        click.echo(
+            f"#{item.id} [{item.status}] {a.get('scheme')} {area}: {a.get('action')} "
+            f"{a.get('level')} (confidence {item.confidence:.2f}, source {item.source_id})"
+        )
+        click.echo(f"    {a.get('evidence', '')[:200]}")
+
+
+def _decide(config: Config, item_id: int, status: str) -> None:
+    async def work(store: Any) -> Any:
+        return await store.decide_review(item_id, status, datetime.now(UTC))
+
+    item = _with_store(config, work)
+    if item is None:
+        click.echo(f"error: review item #{item_id} does not exist or is not pending", err=True)
+        sys.exit(1)
+    suffix = "; the running service applies it within seconds" if status == "approved" else ""
+    click.echo(f"review item #{item_id} {status}{suffix}")
+
+
+@review.command("approve")
+@click.argument("item_id", type=int)
+@click.pass_obj
+def review_approve(config: Config, item_id: int) -> None:
+    """Approve item ITEM_ID: it is applied to the levels and may notify subscribers."""
+    _decide(config, item_id, "approved")
+
+
+@review.command("reject")
+@click.argument("item_id", type=int)
+@click.pass_obj
+def review_reject(config: Config, item_id: int) -> None:
+    """Reject item ITEM_ID: it never reaches anyone."""
+    _decide(config, item_id, "rejected")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.argument("delivery_ids", nargs=-1)
+def replay(config_path: Path | None, delivery_ids: tuple[str, ...]) -> None:
+    """Put dead-lettered deliveries back in the outbox (all, or the given ids)."""
+    config = _load(config_path)
+
+    async def work(store: Any) -> int:
+        return int(await store.replay_dead(datetime.now(UTC), delivery_ids))
+
+    t0 = time.perf_counter()
+    count = _with_store(config, work)
+    click.echo(f"{count} dead deliveries queued again ({time.perf_counter() - t0:.2f} s)")
 
 
 if __name__ == "__main__":  # pragma: no cover

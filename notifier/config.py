@@ -219,6 +219,9 @@ class WebhookEndpoint(Follower):
         return value
 
 
+Recipient = SmsSubscriber | WebhookEndpoint
+
+
 # --- Channels, outbox, storage, server --------------------------------------------------------
 
 
@@ -265,7 +268,7 @@ class TwilioConfig(Strict):
 class OutboxConfig(Strict):
     max_attempts: int = Field(8, ge=1)
     retry_schedule_s: list[float] = Field(
-        default_factory=lambda: [5, 30, 120, 600, 1800, 3600, 7200],
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0],
         min_length=1,
         description="Delay before each retry; the last one repeats.",
     )
@@ -274,6 +277,15 @@ class OutboxConfig(Strict):
     per_endpoint: int = Field(4, ge=1, description="Deliveries in flight per endpoint/number.")
     sweep_interval_s: float = Field(1.0, gt=0)
     claim_timeout_s: float = Field(120.0, gt=0, description="A claim older than this is stale.")
+
+
+class LevelsConfig(Strict):
+    flap_window_s: float = Field(
+        300.0,
+        ge=0,
+        description="Hold a lowering or lift this long; a contradiction within it cancels it.",
+    )
+    expiry_check_s: float = Field(15.0, gt=0, description="How often terms are checked for expiry.")
 
 
 class StorageConfig(Strict):
@@ -313,6 +325,7 @@ class Config(Strict):
     webhooks: list[WebhookEndpoint] = Field(default_factory=list)
     twilio: TwilioConfig = TwilioConfig()
     outbox: OutboxConfig = OutboxConfig()
+    levels: LevelsConfig = LevelsConfig()
     templates: TemplatesConfig = TemplatesConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
@@ -495,6 +508,6 @@ def config_json_schema() -> dict[str, Any]:
     return schema
 
 
-def iter_followers(config: Config) -> Iterator[Follower]:
+def iter_followers(config: Config) -> Iterator[Recipient]:
     yield from config.subscribers
     yield from config.webhooks

@@ -26,22 +26,22 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return _SEVERITY_RANK[self]
 
-    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+    def __ge__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank >= other.rank
 
-    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+    def __gt__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank > other.rank
 
-    def __le__(self, other: object) -> bool:  # type: ignore[override]
+    def __le__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank <= other.rank
 
-    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+    def __lt__(self, other: object) -> bool:
         if not isinstance(other, Severity):
             return NotImplemented
         return self.rank < other.rank
@@ -105,7 +105,9 @@ class CapAlert:
     status: str  # Actual | Exercise | System | Test | Draft
     msg_type: str  # Alert | Update | Cancel | Ack | Error
     scope: str = ""
-    references: tuple[str, ...] = ()  # identifiers of earlier alerts (sender,identifier,sent -> identifier)
+    references: tuple[
+        str, ...
+    ] = ()  # identifiers of earlier alerts (sender,identifier,sent -> identifier)
     note: str = ""
     infos: tuple[CapInfo, ...] = ()
 
@@ -302,8 +304,15 @@ class DeliveryResult:
         return cls(DeliveryStatus.RETRYABLE, reason=reason, retry_after_s=retry_after_s)
 
     @classmethod
-    def permanent(cls, reason: str, **flags: bool) -> DeliveryResult:
-        return cls(DeliveryStatus.PERMANENT, reason=reason, **flags)
+    def permanent(
+        cls, reason: str, *, disable_endpoint: bool = False, opted_out: bool = False
+    ) -> DeliveryResult:
+        return cls(
+            DeliveryStatus.PERMANENT,
+            reason=reason,
+            disable_endpoint=disable_endpoint,
+            opted_out=opted_out,
+        )
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -106,8 +106,13 @@ class OutboxWorker:
             for row in rows:
                 task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
                 self._inflight[row.id] = task
-                task.add_done_callback(lambda _t, rid=row.id: self._inflight.pop(rid, None))
+                task.add_done_callback(self._forget)
             return len(rows)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        for rid, t in list(self._inflight.items()):
+            if t is task:
+                del self._inflight[rid]
 
     async def drain(self, timeout_s: float = 30.0) -> None:
         """Sweep until nothing is due now and nothing is in flight (tests, `send-test`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from notifier.config import Follower, SmsSubscriber, WebhookEndpoint
+from notifier.config import Recipient, SmsSubscriber, WebhookEndpoint
 from notifier.model import ChannelKind, Event, TransitionKind
 
 DEFAULT_KINDS = frozenset(TransitionKind) - {TransitionKind.UNCHANGED}
@@ -19,7 +19,7 @@ class Router:
 
     def __init__(
         self,
-        followers: Iterable[Follower],
+        followers: Iterable[Recipient],
         contains: Callable[[str, str], bool],
         *,
         blocked: Mapping[str, str] | None = None,
@@ -34,7 +34,7 @@ class Router:
     def unblock(self, follower_id: str) -> None:
         self._blocked.pop(follower_id, None)
 
-    def route(self, event: Event) -> Iterator[tuple[Follower, ChannelKind]]:
+    def route(self, event: Event) -> Iterator[tuple[Recipient, ChannelKind]]:
         t = event.transition
         if t.kind is TransitionKind.UNCHANGED:
             return
@@ -55,7 +55,7 @@ class Router:
         return self._contains(followed, event_area) or self._contains(event_area, followed)
 
 
-def channel_of(follower: Follower) -> ChannelKind:
+def channel_of(follower: Recipient) -> ChannelKind:
     if isinstance(follower, SmsSubscriber):
         return ChannelKind.TWILIO_SMS
     if isinstance(follower, WebhookEndpoint):

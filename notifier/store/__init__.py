@@ -446,6 +446,28 @@ class Store:
             value.replace(tzinfo=UTC) if isinstance(value, datetime) and not value.tzinfo else value
         )
 
+    async def update_provider_status(
+        self, provider_id: str, status: str, error_code: str, now: datetime
+    ) -> bool:
+        """Record a provider's delivery report unless the row already has a later status."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(deliveries.c.id, deliveries.c.provider_status).where(
+                        deliveries.c.provider_id == provider_id
+                    )
+                )
+            ).first()
+            if row is None:
+                return False
+            if _STATUS_ORDER.get(status, 0) < _STATUS_ORDER.get(row.provider_status, 0):
+                return False
+            values: dict[str, Any] = {"provider_status": status[:30], "updated": now}
+            if error_code:
+                values["last_error"] = f"provider error {error_code}"
+            await conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(**values))
+        return True
+
     # --- subscribers -----------------------------------------------------------------------
 
     async def blocked_subscribers(self) -> dict[str, str]:
@@ -519,6 +541,21 @@ class Store:
             status=r.status,
             created=r.created,
         )
+
+
+# Twilio message statuses in the order they happen; callbacks can arrive out of order.
+_STATUS_ORDER = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "read": 6,
+    "undelivered": 5,
+    "failed": 5,
+    "canceled": 5,
+}
 
 
 # --- helpers -------------------------------------------------------------------------------

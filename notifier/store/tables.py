@@ -153,6 +153,7 @@ deliveries = Table(
     Column("provider_status", String(30), nullable=False, default=""),
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_provider_id", "provider_id"),
 )
 
 review = Table(

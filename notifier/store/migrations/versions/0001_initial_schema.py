@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:20:55.232826
+Create Date: 2026-11-25 12:26:06.259109
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_deliveries_provider_id', ['provider_id'], unique=False)
 
     op.create_table('documents_seen',
     sa.Column('source_id', sa.String(length=200), nullable=False),
@@ -143,6 +144,7 @@ def downgrade() -> None:
     op.drop_table('events')
     op.drop_table('documents_seen')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_provider_id')
         batch_op.drop_index('ix_deliveries_due')
 
     op.drop_table('deliveries')

@@ -1,0 +1,382 @@
+"""Wiring and lifecycle: the pipeline in one place.
+
+    source --poll--> documents --extract--> announcements --LevelBook.apply--> transitions
+      --Event--> route --> render --> outbox (durable) --claim--> channel --> recorded result
+
+`Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
+timer, housekeeping), the shared aiohttp session and the HTTP server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from notifier import __version__, metrics
+from notifier.channels.twilio_sms import TwilioSmsChannel
+from notifier.channels.webhook import WebhookChannel
+from notifier.clock import Clock, system_clock
+from notifier.config import Config, Recipient, SourceBase, iter_followers
+from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy
+from notifier.dispatch.render import Renderer
+from notifier.dispatch.route import Router
+from notifier.errors import ConfigError
+from notifier.extract import Catalog, Extractor
+from notifier.levels import LevelBook
+from notifier.model import (
+    Action,
+    Announcement,
+    AreaRef,
+    ChannelKind,
+    DeliveryResult,
+    Document,
+    Event,
+    Notice,
+    Severity,
+    Transition,
+)
+from notifier.sources import SourcePoller, SourceState
+from notifier.store import Delivery, Store, delivery_id
+
+log = logging.getLogger("notifier")
+
+USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
+
+
+def load_catalog(config: Config) -> Catalog:
+    """Load schemes and areas and check that every follower's areas exist."""
+    catalog = Catalog.load(
+        config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
+    )
+    errors = []
+    for group, items in (("subscribers", config.subscribers), ("webhooks", config.webhooks)):
+        for i, follower in enumerate(items):
+            for j, area in enumerate(follower.areas):
+                if catalog.area(area) is None:
+                    errors.append(f"{group}[{i}].areas[{j}]: unknown area id {area!r}")
+    if errors:
+        raise ConfigError(errors, "")
+    return catalog
+
+
+class Service:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = system_clock,
+        echo: Callable[[str], None] | None = None,
+        rng: Callable[[], float] = random.random,
+        start_scheduler: bool = True,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.echo = echo or (lambda line: print(line, flush=True))
+        self.rng = rng
+        self.start_scheduler = start_scheduler
+        self.catalog = load_catalog(config)
+        self.extractor = Extractor(self.catalog)
+        self._followers: dict[str, Recipient] = {f.id: f for f in iter_followers(config)}
+        self._levels_lock = asyncio.Lock()
+        self._kick: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.started = False
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Service:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        config = self.config
+        self.store = await Store.open(config.database_url)
+        now = self.clock()
+        if self.store.dialect == "sqlite":
+            released = await self.store.release_all_claims(now)
+            if released:
+                log.info(
+                    "outbox: %d deliveries left unfinished by the last run will be retried",
+                    released,
+                )
+        self.book = await self._load_book()
+        self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
+        self.renderer = Renderer(
+            config.templates, base_dir=config.base_dir, area_name=self.catalog.area_name
+        )
+        self.router = Router(
+            self._followers.values(),
+            self.catalog.contains,
+            blocked=await self.store.blocked_subscribers(),
+        )
+        self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
+        await self.sms.start()
+        channels: dict[ChannelKind, Channel] = {
+            ChannelKind.TWILIO_SMS: self.sms,
+            ChannelKind.WEBHOOK: WebhookChannel(
+                self.session, {w.id: w for w in config.webhooks}, clock=self.clock
+            ),
+        }
+        ob = config.outbox
+        self.outbox = OutboxWorker(
+            self.store,
+            channels,
+            RetryPolicy(tuple(ob.retry_schedule_s), ob.max_attempts, ob.jitter_ratio, self.rng),
+            concurrency=ob.concurrency,
+            per_endpoint=ob.per_endpoint,
+            claim_timeout_s=ob.claim_timeout_s,
+            clock=self.clock,
+            on_result=self._on_delivery,
+        )
+        self._kick = asyncio.Event()
+        self.scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
+        if self.start_scheduler:
+            for source in config.sources:
+                if not source.enabled:
+                    continue
+                self.scheduler.add_job(
+                    self.poll_source,
+                    "interval",
+                    seconds=source.interval_s,
+                    jitter=source.jitter_s,
+                    args=[source],
+                    id=f"source:{source.id}",
+                    next_run_time=now,
+                )
+            self.scheduler.add_job(
+                self.expire_levels,
+                "interval",
+                seconds=config.levels.expiry_check_s,
+                id="expiry",
+            )
+            self.scheduler.add_job(self.apply_approved, "interval", seconds=5, id="review")
+            self.scheduler.start()
+            self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        self.started = True
+
+    async def stop(self) -> None:
+        """Stop polling, let deliveries in flight finish (briefly), release the rest."""
+        if not self.started:
+            return
+        self.started = False
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.outbox.aclose(grace_s=5.0)
+        await self.sms.aclose()
+        await self.session.close()
+        await self.store.close()
+
+    async def _outbox_loop(self) -> None:
+        assert self._kick is not None
+        interval = self.config.outbox.sweep_interval_s
+        while True:
+            try:
+                await self.outbox.sweep()
+            except Exception:
+                log.exception("outbox sweep failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=interval)
+            self._kick.clear()
+
+    def kick_outbox(self) -> None:
+        if self._kick is not None:
+            self._kick.set()
+
+    # --- the pipeline ----------------------------------------------------------------------
+
+    async def poll_source(self, source: SourceBase) -> int:
+        """One poll: fetch, keep the unseen documents, run each through the pipeline.
+
+        The source's state (ETag, file marks …) is saved only after its documents are
+        committed, so a crash in between makes the next poll read them again; the store's
+        record of seen documents keeps that from notifying twice.
+        """
+        row = await self.store.source_row(source.id)
+        state = SourceState.from_json(row.state) if row else SourceState()
+        result = await self.poller.poll(source, state, base_dir=self.config.base_dir)
+        if result.skipped:
+            return 0
+        metrics.POLLS.labels(source.id, "error" if result.error else "ok").inc()
+        baseline = source.baseline and not (row and row.baseline_done)
+        new = await self.store.unseen(source.id, result.documents)
+        result.state.record_new(len(new), self.clock())
+        notified = 0
+        if baseline and not result.error:
+            await self.store.mark_seen(source.id, new, self.clock())
+            log.info(
+                "source %s: first poll, %d documents recorded as the baseline; nobody notified",
+                source.id,
+                len(new),
+            )
+            metrics.DOCUMENTS.labels(source.id, "baseline").inc(len(new))
+        else:
+            for doc in new:
+                try:
+                    notified += await self.ingest(doc, source)
+                except Exception:
+                    log.exception(
+                        "source %s: document %s failed; it is read again next poll",
+                        source.id,
+                        doc.id,
+                    )
+                    metrics.DOCUMENTS.labels(source.id, "failed").inc()
+                    return notified
+        await self.store.save_source_state(
+            source.id,
+            result.state.to_json(),
+            baseline_done=bool(row and row.baseline_done) or not result.error,
+            now=self.clock(),
+        )
+        return notified
+
+    async def ingest(self, doc: Document, source: SourceBase | None = None) -> int:
+        """Extract, apply, route and enqueue one document; returns the outbox rows written."""
+        announcements = self.extractor.extract(doc)
+        threshold = source.min_confidence if source else 0.0
+        confident = [a for a in announcements if a.confidence >= threshold]
+        doubtful = [a for a in announcements if a.confidence < threshold]
+        for a in doubtful:
+            log.warning(
+                "source %s: %s %s %s (confidence %.2f) held for review: %s",
+                doc.source_id,
+                a.scheme,
+                a.area.name,
+                a.level,
+                a.confidence,
+                a.evidence[:120],
+            )
+        metrics.DOCUMENTS.labels(doc.source_id, "announced" if announcements else "nothing").inc()
+        return await self._apply(
+            confident,
+            document=doc,
+            source_id=doc.source_id,
+            reviews=[(_announcement_record(a), a.confidence) for a in doubtful],
+        )
+
+    async def _apply(
+        self,
+        announcements: Sequence[Announcement],
+        *,
+        document: Document | None,
+        source_id: str,
+        reviews: Sequence[tuple[dict[str, Any], float]] = (),
+        expire: bool = False,
+    ) -> int:
+        async with self._levels_lock:
+            now = self.clock()
+            transitions: list[Transition] = []
+            try:
+                for a in announcements:
+                    metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
+                    transitions.extend(self.book.apply(a, now))
+                if expire:
+                    transitions.extend(self.book.expire(now))
+                events = [Event.from_transition(t, now) for t in transitions if t.notifies]
+                notices = [n for ev in events for n in self._notices(ev)]
+                writes = [
+                    (t.scheme, t.area.id, self.book.state(t.scheme, t.area.id)) for t in transitions
+                ]
+                inserted = await self.store.commit_outcome(
+                    source_id=source_id,
+                    document=document,
+                    level_writes=writes,
+                    new_events=events,
+                    notices=notices,
+                    reviews=reviews,
+                    level_memory=self.book.memory(),
+                    now=now,
+                )
+            except Exception:
+                # The in-memory book may be ahead of the database now: take the database's word.
+                self.book = await self._load_book()
+                raise
+        for t in transitions:
+            metrics.TRANSITIONS.labels(t.kind.value).inc()
+            self._report(t, document)
+        if inserted:
+            self.kick_outbox()
+        return inserted
+
+    async def _load_book(self) -> LevelBook:
+        return LevelBook(
+            self.catalog,
+            self.catalog,
+            flap_window_s=self.config.levels.flap_window_s,
+            states=await self.store.level_states(),
+            memory=await self.store.level_memory(),
+        )
+
+    def _notices(self, event: Event) -> list[Notice]:
+        out = []
+        for follower, channel in self.router.route(event):
+            did = delivery_id(event.id, follower.id, channel.value)
+            out.append(self.renderer.render(event, follower, delivery_id=did))
+        return out
+
+    async def expire_levels(self) -> int:
+        return await self._apply([], document=None, source_id="", expire=True)
+
+    async def apply_approved(self) -> int:
+        """Apply review items an operator approved (`notifier review approve ID`)."""
+        total = 0
+        for item in await self.store.review_items("approved"):
+            announcement = _announcement_from_record(item.announcement)
+            total += await self._apply([announcement], document=None, source_id=item.source_id)
+            await self.store.decide_review(item.id, "applied", self.clock(), from_status="approved")
+            log.info("review item %d applied: %s", item.id, announcement.evidence[:120])
+        return total
+
+    # --- reporting -------------------------------------------------------------------------
+
+    def _report(self, t: Transition, doc: Document | None) -> None:
+        where = f"[{t.source_id or 'timer'}] " if t.source_id else "[timer] "
+        level = f"{t.level} ({t.severity})" if t.level else f"no level (was {t.previous_level})"
+        if t.notifies:
+            self.echo(f"{where}{t.area.name}: {level} — {t.kind.value}  ({t.scheme})")
+        else:
+            log.info("%s%s: %s unchanged (%s)", where, t.area.name, level, t.scheme)
+
+    def _on_delivery(self, row: Delivery, result: DeliveryResult, status: str) -> None:
+        if result.opted_out or result.disable_endpoint:
+            self.router.block(row.subscriber_id, result.reason)
+        if row.channel == ChannelKind.WEBHOOK.value:
+            verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
+            self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
+
+
+def _announcement_record(a: Announcement) -> dict[str, Any]:
+    record = asdict(a)
+    for key, value in record.items():
+        if isinstance(value, datetime):
+            record[key] = value.isoformat()
+    return record
+
+
+def _announcement_from_record(record: dict[str, Any]) -> Announcement:
+    data = dict(record)
+    data["area"] = AreaRef(**data["area"])
+    data["action"] = Action(data["action"])
+    data["severity"] = Severity(data["severity"]) if data.get("severity") else None
+    data["references"] = tuple(data.get("references") or ())
+    for key in ("effective", "expires", "published"):
+        if data.get(key):
+            data[key] = datetime.fromisoformat(data[key])
+    return Announcement(**data)

@@ -1,0 +1,166 @@
+"""The HTTP surface (aiohttp.web): health, readiness, metrics, the JSON API, the demo consumer."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from notifier.model import LevelState
+
+if TYPE_CHECKING:
+    from notifier.service import Service
+
+log = logging.getLogger(__name__)
+
+SERVICE: web.AppKey[Service] = web.AppKey("service")
+
+
+def create_app(service: Service) -> web.Application:
+    app = web.Application()
+    app[SERVICE] = service
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/levels", api_levels)
+    app.router.add_get("/api/events", api_events)
+    app.router.add_get("/api/deliveries", api_deliveries)
+    app.router.add_get("/api/sources", api_sources)
+    app.router.add_get("/api/review", api_review)
+    from notifier.web import twilio_hooks
+
+    twilio_hooks.add_routes(app)
+    if service.config.server.demo_consumer:
+        app.router.add_post("/demo/webhook", demo_webhook)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    problems = []
+    if not service.started:
+        problems.append("service not started")
+    else:
+        try:
+            async with service.store.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            problems.append(f"database: {type(exc).__name__}")
+    status = 503 if problems else 200
+    return web.json_response({"ready": not problems, "problems": problems}, status=status)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    from notifier import metrics as m
+
+    for status, count in (await service.store.delivery_counts()).items():
+        m.OUTBOX.labels(status).set(count)
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def level_json(state: LevelState) -> dict[str, Any]:
+    return {
+        "scheme": state.scheme,
+        "area": {"id": state.area.id, "name": state.area.name},
+        "level": state.level,
+        "severity": state.severity.value,
+        "since": state.since.isoformat(),
+        "expires": state.expires.isoformat() if state.expires else None,
+        "updated": state.updated.isoformat(),
+        "evidence": state.evidence,
+    }
+
+
+async def api_levels(request: web.Request) -> web.Response:
+    """Current levels as stored (one per scheme and area)."""
+    service = request.app[SERVICE]
+    states = await service.store.level_states()
+    return web.json_response({"levels": [level_json(s) for s in states]})
+
+
+def _limit(request: web.Request, default: int = 100) -> int:
+    raw = request.query.get("limit", str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
+    if not 1 <= value <= 1000:
+        raise web.HTTPBadRequest(text="limit must be between 1 and 1000")
+    return value
+
+
+async def api_events(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    return web.json_response({"events": await service.store.recent_events(_limit(request))})
+
+
+async def api_deliveries(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    status = request.query.get("status") or None
+    if status not in (None, "pending", "claimed", "sent", "dead"):
+        raise web.HTTPBadRequest(text="status must be one of pending, claimed, sent, dead")
+    rows = await service.store.deliveries(status=status, limit=_limit(request))
+    return web.json_response({"deliveries": rows})
+
+
+async def api_sources(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    from notifier.sources import source_report
+
+    rows = {r.source_id: r for r in await service.store.source_rows()}
+    now = service.clock()
+    report = [source_report(s, rows.get(s.id), now) for s in service.config.sources]
+    return web.json_response({"sources": report})
+
+
+async def api_review(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    items = await service.store.review_items(request.query.get("status", "pending") or None)
+    return web.json_response(
+        {
+            "review": [
+                {
+                    "id": i.id,
+                    "source_id": i.source_id,
+                    "document_id": i.document_id,
+                    "confidence": i.confidence,
+                    "status": i.status,
+                    "created": i.created.isoformat(),
+                    "announcement": i.announcement,
+                }
+                for i in items
+            ]
+        }
+    )
+
+
+async def demo_webhook(request: web.Request) -> web.Response:
+    """A consumer like the ones operators point notifier at: verify, then show what arrived."""
+    service = request.app[SERVICE]
+    body = await request.read()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    for endpoint in service.config.webhooks:
+        if not endpoint.url.endswith("/demo/webhook"):
+            continue
+        try:
+            payload = Webhook(endpoint.secret.get_secret_value()).verify(body, headers)
+        except (WebhookVerificationError, ValueError):
+            continue
+        data = payload.get("data", {}) if isinstance(payload, dict) else {}
+        area = data.get("area", {}).get("name", "?")
+        service.echo(
+            f"[demo consumer] verified webhook {headers.get('webhook-id')}: "
+            f"{payload.get('type')} {area} {data.get('level')} ({data.get('severity')})"
+        )
+        return web.json_response({"ok": True})
+    log.warning("demo consumer: a request failed signature verification")
+    return web.json_response({"ok": False, "error": "bad signature"}, status=401)
