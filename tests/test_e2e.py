@@ -92,7 +92,7 @@ sources:
 subscribers:
   - {{id: aktobe-ru, phone: "{RU}", language: ru, areas: [KZ-AKT]}}
   - {{id: desk-en, phone: "{EN}", language: en, areas: [KZ]}}
-  - {{id: almaty-only, phone: "+77271234567", language: en, areas: [KZ-ALA]}}
+  - {{id: almaty-only, phone: "+77012345699", language: en, areas: [KZ-ALA]}}
 webhooks:
   - {{id: newsroom, url: "{consumer.url}", secret: "{SECRET}", areas: [KZ]}}
 twilio:

@@ -1,0 +1,305 @@
+"""Rendering: one `Notice` per (event, follower) — SMS text from jinja2 templates per language,
+or a JSON webhook body with a versioned schema.
+
+Templates are `sms.<language>.j2`: the defaults live next to this module, and a file of the
+same name in `templates.dir` replaces one (or adds a language). They are compiled and
+test-rendered for every kind of transition when the Renderer is built, so a broken template
+is a `ConfigError` at startup, not a failed delivery later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from notifier.config import SmsSubscriber, TemplatesConfig, WebhookEndpoint
+from notifier.dispatch.segments import fit_segments
+from notifier.errors import ConfigError
+from notifier.model import AreaRef, ChannelKind, Event, Notice, Severity, Transition, TransitionKind
+
+__all__ = ["DEFAULT_LANGUAGE", "DEFAULT_TEMPLATES", "SCHEMA_VERSION", "Renderer"]
+
+DEFAULT_TEMPLATES = Path(__file__).with_name("templates")
+DEFAULT_LANGUAGE = "en"
+SCHEMA_VERSION = 1
+_SMS_NAME = re.compile(r"^sms\.([a-z]{2})\.j2$")
+
+SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
+    "en": {s: s.value for s in Severity},
+    "ru": {
+        Severity.MINOR: "низкий",
+        Severity.MODERATE: "умеренный",
+        Severity.SEVERE: "высокий",
+        Severity.EXTREME: "критический",
+    },
+    "kk": {
+        Severity.MINOR: "төмен",
+        Severity.MODERATE: "орташа",
+        Severity.SEVERE: "жоғары",
+        Severity.EXTREME: "өте жоғары",
+    },
+}
+
+# Colour levels are the common case; other level ids are shown as they are, upper-cased.
+LEVEL_WORDS: dict[str, dict[str, str]] = {
+    "ru": {
+        "white": "белый",
+        "blue": "синий",
+        "green": "зелёный",
+        "yellow": "жёлтый",
+        "orange": "оранжевый",
+        "red": "красный",
+        "black": "чёрный",
+    },
+    "kk": {
+        "white": "ақ",
+        "blue": "көк",
+        "green": "жасыл",
+        "yellow": "сары",
+        "orange": "қызғылт сары",
+        "red": "қызыл",
+        "black": "қара",
+    },
+}
+
+_MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+AreaName = Callable[[str, str], str]  # (area id, language) -> display name
+LevelName = Callable[[str, str, str], str | None]  # (scheme, level id, language) -> word
+
+
+class Renderer:
+    """Builds notices from events. `area_name` and `level_name` localise names (the catalog
+    knows them); without them the area's own name and built-in colour words are used."""
+
+    def __init__(
+        self,
+        templates: TemplatesConfig,
+        *,
+        base_dir: Path,
+        area_name: AreaName | None = None,
+        level_name: LevelName | None = None,
+    ) -> None:
+        self.max_segments = templates.sms_max_segments
+        self._area_name = area_name
+        self._level_name = level_name
+        search = [DEFAULT_TEMPLATES]
+        if templates.dir is not None:
+            operator_dir = (
+                templates.dir if templates.dir.is_absolute() else base_dir / templates.dir
+            )
+            if not operator_dir.is_dir():
+                raise ConfigError([f"templates.dir: folder not found: {operator_dir}"])
+            search.insert(0, operator_dir)
+        self.search_path = tuple(search)
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in search]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text; the JSON body is built in code, not templated
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._sms: dict[str, jinja2.Template] = {}
+        self._load()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._sms))
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        found = {
+            m.group(1): m.group(0)
+            for d in self.search_path
+            for m in map(_SMS_NAME.match, (p.name for p in d.glob("sms.*.j2")))
+            if m
+        }
+        errors: list[str] = []
+        for language, name in sorted(found.items()):
+            try:
+                self._sms[language] = self._env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                errors.append(
+                    f"templates: {exc.filename or name}, line {exc.lineno}: {exc.message}"
+                )
+        if not errors:
+            errors = [e for language in self._sms for e in self._check(language)]
+        if not errors and DEFAULT_LANGUAGE not in self._sms:
+            errors.append(f"templates: sms.{DEFAULT_LANGUAGE}.j2 is missing")
+        if errors:
+            raise ConfigError(errors)
+
+    def _check(self, language: str) -> list[str]:
+        """Render every kind of transition once so undefined names surface now."""
+        template = self._sms[language]
+        for transition in _samples():
+            try:
+                text = self._text(template, transition, language)
+            except Exception as exc:  # any template fault is the operator's to fix
+                return [
+                    f"templates: {template.filename}: {type(exc).__name__}: {exc} "
+                    f"(rendering a '{transition.kind.value}' transition)"
+                ]
+            if not text:
+                return [
+                    f"templates: {template.filename}: renders nothing for a "
+                    f"'{transition.kind.value}' transition"
+                ]
+        return []
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def render(
+        self,
+        event: Event,
+        follower: SmsSubscriber | WebhookEndpoint,
+        *,
+        delivery_id: str = "",
+    ) -> Notice:
+        """The notice for one follower: SMS text within `sms_max_segments`, or a JSON body."""
+        language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
+        if isinstance(follower, SmsSubscriber):
+            text = fit_segments(self.sms_text(event.transition, language), self.max_segments)
+            return Notice(
+                event_id=event.id,
+                subscriber_id=follower.id,
+                channel=ChannelKind.TWILIO_SMS,
+                to=follower.phone,
+                body=text,
+                language=language,
+                delivery_id=delivery_id,
+            )
+        body = json.dumps(
+            self.webhook_payload(event, language), ensure_ascii=False, separators=(",", ":")
+        )
+        return Notice(
+            event_id=event.id,
+            subscriber_id=follower.id,
+            channel=ChannelKind.WEBHOOK,
+            to=follower.url,
+            body=body,
+            language=language,
+            delivery_id=delivery_id,
+        )
+
+    def sms_text(self, transition: Transition, language: str) -> str:
+        """The full message text in `language` (or English), before fitting to segments."""
+        if language not in self._sms:
+            language = DEFAULT_LANGUAGE
+        return self._text(self._sms[language], transition, language)
+
+    def webhook_payload(self, event: Event, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The webhook body, schema version 1 (README: 'Delivery: SMS and webhooks')."""
+        t = event.transition
+        return {
+            "type": f"level.{t.kind.value}",
+            "schema_version": SCHEMA_VERSION,
+            "event_id": event.id,
+            "occurred_at": _rfc3339(t.at),
+            "data": {
+                "scheme": t.scheme,
+                "area": {"id": t.area.id, "name": self._area(t.area, language)},
+                "level": t.level,
+                "severity": t.severity.value if t.severity else None,
+                "previous_level": t.previous_level,
+                "previous_severity": t.previous_severity.value if t.previous_severity else None,
+                "expires": _rfc3339(t.expires),
+                "evidence": t.evidence,
+                "source_id": t.source_id,
+                "document_id": t.document_id,
+                "language": language,
+                "text": self.sms_text(t, language),
+            },
+        }
+
+    def _text(self, template: jinja2.Template, t: Transition, language: str) -> str:
+        words = SEVERITY_WORDS.get(language, SEVERITY_WORDS[DEFAULT_LANGUAGE])
+        context = {
+            "kind": t.kind.value,
+            "scheme": t.scheme,
+            "area": self._area(t.area, language),
+            "level": self._level(t.scheme, t.level, language),
+            "previous_level": self._level(t.scheme, t.previous_level, language),
+            "severity": words[t.severity] if t.severity else None,
+            "previous_severity": words[t.previous_severity] if t.previous_severity else None,
+            "expires": format_when(t.expires, language) if t.expires else None,
+            "evidence": t.evidence,
+            "language": language,
+        }
+        return " ".join(template.render(context).split())
+
+    def _area(self, area: AreaRef, language: str) -> str:
+        if self._area_name is not None:
+            name = self._area_name(area.id, language)
+            if name:
+                return name
+        return area.name
+
+    def _level(self, scheme: str, level: str | None, language: str) -> str | None:
+        if level is None:
+            return None
+        word = self._level_name(scheme, level, language) if self._level_name else None
+        if not word:
+            key = re.split(r"[.:/]", level)[-1].lower()
+            word = LEVEL_WORDS.get(language, {}).get(key) or key.replace("_", " ")
+        return word.upper()
+
+
+def format_when(when: datetime, language: str) -> str:
+    """A moment as people read it, in the offset it was announced in (UTC when naive)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    zone = _offset_label(when.utcoffset() or timedelta(0))
+    if language == "en":
+        return f"{when.day} {_MONTHS_EN[when.month - 1]} {when.year} {when:%H:%M} {zone}"
+    return f"{when:%d.%m.%Y %H:%M} ({zone})"
+
+
+def _offset_label(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _rfc3339(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _samples() -> list[Transition]:
+    """One transition of each kind, with and without the optional parts."""
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    area = AreaRef("sample", "Sample")
+    out = []
+    for kind in TransitionKind:
+        for full in (True, False):
+            now_set = kind not in (TransitionKind.LIFTED, TransitionKind.EXPIRED)
+            out.append(
+                Transition(
+                    kind=kind,
+                    scheme="sample",
+                    area=area,
+                    at=at,
+                    level="red" if now_set else None,
+                    severity=Severity.EXTREME if now_set else None,
+                    previous_level="yellow" if full else None,
+                    previous_severity=Severity.MODERATE if full else None,
+                    expires=at + timedelta(days=1) if full else None,
+                    evidence="sample",
+                )
+            )
+    return out
