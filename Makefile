@@ -37,6 +37,10 @@ pytest: install
 
 test: lint typecheck pytest
 
+# Prints a table and, as its last line, one JSON object with the figures.
+bench: install
+	$(BIN)/python bench/ingest.py
+
 format: install
 	$(BIN)/ruff format notifier tests bench
 	$(BIN)/ruff check --fix notifier tests bench

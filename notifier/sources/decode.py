@@ -1,0 +1,119 @@
+"""Bytes to clean text: charset choice, mojibake repair, Unicode NFKC.
+
+`decode_bytes(data, content_type)` picks the charset from (in order) a byte-order mark, the
+HTTP `Content-Type` charset, an XML declaration, an HTML `<meta charset>`, strict UTF-8, and
+finally charset-normalizer's detection. `clean_text(text)` repairs mojibake with ftfy (plus
+the `?€™` form where the lead byte was already lost to `?`) and applies NFKC.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import charset_normalizer
+import ftfy
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_XML_DECL_CHARSET = re.compile(
+    rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)", re.I
+)
+_META_CHARSET = re.compile(rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+# Mojibake of U+20xx punctuation whose first byte (0xE2 -> "â") was already replaced by "?".
+_LOST_LEAD = re.compile("\\?€([™œ\u009d˜“”¦¢?])")
+# Characters that mojibake of UTF-8 read as cp1252/latin-1 always contains; ftfy is costly,
+# so it only runs when one is present.
+_MOJIBAKE_HINT = re.compile(
+    "[\u0080-\u009f\u00c2\u00c3\u00c5\u00d0\u00d1\u00d7\u00e2\u00ef\u20ac\ufffd]"
+)
+_LOST_LEAD_MAP = {
+    "™": "\u2019",
+    "˜": "\u2018",
+    "œ": "\u201c",
+    "\u009d": "\u201d",
+    "“": "\u2013",
+    "”": "\u2014",
+    "¦": "\u2026",
+    "¢": "\u2022",
+    "?": '"',  # the closing/opening quote byte was lost too: only a plain quote is honest
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    charset: str
+    detected: bool  # True when the charset was guessed, not declared
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = _HEADER_CHARSET.search(content_type)
+    return _known(m.group(1)) if m else None
+
+
+def decode_bytes(data: bytes, content_type: str | None = None) -> Decoded:
+    """Decode with the declared charset when one is usable, else detect it; never raises."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return Decoded(data.decode(name, errors="replace"), name, False)
+    head = data[:2048]
+    declared: list[str | None] = [charset_from_content_type(content_type)]
+    m = _XML_DECL_CHARSET.search(head)
+    if m:
+        declared.append(_known(m.group(1).decode("ascii")))
+    m = _META_CHARSET.search(head)
+    if m:
+        declared.append(_known(m.group(1).decode("ascii")))
+    for candidate in declared:
+        if candidate is None:
+            continue
+        try:
+            return Decoded(data.decode(candidate), candidate, False)
+        except (UnicodeDecodeError, LookupError):
+            continue  # a wrong declaration is common; try the next clue
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8", False)
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    name = best.encoding if best is not None else "cp1252"
+    return Decoded(data.decode(name, errors="replace"), name, True)
+
+
+def clean_text(text: str) -> str:
+    """Repair mojibake, normalise to NFKC and tidy whitespace; keeps paragraph breaks."""
+    if not text:
+        return ""
+    if "?€" in text:
+        text = _LOST_LEAD.sub(lambda m: _LOST_LEAD_MAP[m.group(1)], text)
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFKC")
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def clean_line(text: str) -> str:
+    """`clean_text` for one-line fields (titles, ids): every run of whitespace becomes a space."""
+    return " ".join(clean_text(text).split())
+
+
+def _known(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
