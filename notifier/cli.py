@@ -121,7 +121,7 @@ def run(
     config = _load(config_path, overrides)
     _setup_logging(config.log_level)
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, config_path or default_config_path(), overrides))
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
@@ -136,13 +136,13 @@ def run(
         sys.exit(1)
 
 
-async def _serve(config: Config) -> None:
+async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -> None:
     from aiohttp import web
 
     from notifier.service import Service
     from notifier.web.app import create_app
 
-    service = Service(config)
+    service = Service(config, config_file=config_file, config_overrides=overrides)
     runner = web.AppRunner(create_app(service), access_log=None)
     await runner.setup()
     try:

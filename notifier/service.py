@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,7 +26,7 @@ from notifier import __version__, metrics
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
-from notifier.config import Config, Recipient, SourceBase, iter_followers
+from notifier.config import Config, SourceBase, iter_followers, load_config
 from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
@@ -77,18 +78,25 @@ class Service:
         echo: Callable[[str], None] | None = None,
         rng: Callable[[], float] = random.random,
         start_scheduler: bool = True,
+        config_file: Path | None = None,
+        config_overrides: dict[str, Any] | None = None,
     ) -> None:
+        """`config_file` (with the overrides the command line gave) enables reload on change."""
         self.config = config
         self.clock = clock
         self.echo = echo or (lambda line: print(line, flush=True))
         self.rng = rng
         self.start_scheduler = start_scheduler
+        self.config_file = config_file
+        self.config_overrides = dict(config_overrides or {})
         self.catalog = load_catalog(config)
         self.extractor = Extractor(self.catalog)
-        self._followers: dict[str, Recipient] = {f.id: f for f in iter_followers(config)}
+        self.renderer = _renderer(config, self.catalog)
         self._levels_lock = asyncio.Lock()
         self._kick: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._retired: list[Channel] = []
+        self._fingerprint = _fingerprint(config, config_file)
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -103,9 +111,8 @@ class Service:
     async def start(self) -> None:
         config = self.config
         self.store = await Store.open(config.database_url)
-        now = self.clock()
         if self.store.dialect == "sqlite":
-            released = await self.store.release_all_claims(now)
+            released = await self.store.release_all_claims(self.clock())
             if released:
                 log.info(
                     "outbox: %d deliveries left unfinished by the last run will be retried",
@@ -114,30 +121,24 @@ class Service:
         self.book = await self._load_book()
         self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
-        self.renderer = Renderer(
-            config.templates, base_dir=config.base_dir, area_name=self.catalog.area_name
-        )
         self.router = Router(
-            self._followers.values(),
+            iter_followers(config),
             self.catalog.contains,
             blocked=await self.store.blocked_subscribers(),
         )
         self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
         await self.sms.start()
-        channels: dict[ChannelKind, Channel] = {
+        self.channels: dict[ChannelKind, Channel] = {
             ChannelKind.TWILIO_SMS: self.sms,
-            ChannelKind.WEBHOOK: WebhookChannel(
-                self.session, {w.id: w for w in config.webhooks}, clock=self.clock
-            ),
+            ChannelKind.WEBHOOK: self._webhook_channel(config),
         }
-        ob = config.outbox
         self.outbox = OutboxWorker(
             self.store,
-            channels,
-            RetryPolicy(tuple(ob.retry_schedule_s), ob.max_attempts, ob.jitter_ratio, self.rng),
-            concurrency=ob.concurrency,
-            per_endpoint=ob.per_endpoint,
-            claim_timeout_s=ob.claim_timeout_s,
+            self.channels,
+            self._retry_policy(config),
+            concurrency=config.outbox.concurrency,
+            per_endpoint=config.outbox.per_endpoint,
+            claim_timeout_s=config.outbox.claim_timeout_s,
             clock=self.clock,
             on_result=self._on_delivery,
         )
@@ -146,25 +147,13 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         if self.start_scheduler:
-            for source in config.sources:
-                if not source.enabled:
-                    continue
-                self.scheduler.add_job(
-                    self.poll_source,
-                    "interval",
-                    seconds=source.interval_s,
-                    jitter=source.jitter_s,
-                    args=[source],
-                    id=f"source:{source.id}",
-                    next_run_time=now,
-                )
+            self._schedule_sources(config)
             self.scheduler.add_job(
-                self.expire_levels,
-                "interval",
-                seconds=config.levels.expiry_check_s,
-                id="expiry",
+                self.expire_levels, "interval", seconds=config.levels.expiry_check_s, id="expiry"
             )
             self.scheduler.add_job(self.apply_approved, "interval", seconds=5, id="review")
+            if self.config_file is not None:
+                self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
             self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
         self.started = True
@@ -180,9 +169,104 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.aclose(grace_s=5.0)
-        await self.sms.aclose()
+        for channel in (self.sms, *self._retired):
+            await channel.aclose()
         await self.session.close()
         await self.store.close()
+
+    def _schedule_sources(self, config: Config) -> None:
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("source:"):
+                job.remove()
+        for source in config.sources:
+            if source.enabled:
+                self.scheduler.add_job(
+                    self.poll_source,
+                    "interval",
+                    seconds=source.interval_s,
+                    jitter=source.jitter_s,
+                    args=[source],
+                    id=f"source:{source.id}",
+                    next_run_time=self.clock(),
+                )
+
+    def _webhook_channel(self, config: Config) -> WebhookChannel:
+        endpoints = {w.id: w for w in config.webhooks}
+        return WebhookChannel(self.session, endpoints, clock=self.clock)
+
+    def _retry_policy(self, config: Config) -> RetryPolicy:
+        ob = config.outbox
+        return RetryPolicy(tuple(ob.retry_schedule_s), ob.max_attempts, ob.jitter_ratio, self.rng)
+
+    # --- reloading the configuration -------------------------------------------------------
+
+    async def reload_if_changed(self) -> bool:
+        """Reload when the config file or a catalog/template file changed since last look."""
+        if self.config_file is None:
+            return False
+        fingerprint = _fingerprint(self.config, self.config_file)
+        if fingerprint == self._fingerprint:
+            return False
+        self._fingerprint = fingerprint
+        return await self.reload()
+
+    async def reload(self) -> bool:
+        """Swap in the file's configuration atomically; an invalid file changes nothing.
+
+        Sources, subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings
+        take effect at once; storage, server and data_dir need a restart (a warning says so).
+        """
+        if self.config_file is None:
+            return False
+        try:
+            new = load_config(self.config_file, overrides=self.config_overrides)
+            catalog = load_catalog(new)
+            renderer = _renderer(new, catalog)
+        except ConfigError as exc:
+            log.error(
+                "configuration reload refused, the running one stays: %s",
+                "; ".join(exc.errors),
+            )
+            return False
+        old = self.config
+        for part in ("storage", "server", "data_dir"):
+            if getattr(new, part) != getattr(old, part):
+                log.warning("configuration: %s changed; it takes effect after a restart", part)
+        new = new.model_copy(
+            update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
+        )
+        async with self._levels_lock:
+            self.config, self.catalog, self.renderer = new, catalog, renderer
+            self.extractor = Extractor(catalog)
+            self.book = LevelBook(
+                catalog,
+                catalog,
+                flap_window_s=new.levels.flap_window_s,
+                states=self.book.states(),
+                memory=self.book.memory(),
+            )
+            self.router = Router(
+                iter_followers(new),
+                catalog.contains,
+                blocked=await self.store.blocked_subscribers(),
+            )
+        if new.twilio != old.twilio:
+            sms = TwilioSmsChannel(new.twilio, echo=self.echo)
+            await sms.start()
+            self._retired.append(self.sms)
+            self.sms = sms
+            self.channels[ChannelKind.TWILIO_SMS] = sms
+        self.channels[ChannelKind.WEBHOOK] = self._webhook_channel(new)
+        self.outbox.policy = self._retry_policy(new)
+        if self.start_scheduler and self.scheduler.running:
+            self._schedule_sources(new)
+        log.info(
+            "configuration reloaded: %d sources, %d SMS subscribers, %d webhooks",
+            len(new.sources),
+            len(new.subscribers),
+            len(new.webhooks),
+        )
+        return True
 
     async def _outbox_loop(self) -> None:
         assert self._kick is not None
@@ -360,6 +444,29 @@ class Service:
         if row.channel == ChannelKind.WEBHOOK.value:
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
+
+
+def _renderer(config: Config, catalog: Catalog) -> Renderer:
+    return Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
+
+
+def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and modification times of the files the configuration is made of."""
+    paths: list[Path] = [config_file] if config_file else []
+    folders = [config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)]
+    if config.templates.dir is not None:
+        folders.append(config.resolve(config.templates.dir))
+    for folder in folders:
+        if folder.is_dir():
+            paths.extend(sorted(p for p in folder.iterdir() if p.is_file()))
+    marks = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        marks.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(marks)
 
 
 def _announcement_record(a: Announcement) -> dict[str, Any]:

@@ -503,18 +503,7 @@ class Store:
             query = query.where(review.c.status == status)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            ReviewItem(
-                id=r.id,
-                source_id=r.source_id,
-                document_id=r.document_id,
-                announcement=json.loads(r.announcement),
-                confidence=r.confidence,
-                status=r.status,
-                created=r.created,
-            )
-            for r in rows
-        ]
+        return [_review_item(r) for r in rows]
 
     async def decide_review(
         self, item_id: int, status: str, now: datetime, *, from_status: str = "pending"
@@ -531,16 +520,8 @@ class Store:
             )
             if not result.rowcount:
                 return None
-            r = (await conn.execute(select(review).where(review.c.id == item_id))).one()
-        return ReviewItem(
-            id=r.id,
-            source_id=r.source_id,
-            document_id=r.document_id,
-            announcement=json.loads(r.announcement),
-            confidence=r.confidence,
-            status=r.status,
-            created=r.created,
-        )
+            row = (await conn.execute(select(review).where(review.c.id == item_id))).one()
+        return _review_item(row)
 
 
 # Twilio message statuses in the order they happen; callbacks can arrive out of order.
@@ -681,6 +662,18 @@ def _source_row(row: Any) -> SourceRow:
     except ValueError:
         state = {}
     return SourceRow(row.source_id, state, bool(row.baseline_done), row.updated)
+
+
+def _review_item(r: Any) -> ReviewItem:
+    return ReviewItem(
+        id=r.id,
+        source_id=r.source_id,
+        document_id=r.document_id,
+        announcement=json.loads(r.announcement),
+        confidence=r.confidence,
+        status=r.status,
+        created=r.created,
+    )
 
 
 def _delivery(r: Any) -> Delivery:

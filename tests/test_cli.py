@@ -1,0 +1,218 @@
+"""The command line: `run` as a newcomer sees it, `extract`, `sources`, `review`, `replay`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from notifier.cli import main
+from notifier.config import load_config
+from notifier.service import Service
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_2b99838c51a8518c.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_command(port: int, data_dir: Path) -> list[str]:
+    cli = [sys.executable, "-m", "notifier.cli"]
+    return [*cli, "run", "--port", str(port), "--data-dir", str(data_dir)]
+
+
+def test_run_on_the_default_config_shows_the_seed_becoming_a_level(tmp_path: Path) -> None:
+    """What `make run` does on a fresh clone: level, dry-run SMS, verified demo webhook."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "NOTIFIER_DEMO_WEBHOOK_URL": f"http://127.0.0.1:{port}/demo/webhook",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "NOTIFIER_CONFIG"):
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        run_command(port, tmp_path),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    levels: dict[str, object] = {}
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/levels", timeout=2) as r:
+                    levels = json.load(r)
+                if levels.get("levels"):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        time.sleep(1.5)  # let the notices go out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
+    assert levels["levels"] == [
+        {
+            "scheme": "kz",
+            "area": {"id": "KZ-AKT-AKTOBE", "name": "Aktobe"},
+            "level": "red",
+            "severity": "extreme",
+            "since": levels["levels"][0]["since"],  # type: ignore[index]
+            "expires": None,
+            "updated": levels["levels"][0]["updated"],  # type: ignore[index]
+            "evidence": levels["levels"][0]["evidence"],  # type: ignore[index]
+        }
+    ]
+    assert f"listening on http://127.0.0.1:{port}" in out
+    assert "SMS DRY-RUN" in out
+    assert "Aktobe: red (extreme) — issued" in out
+    assert out.count("[dry-run SMS → ") == 3
+    assert "[demo consumer] verified webhook msg_" in out
+    assert "level.issued Aktobe red (extreme)" in out
+    assert out.rstrip().endswith("stopped")
+    assert (tmp_path / "notifier.db").exists()
+
+
+def test_run_reports_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            run_command(port, tmp_path),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_extract_prints_one_json_line_per_document() -> None:
+    result = CliRunner().invoke(main, ["extract", str(SEED)])
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()
+    record = json.loads(line)
+    assert record["document"] == str(SEED)
+    [a] = record["announcements"]
+    assert {k: a[k] for k in ("scheme", "area", "level", "severity", "action")} == {
+        "scheme": "kz",
+        "area": {"id": "KZ-AKT-AKTOBE", "name": "Aktobe"},
+        "level": "red",
+        "severity": "extreme",
+        "action": "set",
+    }
+    assert set(a) == {
+        "scheme",
+        "area",
+        "level",
+        "severity",
+        "action",
+        "previous_level",
+        "effective",
+        "expires",
+        "confidence",
+        "evidence",
+    }
+
+
+def test_extract_reports_unreadable_input_and_exits_non_zero(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;">]><rss><channel><title>&lol2;</title></channel></rss>'
+    )
+    result = CliRunner().invoke(main, ["extract", str(bomb), str(SEED)])
+    assert result.exit_code == 1
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["document"] for x in lines] == [str(bomb), str(SEED)]
+    assert lines[0]["announcements"] == [] and "error" in lines[0]
+    assert len(lines[1]["announcements"]) == 1
+
+
+@pytest.fixture
+def inbox_config(tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "aktobe.txt").write_bytes(SEED.read_bytes())
+    file = tmp_path / "notifier.yaml"
+    file.write_text(
+        f"""
+data_dir: {tmp_path / "data"}
+catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
+sources:
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.999}}
+subscribers:
+  - {{id: desk, phone: "+77771234567", areas: [KZ]}}
+"""
+    )
+    return file
+
+
+async def poll_once(config_file: Path) -> None:
+    config = load_config(config_file, environ={})
+    async with Service(config, echo=lambda _: None, start_scheduler=False) as service:
+        await service.poll_source(config.sources[0])
+
+
+def test_sources_table_and_reset(inbox_config: Path) -> None:
+    runner = CliRunner()
+    before = runner.invoke(main, ["sources", "--config", str(inbox_config)])
+    assert before.exit_code == 0, before.output
+    assert before.output.splitlines()[0].split()[:3] == ["ID", "TYPE", "STATUS"]
+    assert before.output.splitlines()[1].split()[:3] == ["inbox", "dir", "new"]
+    asyncio.run(poll_once(inbox_config))
+    after = runner.invoke(main, ["sources", "--config", str(inbox_config)])
+    assert after.output.splitlines()[1].split()[:3] == ["inbox", "dir", "ok"]
+    reset = runner.invoke(main, ["sources", "--config", str(inbox_config), "reset", "inbox"])
+    assert reset.exit_code == 0
+    assert reset.output == "source inbox: forgot 1 documents; the next poll reads all again\n"
+    unknown = runner.invoke(main, ["sources", "--config", str(inbox_config), "reset", "nope"])
+    assert unknown.exit_code == 2
+    assert "no source 'nope' in the configuration (known: inbox)" in unknown.output
+
+
+def test_review_list_approve_reject(inbox_config: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["review", "--config", str(inbox_config)]).output
+        == "nothing to review\n"
+    )
+    asyncio.run(poll_once(inbox_config))  # min_confidence 0.999: the Aktobe announcement is held
+    listing = runner.invoke(main, ["review", "--config", str(inbox_config)])
+    first = listing.output.splitlines()[0]
+    assert first.startswith("#1 [pending] kz Aktobe: set red (confidence ")
+    assert first.endswith(", source inbox)")
+    approve = runner.invoke(main, ["review", "--config", str(inbox_config), "approve", "1"])
+    assert (
+        approve.output == "review item #1 approved; the running service applies it within seconds\n"
+    )
+    again = runner.invoke(main, ["review", "--config", str(inbox_config), "reject", "1"])
+    assert again.exit_code == 1
+    assert "review item #1 does not exist or is not pending" in again.output
+
+
+def test_replay_with_nothing_dead(inbox_config: Path) -> None:
+    result = CliRunner().invoke(main, ["replay", "--config", str(inbox_config)])
+    assert result.exit_code == 0
+    assert result.output.startswith("0 dead deliveries queued again")

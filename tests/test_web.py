@@ -1,0 +1,192 @@
+"""The HTTP surface against a running service: JSON API, metrics, Twilio callbacks, review."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from notifier.config import parse_config
+from notifier.service import Service
+from notifier.web.app import create_app
+from tests.fakes.twilio_api import FakeTwilioApi
+from tests.fakes.webhook_consumer import WebhookConsumer
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_2b99838c51a8518c.txt"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+RU, EN = "+77012345678", "+77771234567"
+LIFT = (
+    "Kazakhstan lifts red terror alert in Aktobe\n\n"
+    "The red level of terrorist threat has been lifted in the city of Aktobe, "
+    "the Anti-Terrorism Center said on Tuesday.\n"
+)
+
+
+@dataclass
+class Running:
+    service: Service
+    base: str
+    twilio: FakeTwilioApi
+    consumer: WebhookConsumer
+    inbox: Path
+
+    async def poll(self) -> None:
+        await self.service.poll_source(self.service.config.sources[0])
+        await self.service.outbox.drain(10)
+
+    async def get(self, path: str, status: int = 200) -> Any:
+        async with aiohttp.ClientSession() as s, s.get(self.base + path) as r:
+            assert r.status == status, await r.text()
+            return await r.json() if r.content_type == "application/json" else await r.text()
+
+    async def post_form(
+        self, path: str, form: dict[str, str], *, sign: bool = True
+    ) -> aiohttp.ClientResponse:
+        url = self.base + path
+        headers = {"X-Twilio-Signature": self.twilio.signature(url, form) if sign else "forged"}
+        async with aiohttp.ClientSession() as s, s.post(url, data=form, headers=headers) as r:
+            await r.read()
+            return r
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEED, inbox / "aktobe.txt")
+    async with FakeTwilioApi() as twilio, WebhookConsumer(SECRET) as consumer:
+        config = parse_config(
+            f"""
+data_dir: {tmp_path / "data"}
+catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
+levels: {{flap_window_s: 0}}
+sources:
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3}}
+subscribers:
+  - {{id: aktobe-ru, phone: "{RU}", language: ru, areas: [KZ-AKT]}}
+  - {{id: desk-en, phone: "{EN}", language: en, areas: [KZ]}}
+webhooks:
+  - {{id: newsroom, url: "{consumer.url}", secret: "{SECRET}", areas: [KZ]}}
+twilio:
+  account_sid: {twilio.account_sid}
+  auth_token: {twilio.auth_token}
+  from: "+15005550006"
+  base_url: {twilio.base_url}
+outbox: {{retry_schedule_s: [60], jitter_ratio: 0}}
+""",
+            environ={},
+        )
+        service = Service(config, echo=lambda _: None, start_scheduler=False)
+        runner = web.AppRunner(create_app(service), access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async with service:
+            yield Running(service, base, twilio, consumer, inbox)
+        await runner.cleanup()
+
+
+async def test_api_shows_levels_events_deliveries_sources_and_metrics(running: Running) -> None:
+    await running.poll()
+    levels = (await running.get("/api/levels"))["levels"]
+    assert [(x["area"]["id"], x["level"], x["severity"]) for x in levels] == [
+        ("KZ-AKT-AKTOBE", "red", "extreme")
+    ]
+    [event] = (await running.get("/api/events"))["events"]
+    assert (event["kind"], event["area_name"], event["level"]) == ("issued", "Aktobe", "red")
+    sent = (await running.get("/api/deliveries?status=sent"))["deliveries"]
+    assert sorted(d["channel"] for d in sent) == ["twilio_sms", "twilio_sms", "webhook"]
+    assert all(d["event_id"] == event["id"] for d in sent)
+    [source] = (await running.get("/api/sources"))["sources"]
+    assert (source["id"], source["status"], source["seen"]) == ("inbox", "ok", 1)
+    assert (await running.get("/readyz")) == {"ready": True, "problems": []}
+    metrics = await running.get("/metrics")
+    assert 'notifier_transitions_total{kind="issued"}' in metrics
+    assert 'notifier_outbox_rows{status="sent"} 3.0' in metrics
+
+
+async def test_api_rejects_bad_query_parameters(running: Running) -> None:
+    assert "limit must be a whole number" in await running.get("/api/events?limit=ten", 400)
+    assert "between 1 and 1000" in await running.get("/api/events?limit=0", 400)
+    assert "status must be one of" in await running.get("/api/deliveries?status=lost", 400)
+
+
+async def test_twilio_status_callbacks_are_verified_and_never_go_backwards(
+    running: Running,
+) -> None:
+    await running.poll()
+    sid = next(m["sid"] for m in running.twilio.messages if m["to"] == EN)
+    url = running.base + "/twilio/status"
+    assert await running.twilio.send_status_callback(sid, "delivered", url=url) == 204
+    assert await running.twilio.send_status_callback(sid, "sent", url=url) == 204  # late, older
+    form = {"MessageSid": sid, "MessageStatus": "failed"}
+    assert (await running.post_form("/twilio/status", form, sign=False)).status == 403
+    [row] = [
+        d for d in (await running.get("/api/deliveries"))["deliveries"] if d["provider_id"] == sid
+    ]
+    assert row["provider_status"] == "delivered"
+
+
+async def test_inbound_stop_and_start_change_who_hears_the_next_change(running: Running) -> None:
+    await running.poll()
+    assert len(running.twilio.messages) == 2
+    stop = await running.post_form("/twilio/inbound", {"From": EN, "Body": " stop "})
+    assert stop.status == 200
+    (running.inbox / "lift.txt").write_text(LIFT, encoding="utf-8")
+    await running.poll()
+    # The lift reaches the Russian-speaking subscriber only: the English desk replied STOP.
+    assert [m["to"] for m in running.twilio.messages[2:]] == [RU]
+    start = await running.post_form("/twilio/inbound", {"From": EN, "Body": "START"})
+    assert start.status == 200
+    assert "desk-en" not in await running.service.store.blocked_subscribers()
+
+
+async def test_help_keyword_gets_an_answer_and_forged_inbound_is_refused(running: Running) -> None:
+    async with aiohttp.ClientSession() as s:
+        form = {"From": EN, "Body": "HELP"}
+        url = running.base + "/twilio/inbound"
+        headers = {"X-Twilio-Signature": running.twilio.signature(url, form)}
+        async with s.post(url, data=form, headers=headers) as r:
+            assert r.status == 200
+            assert "Reply STOP to stop" in await r.text()
+    forged = await running.post_form("/twilio/inbound", {"From": EN, "Body": "STOP"}, sign=False)
+    assert forged.status == 403
+    assert await running.service.store.blocked_subscribers() == {}
+
+
+async def test_twilio_21610_opts_the_subscriber_out_of_later_notices(running: Running) -> None:
+    running.twilio.fail_always(EN, 21610)
+    await running.poll()
+    blocked = await running.service.store.blocked_subscribers()
+    assert list(blocked) == ["desk-en"]
+    (running.inbox / "lift.txt").write_text(LIFT, encoding="utf-8")
+    await running.poll()
+    attempts_to_en = [r for r in running.twilio.requests if r["form"].get("To") == EN]
+    assert len(attempts_to_en) == 1  # the lift was not even tried
+
+
+async def test_low_confidence_waits_for_review_and_approval_applies_it(
+    running: Running, tmp_path: Path
+) -> None:
+    strict = running.service.config.sources[0].model_copy(update={"min_confidence": 0.999})
+    await running.service.poll_source(strict)
+    await running.service.outbox.drain(5)
+    assert running.twilio.messages == []
+    [item] = (await running.get("/api/review"))["review"]
+    assert (item["announcement"]["level"], item["announcement"]["area"]["name"]) == (
+        "red",
+        "Aktobe",
+    )
+    store = running.service.store
+    assert await store.decide_review(item["id"], "approved", running.service.clock()) is not None
+    assert await running.service.apply_approved() == 3
+    await running.service.outbox.drain(5)
+    assert len(running.twilio.messages) == 2
+    assert (await running.get("/api/review?status=applied"))["review"][0]["id"] == item["id"]
