@@ -41,6 +41,10 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python bench/ingest.py
 
+# Precision and recall of extraction on the labelled corpus (tests/corpus/labels.yaml).
+eval: install
+	$(BIN)/python -m notifier.extract.evaluate tests/corpus
+
 format: install
 	$(BIN)/ruff format notifier tests bench
 	$(BIN)/ruff check --fix notifier tests bench

@@ -27,7 +27,7 @@ from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
 from notifier.config import Config, SourceBase, iter_followers, load_config
-from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy
+from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_name
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
 from notifier.errors import ConfigError
@@ -97,6 +97,7 @@ class Service:
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
         self._fingerprint = _fingerprint(config, config_file)
+        self.name = worker_name()  # this replica, as lease holder
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -169,6 +170,8 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.aclose(grace_s=5.0)
+        for source in self.config.sources:
+            await self.store.release_lease(source.id, self.name)
         for channel in (self.sms, *self._retired):
             await channel.aclose()
         await self.session.close()
@@ -293,6 +296,10 @@ class Service:
         committed, so a crash in between makes the next poll read them again; the store's
         record of seen documents keeps that from notifying twice.
         """
+        lease_s = max(2 * source.interval_s, 60.0)
+        if not await self.store.take_lease(source.id, self.name, now=self.clock(), ttl_s=lease_s):
+            log.debug("source %s: polled by another replica", source.id)
+            return 0
         row = await self.store.source_row(source.id)
         state = SourceState.from_json(row.state) if row else SourceState()
         result = await self.poller.poll(source, state, base_dir=self.config.base_dir)

@@ -8,6 +8,7 @@ signatures with the `standardwebhooks` library.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -80,9 +81,11 @@ def make_config(
     consumer: WebhookConsumer,
     *,
     retry_s: float = 0.2,
+    database_url: str | None = None,
 ) -> Config:
     text = f"""
 data_dir: {tmp_path / "data"}
+storage: {{url: {json.dumps(database_url)}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 server: {{port: 0}}
 levels: {{flap_window_s: 0}}
@@ -139,11 +142,13 @@ async def get_json(url: str) -> Any:
 
 
 async def test_seed_article_reaches_sms_subscribers_and_a_verified_webhook(
-    tmp_path: Path, feed: FeedServer, twilio: FakeTwilioApi
+    tmp_path: Path, feed: FeedServer, twilio: FakeTwilioApi, database_url: str
 ) -> None:
+    """On SQLite and, when NOTIFIER_TEST_POSTGRES_URL is set, on PostgreSQL."""
     async with WebhookConsumer(SECRET) as consumer:
         lines: list[str] = []
-        service = Service(make_config(tmp_path, feed.url, twilio, consumer), echo=lines.append)
+        config = make_config(tmp_path, feed.url, twilio, consumer, database_url=database_url)
+        service = Service(config, echo=lines.append)
         async with service:
             runner, base = await serve_api(service)
             try:
@@ -189,10 +194,10 @@ async def test_restart_sends_nothing_twice_and_completes_unfinished_delivery(
     tmp_path: Path, feed: FeedServer, twilio: FakeTwilioApi
 ) -> None:
     async with WebhookConsumer(SECRET, script=[500]) as consumer:
-        config = make_config(tmp_path, feed.url, twilio, consumer, retry_s=1.0)
+        config = make_config(tmp_path, feed.url, twilio, consumer, retry_s=2.5)
         async with Service(config, echo=lambda _: None):
             await wait_until(lambda: len(consumer.attempts) == 1 and len(twilio.messages) == 2)
-        # Stopped with the webhook still owed (its retry is due 1 s after the 500).
+        # Stopped with the webhook still owed (its retry is due 2.5 s after the 500).
         assert consumer.deliveries == []
 
         async with Service(config, echo=lambda _: None) as again:
@@ -210,12 +215,12 @@ async def test_restart_sends_nothing_twice_and_completes_unfinished_delivery(
 async def test_webhook_failing_twice_gets_the_notice_on_the_third_attempt(
     tmp_path: Path, feed: FeedServer, twilio: FakeTwilioApi
 ) -> None:
-    async with WebhookConsumer(SECRET, script=[500, 500]) as consumer:
-        async with Service(
-            make_config(tmp_path, feed.url, twilio, consumer), echo=lambda _: None
-        ) as svc:
-            await wait_until(lambda: len(consumer.deliveries) == 1)
-            [row] = [r for r in await svc.store.deliveries() if r["channel"] == "webhook"]
+    async with (
+        WebhookConsumer(SECRET, script=[500, 500]) as consumer,
+        Service(make_config(tmp_path, feed.url, twilio, consumer), echo=lambda _: None) as svc,
+    ):
+        await wait_until(lambda: len(consumer.deliveries) == 1)
+        [row] = [r for r in await svc.store.deliveries() if r["channel"] == "webhook"]
 
     assert [a["status"] for a in consumer.attempts] == [500, 500, 200]
     assert len(set(consumer.webhook_ids)) == 1

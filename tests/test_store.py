@@ -217,3 +217,14 @@ async def test_reset_source_forgets_documents(store: Store) -> None:
     assert row is not None
     assert row.state == {}
     assert row.baseline_done  # a reset source re-reads everything and notifies
+
+
+async def test_one_replica_at_a_time_holds_a_source_lease(store: Store) -> None:
+    assert await store.take_lease("feed", "replica-a", now=T0, ttl_s=60)
+    assert not await store.take_lease("feed", "replica-b", now=T0, ttl_s=60)
+    assert await store.take_lease("feed", "replica-a", now=T0 + timedelta(seconds=30), ttl_s=60)
+    # replica-a stopped renewing: after its lease ends replica-b takes over.
+    assert await store.take_lease("feed", "replica-b", now=T0 + timedelta(seconds=91), ttl_s=60)
+    assert not await store.take_lease("feed", "replica-a", now=T0 + timedelta(seconds=92), ttl_s=60)
+    await store.release_lease("feed", "replica-b")
+    assert await store.take_lease("feed", "replica-a", now=T0 + timedelta(seconds=93), ttl_s=60)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from notifier.errors import StoreError
@@ -166,6 +166,53 @@ class Store:
                 source_state,
                 {"source_id": source_id},
                 {"state": json.dumps(state), "baseline_done": baseline_done, "updated": now},
+            )
+
+    async def take_lease(self, source_id: str, holder: str, *, now: datetime, ttl_s: float) -> bool:
+        """Take or renew the right to poll a source; False while another replica holds it."""
+        until = now + timedelta(seconds=ttl_s)
+        free = or_(
+            source_state.c.lease_until.is_(None),
+            source_state.c.lease_until < now,
+            source_state.c.lease_holder == holder,
+        )
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(source_state)
+                .where(source_state.c.source_id == source_id, free)
+                .values(lease_holder=holder, lease_until=until)
+            )
+            if result.rowcount:
+                return True
+            exists = (
+                await conn.execute(
+                    select(source_state.c.source_id).where(source_state.c.source_id == source_id)
+                )
+            ).first()
+            if exists:
+                return False
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(
+                        insert(source_state).values(
+                            source_id=source_id,
+                            state="{}",
+                            baseline_done=False,
+                            updated=now,
+                            lease_holder=holder,
+                            lease_until=until,
+                        )
+                    )
+            except IntegrityError:
+                return False  # another replica inserted it first
+        return True
+
+    async def release_lease(self, source_id: str, holder: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(source_state)
+                .where(source_state.c.source_id == source_id, source_state.c.lease_holder == holder)
+                .values(lease_holder=None, lease_until=None)
             )
 
     async def reset_source(self, source_id: str) -> int:

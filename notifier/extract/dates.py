@@ -1,0 +1,222 @@
+"""Validity of an announcement: when it takes effect and when it ends.
+
+Reads durations ("на 40 дней", "for 14 days", "сроком на 30 суток"), absolute ends
+("до 15 января 2017", "until January 15", "до 16.08.2016", "expires June 16, 2016"), start
+times ("с 00.00 26 января", "from 23:59 on July 4") and open ends ("until further notice",
+"бессрочно") from folded text. A date without a clock time ends at the end of that day (the
+issuer's last valid day, inclusive); a duration counts from the stated start, else from the
+document's date. Year-less dates take the document's year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from notifier.extract.normalise import fold_phrase
+
+_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate(
+    [
+        "january jan январ январе января январь қаңтар janvier gennaio januari enero",
+        "february feb феврал февраля февраль ақпан fevrier février febbraio februari febrero",
+        "march mar марта март наурыз mars marzo maart marzo",
+        "april apr апреля апрель сәуір avril aprile april abril",
+        "may мая май мамыр mai maggio mei mayo",
+        "june jun июня июнь маусым juin giugno juni junio",
+        "july jul июля июль шілде juillet luglio juli julio",
+        "august aug августа август тамыз aout août agosto augustus",
+        "september sep sept сентября сентябрь қыркүйек septembre settembre septiembre",
+        "october oct октября октябрь қазан octobre ottobre oktober octubre",
+        "november nov ноября ноябрь қараша novembre novembre noviembre",
+        "december dec декабря декабрь желтоқсан decembre décembre dicembre diciembre",
+    ],
+    start=1,
+):
+    for _n in _names.split():
+        _MONTHS.setdefault(fold_phrase(_n), _i)
+
+_MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
+_TIME = (
+    r"(?:(?P<h>[0-2]?\d)\s*(?::|\.|ч\.?|h)\s*(?P<m>[0-5]\d)(?:\s*(?:час\w*|ч\.|мин\w*|hrs?))?"
+    r"|(?P<h2>[0-2]?\d)\s+час\w*(?:\s+(?P<m2>[0-5]?\d)\s+минут\w*)?"
+    r"|(?P<midnight>полуноч\w*|полноч\w*|midnight|minuit|middernacht))"
+)
+_DATE = (
+    r"(?:(?P<d1>[0-3]?\d)\.(?P<mo1>[01]?\d)\.(?P<y1>\d{4})"
+    r"|(?P<y3>\d{4})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)"
+    rf"|(?P<d2>[0-3]?\d)(?:-?(?:го|е|er))?\s+(?P<mon2>{_MONTH})(?:\s+(?P<y2>\d{{4}}))?"
+    rf"|(?P<mon4>{_MONTH})\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y4>\d{{4}}))?)"
+)
+_TIME_RE = re.compile(_TIME)
+_DATE_RE = re.compile(_DATE)
+
+_END_CUE = re.compile(
+    r"(?<!\w)(?:до|по|until|till|through|expires?(?:\s+on)?|will\s+expire\s+on|expiring\s+on|jusqu'(?:au|a|à)"
+    r"|tot\s+en\s+met|tot|fino\s+al|fino\s+a|hasta\s+el|hasta|dek)(?!\w)"
+)
+_START_CUE = re.compile(
+    r"(?<!\w)(?:с|со|from|since|effective(?:\s+from)?|as\s+of|a\s+compter\s+du|à\s+compter\s+du|"
+    r"a\s+partir\s+del?|dal|dalle|alle|vanaf|fran|från|fra)(?!\w)"
+)
+_NUMBER_WORDS = {
+    "one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "ten": 10, "fourteen": 14, "fifteen": 15, "thirty": 30, "forty": 40,
+    "один": 1, "одну": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
+    "десять": 10, "пятнадцать": 15, "тридцать": 30, "сорок": 40,
+    "due": 2, "tre": 3, "deux": 2, "trois": 3, "twee": 2, "drie": 3, "dos": 2, "tres": 3,
+}  # fmt: skip
+_UNITS = {
+    "day": 1, "days": 1, "дней": 1, "дня": 1, "день": 1, "суток": 1, "сутки": 1, "күн": 1,
+    "күнге": 1, "jours": 1, "jour": 1, "giorni": 1, "dagen": 1, "dias": 1, "días": 1,
+    "week": 7, "weeks": 7, "недели": 7, "неделю": 7, "недель": 7, "semaines": 7,
+    "settimane": 7, "settimana": 7, "weken": 7, "semanas": 7, "апта": 7,
+    "month": 30, "months": 30, "месяц": 30, "месяца": 30, "месяцев": 30, "mois": 30, "ай": 30,
+}  # fmt: skip
+_NUMBER_WORDS = {fold_phrase(k): v for k, v in _NUMBER_WORDS.items()}
+_UNITS = {fold_phrase(k): v for k, v in _UNITS.items()}
+_NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+_DURATION = re.compile(
+    r"(?<!\w)(?:(?:сроком\s+)?на(?:\s+срок)?|сроком|for(?:\s+a\s+period\s+of)?(?:\s+another)?|for\s+the\s+next"
+    r"|period\s+of|pour|per|durante|voor|на\s+период|еще\s+на|ещё\s+на|another)\s+(?:еще\s+)?(?:(?:a|an)\s+)?"
+    + _NUM
+    + r"(?:\s+more)?\s+(?P<unit>"
+    + "|".join(sorted(_UNITS, key=len, reverse=True))
+    + r")(?!\w)"
+)
+_BARE_UNIT = re.compile(
+    r"(?<!\w)(?:на|for|еще на)\s+(?:один\s+|одну\s+|a\s+|one\s+)?(?P<unit>месяц|неделю|month|week)(?!\w)"
+)
+_INDEFINITE = re.compile(
+    r"(?:до\s+особого\s+распоряжения|until\s+further\s+notice|бессрочн\w*|indefinite\w*"
+    r"|jusqu'(?:a|à)\s+nouvel\s+ordre|indefinidamente|tot\s+nader\s+order|на\s+неопределенн\w+\s+срок"
+    r"|до\s+его\s+отмены|until\s+it\s+is\s+(?:lifted|cancelled))"
+)
+_INCLUSIVE = re.compile(r"^\W{0,3}(?:года|г\.)?\W{0,3}включительно")
+
+
+@dataclass(frozen=True, slots=True)
+class Validity:
+    effective: datetime | None = None
+    expires: datetime | None = None
+    indefinite: bool = False
+    duration_days: int | None = None
+    quality: int = 0  # 3 explicit end, 2 stated start + term, 1 term from the document date
+
+
+def _month(name: str) -> int | None:
+    return _MONTHS.get(name.rstrip("."))
+
+
+def _date_of(m: re.Match[str], ref: datetime | None) -> date | None:
+    g = m.groupdict()
+    try:
+        if g.get("d1"):
+            return date(int(g["y1"]), int(g["mo1"]), int(g["d1"]))
+        if g.get("y3"):
+            return date(int(g["y3"]), int(g["mo3"]), int(g["d3"]))
+        if g.get("d2"):
+            month, day, year = _month(g["mon2"]), int(g["d2"]), g.get("y2")
+        else:
+            month, day, year = _month(g["mon4"]), int(g["d4"]), g.get("y4")
+        if month is None:
+            return None
+        if year is None:
+            if ref is None:
+                return None
+            return date(ref.year, month, day)
+        return date(int(year), month, day)
+    except (ValueError, TypeError):
+        return None
+
+
+def _time_of(m: re.Match[str]) -> time | None:
+    g = m.groupdict()
+    try:
+        if g.get("midnight"):
+            return time(0, 0)
+        if g.get("h") is not None:
+            return time(int(g["h"]) % 24, int(g["m"]))
+        if g.get("h2") is not None:
+            return time(int(g["h2"]) % 24, int(g["m2"] or 0))
+    except ValueError:
+        return None
+    return None
+
+
+def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, int]:
+    """First date and clock time in a short window after a cue, and where they end."""
+    dm = _DATE_RE.search(window)
+    tm = _TIME_RE.search(window)
+    if dm and dm.start() > 30:
+        dm = None
+    if tm and tm.start() > 20:
+        tm = None
+    if tm and dm and (dm.start() <= tm.start() < dm.end()):
+        tm = None  # "16.08.2016" is a date, not 16:08
+    d = _date_of(dm, ref) if dm else None
+    t = _time_of(tm) if tm else None
+    end = max(dm.end() if dm else 0, tm.end() if tm else 0)
+    return d, t, end
+
+
+def parse_validity(text: str, ref: datetime | None, zone: ZoneInfo) -> Validity:
+    """Validity stated in `text` (folded), dates relative to `ref` (the document's date)."""
+    indefinite = bool(_INDEFINITE.search(text))
+    effective: datetime | None = None
+    start_has_time = False
+    for m in _START_CUE.finditer(text):
+        d, t, _ = _when(text[m.end() : m.end() + 45], ref)
+        if d is None and t is None:
+            continue
+        if d is None:
+            if ref is None:
+                continue
+            d = ref.astimezone(zone).date()
+        effective = datetime.combine(d, t or time(0, 0), zone)
+        start_has_time = t is not None
+        break
+    end: datetime | None = None
+    for m in _END_CUE.finditer(text):
+        if _INDEFINITE.match(text, m.start()):
+            continue
+        window = text[m.end() : m.end() + 50]
+        d, t, used = _when(window, ref)
+        if d is None:
+            continue
+        if t is None:
+            end = datetime.combine(d, time(23, 59, 59), zone)
+        else:
+            end = datetime.combine(d, t, zone)
+        _ = _INCLUSIVE.match(window[used:])  # inclusive is the default reading of a bare date
+        break
+    days: int | None = None
+    dm = _DURATION.search(text)
+    if dm:
+        n = dm.group("n")
+        count = int(n) if n.isdigit() else _NUMBER_WORDS.get(n, 0)
+        days = count * _UNITS[dm.group("unit")] if count else None
+    else:
+        bm = _BARE_UNIT.search(text)
+        if bm:
+            days = _UNITS[bm.group("unit")]
+    if indefinite:
+        return Validity(effective=effective, indefinite=True, duration_days=days)
+    if end is not None:
+        return Validity(effective, end, False, days, 3)
+    if days is not None:
+        if effective is not None:
+            if start_has_time:
+                return Validity(effective, effective + timedelta(days=days), False, days, 2)
+            last = effective.date() + timedelta(days=days - 1)
+            return Validity(
+                effective, datetime.combine(last, time(23, 59, 59), zone), False, days, 2
+            )
+        if ref is not None:
+            last = ref.astimezone(zone).date() + timedelta(days=days - 1)
+            expires = datetime.combine(last, time(23, 59, 59), zone)
+            return Validity(None, expires, False, days, 1)
+        return Validity(None, None, False, days, 0)
+    return Validity(effective=effective)

@@ -1,0 +1,33 @@
+"""Which languages a text is written in, from everyday words and script (cheap, no model)."""
+
+from __future__ import annotations
+
+import re
+
+from notifier.extract.vocab import STOPWORDS
+
+_TOKEN = re.compile(r"\w+")
+_KAZAKH_LETTERS = set("әіңғүұқөһ")
+
+
+def detect_languages(folded: str, hint: str | None = None) -> tuple[str, ...]:
+    """The languages of `folded` text, most likely first; `hint` (a feed's language) is kept."""
+    scores: dict[str, float] = dict.fromkeys(STOPWORDS, 0.0)
+    kazakh = 0
+    for token in _TOKEN.findall(folded[:20000]):
+        for lang, words in STOPWORDS.items():
+            if token in words:
+                scores[lang] += 1
+        if _KAZAKH_LETTERS.intersection(token):
+            kazakh += 1
+    scores["kk"] += kazakh * 0.5
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    top = ranked[0][1]
+    langs = [lang for lang, score in ranked if top and score >= max(2.0, 0.25 * top)]
+    if hint:
+        base = hint.split("-")[0].lower()
+        if base not in langs:
+            langs.insert(0, base)
+    if not langs:
+        langs = ["en"]
+    return tuple(langs)

@@ -1,0 +1,741 @@
+"""Free-text extraction: (scheme, area, level, action, validity) tuples from an article.
+
+The text is cut into sentences. A sentence yields announcements when a level word of a scheme
+stands near one of the scheme's level nouns ("уровень", "level", "деңгей") and one of its
+security cues ("террорист*", "terror*", "Vigipirate") is in the sentence (or, with lower
+confidence, next to it), and an action word (set / extend / lift) belongs to that level. Each
+level word owns the areas that follow it up to the next level word (else the ones before it);
+"from red to yellow" is one level (yellow) with its previous level. Sentences about history,
+definitions or unchanged levels yield nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from notifier.extract import vocab
+from notifier.extract.catalog import Catalog, Level, Scheme
+from notifier.extract.dates import Validity, parse_validity
+from notifier.extract.language import detect_languages
+from notifier.extract.normalise import clean, fold
+from notifier.extract.patterns import BOUNDARY_END, BOUNDARY_START, compile_phrases, phrase_regex
+from notifier.model import Action
+
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"»”)]*\s+|\n+|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
+)
+_BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
+_YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
+_IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
+_WINDOW_NOUN = 100
+_WINDOW_GAP = 28
+_REGION_AFTER = re.compile(
+    r"^(?:\s*(?:,|and|и|және|et|en|och|og)\s*[\w'-]+){0,5}\s+"
+    r"(?:region|regions|oblast|oblasts|province|provinces)(?!\w)"
+)
+_SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
+_ATTACH_FIRST = 90
+_ATTACH_NEXT = 45
+_REPORTING = re.compile(
+    r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|сообщил\w*|сообщает|заявил\w*|передает|передает)(?!\w)'
+)
+_PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
+_NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
+_NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
+_CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One (scheme, area, level, action) read from one sentence, before document-level merging."""
+
+    scheme: str
+    area_id: str
+    level: str
+    action: Action | None  # None: a status sentence that only lends its validity
+    previous_level: str | None
+    validity: Validity
+    evidence: str
+    confidence: float
+    primary: bool  # the level was named (colour, number), not only translated ("moderate")
+    from_title: bool
+    nationwide: bool
+    position: int
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    level: Level
+    primary: bool
+    previous: Level | None = None
+    first_start: int = -1  # start of "from X" when paired
+
+    @property
+    def span_start(self) -> int:
+        return self.first_start if self.first_start >= 0 else self.start
+
+
+@dataclass(slots=True)
+class _AreaHit:
+    start: int
+    end: int
+    area_id: str
+    factor: float  # confidence factor (ambiguous names < 1)
+
+
+@dataclass
+class _SchemeMatchers:
+    scheme: Scheme
+    levels: list[tuple[Level, bool, re.Pattern[str]]]
+    nouns: re.Pattern[str] | None
+    cues: re.Pattern[str] | None
+    markers: re.Pattern[str] | None
+    exclude: re.Pattern[str] | None
+    actions: list[tuple[Action, re.Pattern[str]]]
+
+
+def _pairs(words: dict[str, list[str]], langs: Iterable[str]) -> list[tuple[str, str]]:
+    keep = {*langs, "any"}
+    return [(lang, p) for lang, ps in words.items() if lang in keep for p in ps]
+
+
+def _all_pairs(words: dict[str, list[str]]) -> list[tuple[str, str]]:
+    return [(lang, p) for lang, ps in words.items() for p in ps]
+
+
+class CompiledCatalog:
+    """Regular expressions of one catalog, compiled once and cached per language set."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._schemes: dict[tuple[str, tuple[str, ...]], _SchemeMatchers] = {}
+        self._vocab: dict[tuple[int, tuple[str, ...]], re.Pattern[str] | None] = {}
+        phrases: list[str] = []
+        self._area_res: dict[str, re.Pattern[str]] = {}
+        for area in catalog.areas.values():
+            regs = {
+                phrase_regex(p, lang, inflect=True)
+                for lang, p in [*area.names.items(), *_all_pairs(area.aliases)]
+                if p.strip()
+            }
+            alt = "(?:" + "|".join(sorted(regs, key=len, reverse=True)) + ")"
+            self._area_res[area.id] = re.compile(alt)
+            phrases.extend(regs)
+        ordered = sorted(set(phrases), key=len, reverse=True)
+        self.area_scan = re.compile(BOUNDARY_START + "(?:" + "|".join(ordered) + ")" + BOUNDARY_END)
+        # Bare-name spans of a city with a twin region, to resolve "Almaty" vs "Almaty Region".
+        self._twin_bare: dict[str, re.Pattern[str]] = {}
+        for area in catalog.areas.values():
+            if area.twin:
+                regs = {phrase_regex(p, lang, inflect=True) for lang, p in area.names.items()}
+                self._twin_bare[area.id] = re.compile("(?:" + "|".join(regs) + ")")
+
+    def scheme(self, scheme: Scheme, langs: tuple[str, ...]) -> _SchemeMatchers:
+        key = (scheme.id, langs)
+        found = self._schemes.get(key)
+        if found is None:
+            levels: list[tuple[Level, bool, re.Pattern[str]]] = []
+            for level in scheme.levels:
+                for primary, words in ((True, level.names), (False, level.adjectives)):
+                    regs = {
+                        phrase_regex(p, lang, inflect=lang == "ru")
+                        for lang, p in _pairs(words, langs)
+                    }
+                    if regs:
+                        alt = "|".join(sorted(regs, key=len, reverse=True))
+                        levels.append(
+                            (
+                                level,
+                                primary,
+                                re.compile(BOUNDARY_START + "(?:" + alt + ")" + BOUNDARY_END),
+                            )
+                        )
+            actions = []
+            for action in (Action.LIFT, Action.EXTEND, Action.SET):
+                action_words: list[tuple[str, str]] = _pairs(vocab.ACTIONS[action], langs) + _pairs(
+                    scheme.actions.get(action, {}), langs
+                )
+                pattern = compile_phrases(action_words)
+                if pattern is not None:
+                    actions.append((action, pattern))
+            found = _SchemeMatchers(
+                scheme=scheme,
+                levels=levels,
+                nouns=compile_phrases(_pairs(scheme.level_nouns, langs)),
+                cues=compile_phrases(_pairs(scheme.cues, langs)),
+                markers=compile_phrases(_all_pairs(scheme.markers)),
+                exclude=compile_phrases(_pairs(scheme.exclude, langs)),
+                actions=actions,
+            )
+            self._schemes[key] = found
+        return found
+
+    def vocab(self, words: dict[str, list[str]], langs: tuple[str, ...]) -> re.Pattern[str] | None:
+        key = (id(words), langs)
+        if key not in self._vocab:
+            self._vocab[key] = compile_phrases(_pairs(words, langs))
+        return self._vocab[key]
+
+    def areas_in(self, folded: str, offset: int = 0) -> list[_AreaHit]:
+        hits: list[_AreaHit] = []
+        for m in self.area_scan.finditer(folded):
+            span = m.group(0)
+            if _NOT_A_PLACE_AFTER.match(folded, m.end()) or _NOT_A_PLACE_BEFORE.search(
+                folded[max(0, m.start() - 20) : m.start()]
+            ):
+                continue
+            ids = [aid for aid, rx in self._area_res.items() if rx.fullmatch(span)]
+            if not ids:
+                continue
+            for aid in ids[:1] if len(ids) == 1 else self._prefer(ids):
+                factor = 1.0
+                area = self.catalog.areas[aid]
+                bare = self._twin_bare.get(aid)
+                if area.twin and bare is not None and bare.fullmatch(span):
+                    before = folded[max(0, m.start() - 12) : m.start()]
+                    after = folded[m.end() : m.end() + 80]
+                    if _REGION_AFTER.match(after):
+                        aid = area.twin
+                    elif not _CITY_BEFORE.search(before):
+                        factor = 0.85
+                hits.append(_AreaHit(m.start() + offset, m.end() + offset, aid, factor))
+        out: list[_AreaHit] = []
+        for hit in hits:
+            area = self.catalog.areas[hit.area_id]
+            if area.replaced_by:
+                out.extend(
+                    _AreaHit(hit.start, hit.end, r, hit.factor * 0.9) for r in area.replaced_by
+                )
+            else:
+                out.append(hit)
+        return out
+
+    def _prefer(self, ids: list[str]) -> list[str]:
+        # One spelling shared by several areas: keep the city-level ones only if no twin rule.
+        return ids[:1]
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    text: str  # clean text (evidence)
+    folded: str
+    header: _Sentence | None = None
+    is_header: bool = False
+    from_title: bool = False
+
+
+def split_sentences(text: str) -> list[_Sentence]:
+    """Sentences of clean text; bullet items keep their introducing line as `header`."""
+    out: list[_Sentence] = []
+    pos = 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        # keep closing punctuation with the sentence
+        chunk = text[pos:end]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            s = pos + lead
+            e = pos + len(chunk.rstrip())
+            out.append(_Sentence(s, e, text[s:e], fold(text[s:e])))
+        pos = m.end() if m else len(text)
+        if m is not None and m.end() == m.start():
+            pos = m.end()
+    header: _Sentence | None = None
+    for sentence in out:
+        if _BULLET.match(sentence.text) and header is not None:
+            sentence.header = header
+            header.is_header = True
+        elif sentence.text.rstrip().endswith(":"):
+            header = sentence
+        else:
+            header = None
+    return out
+
+
+class TextExtractor:
+    """Finds announcements in a title and a text; document-level merging is the caller's."""
+
+    def __init__(self, catalog: Catalog, compiled: CompiledCatalog | None = None) -> None:
+        self.catalog = catalog
+        self.compiled = compiled or CompiledCatalog(catalog)
+        self._text_schemes = [
+            s for s in catalog.schemes.values() if any(lv.names for lv in s.levels)
+        ]
+
+    def find(
+        self, title: str, text: str, published: datetime | None, language: str | None = None
+    ) -> list[Found]:
+        title = clean(title).strip()
+        text = clean(text)
+        body_sentences = split_sentences(text)
+        sentences: list[_Sentence] = []
+        if title and not (
+            body_sentences and fold(body_sentences[0].text).startswith(fold(title)[:60])
+        ):
+            t = _Sentence(0, len(title), title, fold(title), from_title=True)
+            sentences.append(t)
+        elif body_sentences:
+            body_sentences[0].from_title = True
+        sentences.extend(body_sentences)
+        doc_folded = "\n".join(s.folded for s in sentences)
+        langs = detect_languages(doc_folded, language)
+        ref_year = published.year if published else _latest_year(doc_folded)
+        compiled = self.compiled
+        matchers = [compiled.scheme(s, langs) for s in self._text_schemes]
+        doc_areas: list[_AreaHit] = []
+        sentence_areas: list[list[_AreaHit]] = []
+        for s in sentences:
+            hits = compiled.areas_in(s.folded)
+            sentence_areas.append(hits)
+            doc_areas.extend(hits)
+        doc_markers = {
+            m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
+        }
+        unchanged = compiled.vocab(vocab.UNCHANGED, langs)
+        history = compiled.vocab(vocab.HISTORY, langs)
+        nationwide = compiled.vocab(vocab.NATIONWIDE, langs)
+        anaphora = compiled.vocab(vocab.ANAPHORA, langs)
+        event_before = compiled.vocab(vocab.EVENT_BEFORE_AREA, langs)
+        transition = compiled.vocab(vocab.TRANSITION_TO, langs)
+        from_word = compiled.vocab(vocab.TRANSITION_FROM, langs)
+        scale = compiled.vocab(vocab.SCALE_SIZE, langs)
+        found: list[Found] = []
+        recent: list[_AreaHit] = []
+        for index, s in enumerate(sentences):
+            if s.is_header:
+                continue
+            if s.header is not None:
+                head = s.header
+                prefix = head.folded + " \n "
+                folded = prefix + s.folded[_bullet_len(s.text) :]
+                evidence = _BULLET.sub("", s.text)
+                areas = [
+                    _AreaHit(
+                        h.start + len(prefix) - _bullet_len(s.text),
+                        h.end + len(prefix) - _bullet_len(s.text),
+                        h.area_id,
+                        h.factor,
+                    )
+                    for h in sentence_areas[index]
+                    if h.start >= _bullet_len(s.text)
+                ]
+            else:
+                folded = s.folded
+                evidence = s.text
+                areas = sentence_areas[index]
+            results = self._sentence(
+                folded=folded,
+                evidence=evidence,
+                areas=areas,
+                recent=recent,
+                neighbours=_neighbour_text(sentences, index),
+                doc_areas=doc_areas,
+                doc_markers=doc_markers,
+                matchers=matchers,
+                langs=langs,
+                published=published,
+                ref_year=ref_year,
+                from_title=s.from_title,
+                position=index,
+                unchanged=unchanged,
+                history=history,
+                nationwide=nationwide,
+                anaphora=anaphora,
+                event_before=event_before,
+                transition=transition,
+                from_word=from_word,
+                scale=scale,
+            )
+            found.extend(results)
+            if areas and len(s.text.split()) > 3:  # a dateline ("Москва.") is not context
+                recent = areas
+        return found
+
+    # --- one sentence ---------------------------------------------------------------------------
+
+    def _sentence(
+        self,
+        *,
+        folded: str,
+        evidence: str,
+        areas: list[_AreaHit],
+        recent: list[_AreaHit],
+        neighbours: str,
+        doc_areas: list[_AreaHit],
+        doc_markers: dict[str, int],
+        matchers: list[_SchemeMatchers],
+        langs: tuple[str, ...],
+        published: datetime | None,
+        ref_year: int | None,
+        from_title: bool,
+        position: int,
+        unchanged: re.Pattern[str] | None,
+        history: re.Pattern[str] | None,
+        nationwide: re.Pattern[str] | None,
+        anaphora: re.Pattern[str] | None,
+        event_before: re.Pattern[str] | None,
+        transition: re.Pattern[str] | None,
+        from_word: re.Pattern[str] | None,
+        scale: re.Pattern[str] | None,
+    ) -> list[Found]:
+        candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
+        for sm in matchers:
+            mentions = self._mentions(sm, folded, scale)
+            if not mentions:
+                continue
+            if sm.exclude and sm.exclude.search(folded):
+                continue
+            cue_here = bool(sm.cues and sm.cues.search(folded))
+            cue_near = cue_here or bool(sm.cues and sm.cues.search(neighbours))
+            if not cue_near:
+                continue
+            score = self._scheme_score(sm, folded, areas, doc_areas, doc_markers, langs)
+            candidates.append((score, sm, mentions, cue_here))
+        if not candidates:
+            return []
+        if unchanged and unchanged.search(folded):
+            return []
+        if (history and history.search(folded)) or _is_past(folded, ref_year):
+            return []
+        candidates.sort(key=lambda c: c[0], reverse=True)
+        score, sm, mentions, cue_here = candidates[0]
+        scheme = sm.scheme
+        mentions = self._pair(mentions, folded, transition)
+        in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
+        if event_before:
+            in_scheme = [a for a in in_scheme if not _after_event(folded, a, event_before)]
+        action_hits: list[tuple[int, int, Action]] = []
+        for kind, pattern in sm.actions:
+            for m in pattern.finditer(folded):
+                action_hits.append((m.start(), m.end(), kind))
+        action_hits = _drop_overlaps(action_hits)
+        is_nationwide = bool(nationwide and nationwide.search(folded))
+        has_anaphor = bool(anaphora and anaphora.search(folded))
+        out: list[Found] = []
+        last_action: Action | None = None
+        for i, mention in enumerate(mentions):
+            prev_end = mentions[i - 1].end if i > 0 else 0
+            next_start = mentions[i + 1].span_start if i + 1 < len(mentions) else len(folded)
+            if (
+                mention.previous is None
+                and from_word
+                and _from_before(folded, mention.start, from_word)
+            ):
+                continue  # "lowered from 5": the old level, said without the new one
+            stop = _REPORTING.search(folded, mention.end, next_start)
+            forward = _attached(
+                [
+                    a
+                    for a in in_scheme
+                    if mention.end <= a.start < (stop.start() if stop else next_start)
+                ],
+                mention.end,
+            )
+            backward = _attached_before(
+                [a for a in in_scheme if prev_end <= a.start < mention.span_start],
+                mention.span_start,
+            )
+            chosen = forward or backward
+            anaphor = anaphora.search(folded, prev_end, next_start) if anaphora else None
+            if anaphor is not None and not forward:
+                # "в четырех городах", "здесь": the areas named earlier in the sentence, else before it
+                chosen = [a for a in in_scheme if a.start < anaphor.start()] or [
+                    a for a in recent if self._under(scheme, a.area_id)
+                ]
+            conf = 0.92 if mention.primary else 0.82
+            if not cue_here:
+                conf -= 0.25
+            segment = folded[prev_end:next_start]
+            nationwide_here = bool(nationwide and nationwide.search(segment))
+            if (
+                nationwide_here
+                and scheme.default_area
+                and not any(a.area_id != scheme.default_area for a in forward)
+            ):
+                chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0)]
+            if not chosen:
+                if has_anaphor and recent:
+                    chosen = [a for a in recent if self._under(scheme, a.area_id)]
+                    conf -= 0.1
+                if not chosen and scheme.default_area and (is_nationwide or not areas):
+                    chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0 if is_nationwide else 0.8)]
+                if not chosen and not areas and recent:
+                    chosen = [a for a in recent if self._under(scheme, a.area_id)]
+                    conf -= 0.2
+                if not chosen:
+                    continue
+            action = self._action(mention, action_hits, prev_end, next_start, folded)
+            if (
+                action is None
+                and last_action is not None
+                and ";" in folded[prev_end : mention.start]
+            ):
+                action = last_action  # "red remains in A; yellow in B": one verb for the list
+                conf -= 0.05
+            last_action = action
+            if mention.previous is not None and action is Action.LIFT:
+                action = Action.SET
+            validity = parse_validity(segment, published, scheme.zone)
+            ids = _most_specific(self.catalog, [a.area_id for a in chosen])
+            for hit in chosen:
+                if hit.area_id not in ids:
+                    continue
+                ids.discard(hit.area_id)
+                out.append(
+                    Found(
+                        scheme=scheme.id,
+                        area_id=hit.area_id,
+                        level=mention.level.id,
+                        action=action,
+                        previous_level=mention.previous.id if mention.previous else None,
+                        validity=validity,
+                        evidence=evidence.strip(),
+                        confidence=max(0.05, min(1.0, conf * hit.factor)),
+                        primary=mention.primary,
+                        from_title=from_title,
+                        nationwide=hit.start < 0 and (is_nationwide or nationwide_here),
+                        position=position,
+                    )
+                )
+        return out
+
+    def _mentions(
+        self, sm: _SchemeMatchers, folded: str, scale: re.Pattern[str] | None
+    ) -> list[_Mention]:
+        raw: list[_Mention] = []
+        for level, primary, pattern in sm.levels:
+            for m in pattern.finditer(folded):
+                if (
+                    scale is not None
+                    and m.group(0).strip().isdigit()
+                    and _scale_before(folded, m.start(), scale)
+                ):
+                    continue
+                if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
+                    continue  # "the highest possible rating": an adjective, not a level
+                raw.append(_Mention(m.start(), m.end(), level, primary))
+        if not raw or sm.nouns is None:
+            return []
+        noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)]
+        kept = [
+            r
+            for r in raw
+            if any(
+                abs(ns - r.end) <= _WINDOW_NOUN or abs(r.start - ne) <= _WINDOW_NOUN
+                for ns, ne in noun_spans
+                if not (ns >= r.start and ne <= r.end) or (ns, ne) != (r.start, r.end)
+            )
+        ]
+        # Longest first at each place; then merge a level named twice side by side
+        # ("умеренного («желтого»)") and drop a translated adjective next to another level's
+        # name (the colour is reliable, the adjective is not).
+        kept.sort(key=lambda r: (r.start, -(r.end - r.start)))
+        nonover: list[_Mention] = []
+        for r in kept:
+            if nonover and r.start < nonover[-1].end:
+                continue
+            nonover.append(r)
+        merged: list[_Mention] = []
+        for r in nonover:
+            if merged:
+                last = merged[-1]
+                gap = folded[last.end : r.start]
+                close = len(gap) <= _WINDOW_GAP and not re.search(
+                    r"[.;]|\s(?:до|to|naar|à|a|till|til)\s", gap
+                )
+                if close and last.level.id == r.level.id:
+                    last.end = r.end
+                    last.primary = last.primary or r.primary
+                    continue
+                if close and last.primary != r.primary:
+                    if r.primary:
+                        merged[-1] = r
+                    continue
+            merged.append(r)
+        return merged
+
+    def _pair(
+        self, mentions: list[_Mention], folded: str, transition: re.Pattern[str] | None
+    ) -> list[_Mention]:
+        if transition is None or len(mentions) < 2:
+            return mentions
+        out: list[_Mention] = []
+        i = 0
+        while i < len(mentions):
+            m = mentions[i]
+            if i + 1 < len(mentions):
+                n = mentions[i + 1]
+                gap = folded[m.end : n.start]
+                if (
+                    n.level.id != m.level.id
+                    and len(gap) <= 70
+                    and "." not in gap
+                    and transition.search(gap)
+                ):
+                    n.previous = m.level
+                    n.first_start = m.start
+                    out.append(n)
+                    i += 2
+                    continue
+            out.append(m)
+            i += 1
+        return out
+
+    def _action(
+        self,
+        mention: _Mention,
+        hits: list[tuple[int, int, Action]],
+        lo: int,
+        hi: int,
+        folded: str,
+    ) -> Action | None:
+        best: tuple[int, Action] | None = None
+        for start, end, action in hits:
+            if start < lo or end > hi or (start < mention.end and end > mention.start):
+                continue
+            if _PARTICIPLE.search(folded[start:end]):
+                continue  # "введенный в Казахстане ..." describes the level, it does not act
+            if end <= mention.span_start:
+                dist = mention.span_start - end
+            elif start >= mention.end:
+                dist = start - mention.end
+            else:
+                dist = 0
+            if best is None or dist < best[0]:
+                best = (dist, action)
+        if best is not None:
+            return best[1]
+        if mention.previous is not None:
+            return Action.SET
+        if _IS_BEFORE.search(folded[max(0, mention.span_start - 12) : mention.span_start]):
+            return Action.SET
+        return None
+
+    def _scheme_score(
+        self,
+        sm: _SchemeMatchers,
+        folded: str,
+        areas: list[_AreaHit],
+        doc_areas: list[_AreaHit],
+        doc_markers: dict[str, int],
+        langs: tuple[str, ...],
+    ) -> float:
+        scheme = sm.scheme
+        score = 0.0
+        if sm.markers is not None and sm.markers.search(folded):
+            score += 4
+        score += min(doc_markers.get(scheme.id, 0), 3) * 0.7
+        here = [a for a in areas if self._under(scheme, a.area_id)]
+        score += 3 * min(len(here), 2)
+        score += min(sum(1 for a in doc_areas if self._under(scheme, a.area_id)), 4) * 0.5
+        if here:
+            score += 2.5 * max(self._root_depth(scheme, a.area_id) for a in here)
+        if langs and langs[0] in scheme.languages:
+            score += 0.5
+        return score
+
+    def _under(self, scheme: Scheme, area_id: str) -> bool:
+        return any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
+
+    def _root_depth(self, scheme: Scheme, area_id: str) -> int:
+        depth = 0
+        for root in scheme.areas:
+            if root != "*" and self.catalog.contains(root, area_id):
+                depth = max(depth, len(self.catalog.ancestors(root)) + 1)
+        return depth
+
+
+def _bullet_len(text: str) -> int:
+    m = _BULLET.match(text)
+    return m.end() if m else 0
+
+
+def _neighbour_text(sentences: list[_Sentence], index: int) -> str:
+    parts = [
+        sentences[i].folded
+        for i in range(index - 2, index + 3)
+        if i != index and 0 <= i < len(sentences)
+    ]
+    first = sentences[0]
+    if first.from_title and index > 1:
+        parts.append(first.folded)
+    header = sentences[index].header
+    if header is not None:
+        parts.append(header.folded)
+    return "\n".join(parts)
+
+
+def _latest_year(folded: str) -> int | None:
+    years = [int(y) for y in _YEAR.findall(folded[:3000])]
+    return max(years) if years else None
+
+
+def _is_past(folded: str, ref_year: int | None) -> bool:
+    """A sentence dated in an earlier year than the document is history."""
+    if ref_year is None:
+        return False
+    return any(int(y) < ref_year for y in _YEAR.findall(folded))
+
+
+def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
+    before = folded[max(0, hit.start - 40) : hit.start]
+    for m in event_before.finditer(before):
+        tail = before[m.end() :]
+        if len(tail) <= 16 and "," not in tail:
+            return True
+    return False
+
+
+def _attached(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+    """Areas that follow a level: the first close to it, the next ones close to each other."""
+    out: list[_AreaHit] = []
+    last = origin
+    for hit in sorted(hits, key=lambda h: h.start):
+        if hit.start - last > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+            break
+        out.append(hit)
+        last = max(last, hit.end)
+    return out
+
+
+def _attached_before(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+    out: list[_AreaHit] = []
+    first = origin
+    for hit in sorted(hits, key=lambda h: h.start, reverse=True):
+        if first - hit.end > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+            break
+        out.append(hit)
+        first = min(first, hit.start)
+    return out
+
+
+def _from_before(folded: str, start: int, from_word: re.Pattern[str]) -> bool:
+    before = folded[max(0, start - 14) : start]
+    return any(m.end() >= len(before) - 3 for m in from_word.finditer(before))
+
+
+def _scale_before(folded: str, start: int, scale: re.Pattern[str]) -> bool:
+    before = folded[max(0, start - 16) : start]
+    return any(m.end() >= len(before) - 1 for m in scale.finditer(before))
+
+
+def _drop_overlaps(hits: list[tuple[int, int, Action]]) -> list[tuple[int, int, Action]]:
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, Action]] = []
+    for h in hits:
+        if out and h[0] < out[-1][1]:
+            continue
+        out.append(h)
+    return out
+
+
+def _most_specific(catalog: Catalog, ids: list[str]) -> set[str]:
+    unique = set(ids)
+    return {a for a in unique if not any(b != a and catalog.contains(a, b) for b in unique)}

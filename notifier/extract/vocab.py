@@ -1,0 +1,202 @@
+"""Built-in words of each language that do not depend on a scheme.
+
+Actions (set / extend / lift), and the markers of sentences that are not announcements
+(history, definitions, explicitly unchanged levels). Phrases use the catalog syntax
+(`word*` is a stem). A scheme's YAML can add action words of its own (`actions:`).
+"""
+
+from __future__ import annotations
+
+from notifier.model import Action
+
+Vocab = dict[str, list[str]]
+
+ACTIONS: dict[Action, Vocab] = {
+    Action.LIFT: {
+        "en": [
+            "lifted", "lift", "lifting", "lifts", "cancel*", "revoked", "called off", "ended",
+            "removed", "abolished", "scrapped", "no longer", "deactivated", "stood down",
+        ],
+        "ru": [
+            "отмен*", "снят*", "сняли", "снимают", "снимается", "снят", "будет снят",
+            "прекращ*", "прекрат*", "перестанет действовать", "перестал* действовать",
+            "не продлевать", "не продлили", "не продлен*", "завершен* действие",
+        ],
+        "any": ["otmenen*", "otmenyaet*", "snyat*", "toktatyl*", "zhoiyldy"],
+        "kk": ["тоқтатыл*", "тоқтады", "тоқтаған*", "жойылды", "жойыл*", "алынып тасталды", "алынды"],
+        "fr": ["levé*", "lève", "désactivé*", "désactive", "abrogé*", "annulé*"],
+        "nl": ["ingetrokken", "opgeheven", "afgeschaft"],
+        "sv": ["hävd*", "upphäv*"],
+        "nb": ["opphevet", "avviklet"],
+        "da": ["ophævet"],
+        "es": ["desactiva*", "levantad*", "anulad*"],
+        "it": ["revocat*", "annullat*"],
+    },
+    Action.EXTEND: {
+        "any": ["prodlen*", "prodlil*"],
+        "en": ["extended", "extends", "extend", "extending", "prolonged", "renewed", "remains", "remain", "will remain"],
+        "ru": [
+            "продл*", "продолжает действовать", "сохраня*", "сохранит*", "сохранен*",
+            "действует", "остается", "останется",
+        ],
+        "kk": ["ұзартыл*", "сақтал*", "сақталады"],
+        "fr": ["prolongé*", "prolonge", "maintenu*", "maintient", "reconduit*"],
+        "nl": ["verlengd", "gehandhaafd"],
+        "sv": ["förläng*"],
+        "nb": ["forlenget"],
+        "da": ["forlænget"],
+        "es": ["prorrogad*", "prorroga", "mantendrá"],
+        "it": ["prorogat*", "esteso", "estesa", "rimarrà", "prolungat*"],
+    },
+    Action.SET: {
+        "en": [
+            "declared", "declares", "declare", "announced", "announces", "introduced", "introduces",
+            "introduce", "raised", "raises", "raising", "raise", "upgraded", "increased",
+            "elevated", "heightened", "lowered", "lowers", "lowering", "lower", "reduced", "reduces",
+            "reducing", "downgraded", "changed", "established", "imposed", "issued", "issues",
+            "set", "put", "moved", "went up", "goes up", "has gone up", "brought down", "cut",
+            "is now", "current national threat level is", "hiked", "decreased",
+        ],
+        "ru": [
+            "введ*", "ввел*", "ввод*", "введ", "введут", "ввели", "вводится", "объявл*",
+            "установ*", "устанавливается", "устанавливают", "повыс*", "повыш*", "понизил*", "пониж*", "понизят",
+            "сниз*", "сниж*", "изменен*", "изменил*", "определен", "действует с",
+        ],
+        "any": ["ustanovlen*", "vveden*", "obyavlen*", "obiavlen*", "belgilen*", "zhariial*", "zharyial*", "zhariyal*", "engizil*"],
+        "kk": ["жариял*", "енгіз*", "белгілен*", "арттыр*", "төмендет*", "көтерілді"],
+        "fr": [
+            "relevé*", "relève", "relever", "rehauss*", "réhauss*", "abaiss*", "élevé à", "élevé au", "porté*",
+            "passé*", "passe", "activé*", "active", "réévalué*", "placé*", "décrété*", "baissé*",
+            "rétrogradé*", "remonté*",
+        ],
+        "nl": ["verhoogd", "verlaagd", "verhoogt", "verlaagt", "terug", "gaat naar", "ingesteld", "bijgesteld", "aangepast"],
+        "sv": ["höj*", "sänk*", "går från", "ändr*", "har höjts", "har sänkts"],
+        "nb": ["endrer", "endret", "hever", "hevet", "heves", "senker", "senket", "senkes", "nedjuster*", "oppjuster*"],
+        "da": ["hæve*", "hæver", "hævet", "sænke*", "sænket", "bliver hævet", "nedjuster*"],
+        "es": ["elevad*", "eleva", "elevar", "rebaj*", "baja", "sube", "subido", "activad*", "decretad*"],
+        "it": ["alzato", "alzata", "alza", "innalzat*", "abbassat*", "elevat*", "entrato in vigore", "portato", "portata"],
+    },
+}  # fmt: skip
+
+# A sentence about the past or about the rules, not a new decision.
+HISTORY: Vocab = {
+    "en": [
+        "had been", "was first", "were first", "initially", "previously", "last time", "history",
+        "in the past", "since then", "for the first time since", "was last", "shall be",
+        "last year", "last month", "last january", "last february", "last march", "last april",
+        "last may", "last june", "last july", "last august", "last september", "last october",
+        "last november", "last december", "when it was",
+        "is defined", "means that", "would be",
+    ],
+    "ru": [
+        "был* введ*", "был* объявл*", "был* установлен*", "был* продлен*", "был* повыш*",
+        "был* понижен*", "был* снят*", "был* отмен*", "тогда же", "ранее", "впервые",
+        "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
+        "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
+    ],
+    "kk": ["бұрын", "алғаш"],
+    "fr": ["avait été", "depuis le", "pour la première fois", "était passé"],
+    "nl": ["eerder", "in maart", "was het", "gold al"],
+    "sv": ["senast", "tidigare"],
+    "nb": ["tidligere"],
+    "da": ["tidligere"],
+    "es": ["desde el 11-m"],
+    "it": ["in precedenza"],
+}  # fmt: skip
+
+# The level did not change: the sentence says so.
+UNCHANGED: Vocab = {
+    "en": ["unchanged", "not changed", "has not changed", "no change", "remains at", "remain at", "stays at", "neither of"],
+    "ru": ["не изменил*", "без изменений", "неизменн*", "остается прежним"],
+    "kk": ["өзгеріссіз"],
+    "fr": ["inchangé*", "reste au", "demeure au"],
+    "nl": ["ongewijzigd", "blijft op", "blijft gelijk"],
+    "sv": ["oförändr*", "ligger kvar"],
+    "nb": ["uendret", "holder nivået", "på det samme"],
+    "da": ["uændret", "skærpet inden for"],
+    "es": ["dentro del nivel", "mantiene el nivel", "se mantiene en el nivel", "sin cambios"],
+    "it": ["invariat*"],
+}  # fmt: skip
+
+# "to" between two levels: "from red to yellow", "с красного до желтого", "van 4 naar 3".
+TRANSITION_TO: Vocab = {
+    "en": ["to", "into"],
+    "ru": ["до", "на"],
+    "kk": ["дейін"],
+    "fr": ["à", "au", "a"],
+    "nl": ["naar", "tot"],
+    "sv": ["till"],
+    "nb": ["til", "op til"],
+    "da": ["til", "op til"],
+    "es": ["a", "al", "hasta"],
+    "it": ["a", "al"],
+}
+
+# "from" before the old level: "lowered from 5", "с критического".
+TRANSITION_FROM: Vocab = {
+    "en": ["from"],
+    "ru": ["с", "со"],
+    "nl": ["van", "vanaf"],
+    "fr": ["de"],
+    "sv": ["från"],
+    "nb": ["fra"],
+    "da": ["fra"],
+    "es": ["de", "desde"],
+    "it": ["da"],
+}
+
+# The whole territory of the scheme: "throughout the country", "на территории всей страны".
+NATIONWIDE: Vocab = {
+    "en": ["throughout the country", "throughout the republic", "nationwide", "national", "across the country", "in the country", "throughout the territory"],
+    "ru": ["всей страны", "всей республики", "по всей стране", "по всей республике"],
+    "kk": ["бүкіл ел", "республика бойынша", "елімізде"],
+    "fr": ["nationale", "national", "ensemble du territoire"],
+    "nl": ["landelijk", "nederland"],
+    "es": ["nacional"],
+}  # fmt: skip
+
+# A place named right after these is where something happened, not where a level applies.
+EVENT_BEFORE_AREA: Vocab = {
+    "en": ["attack in", "attacks in", "attack on", "shooting in", "bombing in", "explosion in", "after", "following", "held in"],
+    "ru": ["теракт* в", "нападени* в", "взрыв* в", "стрельб* в", "перестрелк* в", "атак* в", "после"],
+    "kk": ["шабуыл"],
+    "fr": ["attentat à", "attentat de", "attaque à"],
+    "nl": ["aanslag in", "aanslag op"],
+}  # fmt: skip
+
+# Pointers back to areas of an earlier sentence.
+ANAPHORA: Vocab = {
+    "en": ["there", "these regions", "these cities", "the city", "the region", "four cities", "three regions", "the same"],
+    "ru": ["здесь", "этих регионах", "этих городах", "территории города", "в городе", "городах", "регионе", "остальных"],
+    "kk": ["осы өңір*", "қалада"],
+    "fr": ["celui-ci", "y "],
+    "nl": ["daar"],
+}  # fmt: skip
+
+# "out of five": a number that gives the size of the scale, not a level.
+SCALE_SIZE: Vocab = {
+    "any": [],
+    "en": ["out of", "of", "scale of"],
+    "ru": ["из"],
+    "nl": ["schaal van", "van de"],
+    "fr": ["sur"],
+    "sv": ["av"],
+    "nb": ["av"],
+    "da": ["ud af", "af"],
+    "es": ["de"],
+    "it": ["su"],
+}
+
+# Everyday words that identify a language (for choosing which level words apply).
+STOPWORDS: dict[str, set[str]] = {
+    "en": set("the and of to in is was has have that for with on by from this are at".split()),
+    "ru": set("и в на не что по с из для как это от уровень был года".split()),
+    "kk": set("және бен мен үшін бойынша туралы деңгейі облысы қаласы жылы".split()),
+    "fr": set("le la les et des du un une est pour dans que au sur par".split()),
+    "nl": set("de het een en van is op te dat niet voor met zijn naar".split()),
+    "sv": set("och att det som är en på för av med till har från inte".split()),
+    "nb": set("og det som er en på for av med til har fra ikke jeg vi".split()),
+    "da": set("og det som er en på for af med til har fra ikke vi efter".split()),
+    "es": set("el la los las y de del en que por con para una es se".split()),
+    "it": set("il la le e di del della che per con una è da dei gli alle".split()),
+}

@@ -1,0 +1,160 @@
+"""The scheme and area catalogs: loading, validation messages, gazetteer queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notifier.errors import CatalogError
+from notifier.extract import Catalog
+from notifier.model import AreaRef, Severity
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMES = ROOT / "config" / "schemes"
+AREAS = ROOT / "config" / "areas"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog.load(SCHEMES, AREAS)
+
+
+def test_kazakhstan_levels_in_order_with_severity(catalog: Catalog) -> None:
+    kz = catalog.schemes["kz"]
+    assert [level.id for level in kz.levels] == ["yellow", "orange", "red"]
+    assert [catalog.severity_of("kz", lv) for lv in ("yellow", "orange", "red")] == [
+        Severity.MODERATE,
+        Severity.SEVERE,
+        Severity.EXTREME,
+    ]
+    assert [catalog.level_rank("kz", lv) for lv in ("yellow", "orange", "red")] == [1, 2, 3]
+    assert kz.country == "KZ"
+    assert kz.default_expiry.kind == "stated"
+
+
+def test_yellow_means_different_things_per_scheme(catalog: Catalog) -> None:
+    assert catalog.level_rank("ru", "yellow") == 2
+    assert catalog.severity_of("ru", "yellow") is Severity.SEVERE
+    assert catalog.severity_of("kz", "yellow") is Severity.MODERATE
+
+
+def test_every_required_scheme_is_shipped(catalog: Catalog) -> None:
+    required = {
+        "kz",
+        "ru",
+        "uk",
+        "uk-nirt",
+        "us-ntas",
+        "fr-vigipirate",
+        "nl-nctv",
+        "be-ocam",
+        "au",
+        "cap",
+    }
+    assert required <= set(catalog.schemes)
+    assert catalog.schemes["uk"].default_expiry.kind == "never"
+    assert catalog.schemes["us-ntas"].default_expiry.kind == "stated"
+
+
+def test_unknown_level_raises_key_error(catalog: Catalog) -> None:
+    with pytest.raises(KeyError):
+        catalog.level_rank("kz", "blue")
+
+
+def test_kazakhstan_gazetteer_is_complete(catalog: Catalog) -> None:
+    first_level = {
+        a.id for a in catalog.areas.values() if a.parent == "KZ" and a.kind in ("region", "city")
+    }
+    assert len([a for a in first_level if catalog.areas[a].kind == "region"]) == 17
+    assert {"KZ-ALA", "KZ-AST", "KZ-SHY"} <= first_level
+    assert {"KZ-10", "KZ-33", "KZ-62"} <= first_level  # Abai, Jetisu, Ulytau (2022)
+
+
+def test_gazetteer_queries(catalog: Catalog) -> None:
+    assert catalog.area("KZ-AKT-AKTOBE") == AreaRef("KZ-AKT-AKTOBE", "Aktobe")
+    assert catalog.area("XX-NOPE") is None
+    assert catalog.parent("KZ-AKT-AKTOBE") == "KZ-AKT"
+    assert catalog.ancestors("KZ-AKT-AKTOBE") == ["KZ-AKT", "KZ"]
+    assert catalog.contains("KZ", "KZ-AKT-AKTOBE")
+    assert catalog.contains("KZ-AKT", "KZ-AKT")
+    assert not catalog.contains("KZ-AKT", "KZ-ALA")
+    assert catalog.area_name("KZ-AKT-AKTOBE", "ru") == "Актобе"
+    assert catalog.area_name("KZ-AKT-AKTOBE", "kk-KZ") == "Ақтөбе"
+    assert catalog.area_name("KZ-AKT-AKTOBE", "de") == "Aktobe"
+
+
+def test_names_aliases_and_codes_resolve(catalog: Catalog) -> None:
+    assert catalog.find_area("Aktobe Region") == "KZ-AKT"
+    assert catalog.find_area("Nur-Sultan") == "KZ-AST"
+    assert catalog.find_area("Aktyubinsk") == "KZ-AKT-AKTOBE"
+    assert catalog.find_area("ЗКО") == "KZ-ZAP"
+    assert catalog.area_by_code("KZ-15") == "KZ-AKT"
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _minimal(tmp_path: Path) -> tuple[Path, Path]:
+    schemes, areas = tmp_path / "schemes", tmp_path / "areas"
+    _write(areas, "a.yaml", "areas:\n  - {id: KZ, kind: country, names: {en: Kazakhstan}}\n")
+    return schemes, areas
+
+
+def test_bad_severity_names_file_and_path(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    _write(
+        schemes,
+        "x.yaml",
+        "id: x\nname: X\nissuer: I\nlanguages: [en]\nareas: [KZ]\ncues: {}\nlevel_nouns: {}\n"
+        "levels:\n  - {id: a, severity: minor, names: {}}\n  - {id: b, severity: huge, names: {}}\n",
+    )
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.file == str(schemes / "x.yaml")
+    assert len(err.value.errors) == 1
+    assert err.value.errors[0].startswith("levels[1].severity: Input should be 'minor'")
+
+
+def test_unknown_field_and_unknown_area_are_reported(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    _write(
+        schemes,
+        "x.yaml",
+        "id: x\nname: X\nissuer: I\nlanguages: [en]\nareas: [KZ]\ncues: {}\nlevel_nouns: {}\ncolour: red\n"
+        "levels:\n  - {id: a, severity: minor, names: {}}\n",
+    )
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.errors == ["colour: unknown field"]
+    _write(
+        schemes,
+        "x.yaml",
+        "id: x\nname: X\nissuer: I\nlanguages: [en]\nareas: [ZZ]\ncues: {}\nlevel_nouns: {}\n"
+        "levels:\n  - {id: a, severity: minor, names: {}}\n  - {id: a, severity: minor, names: {}}\n",
+    )
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.errors == [
+        "levels[1].id: duplicate level id 'a'",
+        "areas[0]: unknown area id 'ZZ'",
+    ]
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    _write(schemes, "x.yaml", "id: x\nlevels: [\n")
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.errors[0].startswith("line 3, column 1: invalid YAML")
+
+
+def test_area_parent_must_exist(tmp_path: Path) -> None:
+    schemes, areas = tmp_path / "schemes", tmp_path / "areas"
+    schemes.mkdir()
+    _write(areas, "a.yaml", "areas:\n  - {id: KZ-X, parent: KZ, kind: region, names: {en: X}}\n")
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.errors == ["KZ-X.parent: unknown area id 'KZ'"]
