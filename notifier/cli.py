@@ -154,11 +154,6 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
             f"notifier {__import__('notifier').__version__} listening on http://{host}:{port} "
             f"— current levels at http://{host}:{port}/api/levels; Ctrl-C stops"
         )
-        if config.twilio.dry_run:
-            click.echo(
-                "SMS DRY-RUN: no Twilio credentials configured (TWILIO_ACCOUNT_SID, "
-                "TWILIO_AUTH_TOKEN); messages are printed here, not sent"
-            )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -169,7 +169,13 @@ class OutboxWorker:
         )
         metrics.DELIVERIES.labels(row.channel, status).inc()
         if status == "sent":
-            log.info("delivered %s to %s via %s", row.event_id, row.subscriber_id, row.channel)
+            log.info(
+                "delivered %s to %s via %s%s",
+                row.event_id,
+                row.subscriber_id,
+                row.channel,
+                f" ({result.reason})" if result.reason else "",
+            )
         elif status == "pending":
             log.warning(
                 "delivery %s to %s failed (%s); retry %d at %s",
