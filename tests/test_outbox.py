@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from notifier.dispatch.outbox import OutboxWorker, RetryPolicy
 from notifier.model import ChannelKind, DeliveryResult, Notice
 from notifier.store import Store
-from tests.test_store import T0, notice, red_event
+from tests.test_store import T0, enqueue, red_event
 
 
 class FakeChannel:
@@ -56,18 +56,6 @@ def test_retry_policy_jitter_stays_within_its_ratio() -> None:
     fail = DeliveryResult.retryable("x")
     assert low.next_attempt(1, fail, T0) == T0 + timedelta(seconds=80)
     assert high.next_attempt(1, fail, T0) - T0 < timedelta(seconds=120.001)  # type: ignore[operator]
-
-
-async def enqueue(store: Store, *subscribers: str) -> None:
-    ev = red_event()
-    await store.commit_outcome(
-        source_id="s",
-        document=None,
-        level_writes=[],
-        new_events=[ev],
-        notices=[notice(ev, s) for s in subscribers],
-        now=T0,
-    )
 
 
 async def test_worker_retries_until_success_with_the_same_delivery_id(store: Store) -> None:

@@ -61,6 +61,20 @@ def red_state() -> LevelState:
     )
 
 
+async def enqueue(store: Store, *subscribers: str) -> Event:
+    """One red event with an outbox row per subscriber."""
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, s) for s in subscribers],
+        now=T0,
+    )
+    return ev
+
+
 async def test_migrations_are_idempotent(store: Store, database_url: str) -> None:
     again = await Store.open(database_url)  # upgrading an up-to-date database changes nothing
     assert await again.level_states() == []
@@ -91,15 +105,7 @@ async def test_outcome_is_written_atomically_and_replay_adds_nothing(store: Stor
 
 
 async def test_claim_gives_each_row_to_one_worker_and_stale_claims_return(store: Store) -> None:
-    ev = red_event()
-    await store.commit_outcome(
-        source_id="s",
-        document=None,
-        level_writes=[],
-        new_events=[ev],
-        notices=[notice(ev, s) for s in "abc"],
-        now=T0,
-    )
+    await enqueue(store, "a", "b", "c")
     first = await store.claim(limit=2, worker="w1", now=T0, claim_timeout_s=60)
     second = await store.claim(limit=5, worker="w2", now=T0, claim_timeout_s=60)
     assert len(first) == 2
@@ -113,15 +119,7 @@ async def test_claim_gives_each_row_to_one_worker_and_stale_claims_return(store:
 
 
 async def test_record_attempt_schedules_retry_then_dead_letter_and_replay(store: Store) -> None:
-    ev = red_event()
-    await store.commit_outcome(
-        source_id="s",
-        document=None,
-        level_writes=[],
-        new_events=[ev],
-        notices=[notice(ev, "a")],
-        now=T0,
-    )
+    await enqueue(store, "a")
     [row] = await store.claim(limit=1, worker="w", now=T0, claim_timeout_s=60)
     retry_at = T0 + timedelta(seconds=5)
     status = await store.record_attempt(
@@ -174,15 +172,7 @@ async def test_opt_out_and_gone_endpoint_are_remembered(store: Store) -> None:
 
 
 async def test_release_all_claims_frees_rows_of_a_crashed_process(store: Store) -> None:
-    ev = red_event()
-    await store.commit_outcome(
-        source_id="s",
-        document=None,
-        level_writes=[],
-        new_events=[ev],
-        notices=[notice(ev, "a")],
-        now=T0,
-    )
+    await enqueue(store, "a")
     assert len(await store.claim(limit=1, worker="dead", now=T0, claim_timeout_s=600)) == 1
     assert await store.release_all_claims(T0) == 1
     assert len(await store.claim(limit=1, worker="new", now=T0, claim_timeout_s=600)) == 1

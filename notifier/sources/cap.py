@@ -75,26 +75,13 @@ def alert_from_atom_entry(
         return alert_from_element(nested[0], warnings)
     idx = _index(entry, cap_only=True)
     identifier = _text(idx, "identifier") or fallback_id
-    area = CapArea(
-        desc=clean_line(_text(idx, "areaDesc")),
-        polygons=tuple(p for p in _texts(idx, "polygon") if p),
-        circles=tuple(c for c in _texts(idx, "circle") if c),
-        geocodes=tuple(pair for g in _children(idx, "geocode") for pair in _pairs(g)),
-    )
-    info = CapInfo(
-        language=_text(idx, "language") or language or "en-US",
-        categories=tuple(_texts(idx, "category")),
-        event=clean_line(_text(idx, "event")),
-        response_types=tuple(_texts(idx, "responseType")),
-        urgency=_text(idx, "urgency"),
-        severity=_text(idx, "severity"),
-        certainty=_text(idx, "certainty"),
-        effective=_time(idx, "effective", warnings, identifier),
-        onset=_time(idx, "onset", warnings, identifier),
-        expires=_time(idx, "expires", warnings, identifier),
+    area = _area_from(idx)
+    info = _info_from(
+        idx,
+        warnings,
+        identifier,
+        language=language or "en-US",
         sender_name=sender,
-        headline=clean_line(_text(idx, "headline")),
-        parameters=tuple(pair for p in _children(idx, "parameter") for pair in _pairs(p)),
         areas=(area,) if area.desc or area.polygons or area.circles or area.geocodes else (),
     )
     return CapAlert(
@@ -156,8 +143,28 @@ def document_from_alert(
 
 def _info(el: Element, warnings: list[str], identifier: str) -> CapInfo:
     idx = _index(el, cap_only=False)
+    return _info_from(
+        idx,
+        warnings,
+        identifier,
+        language="en-US",
+        sender_name=clean_line(_text(idx, "senderName")),
+        areas=tuple(_area(a) for a in _children(idx, "area")),
+    )
+
+
+def _info_from(
+    idx: dict[str, list[Element]],
+    warnings: list[str],
+    identifier: str,
+    *,
+    language: str,
+    sender_name: str,
+    areas: tuple[CapArea, ...],
+) -> CapInfo:
+    """The fields of an indexed `<info>` element, or of an Atom entry's flat `cap:` ones."""
     return CapInfo(
-        language=_text(idx, "language") or "en-US",
+        language=_text(idx, "language") or language,
         categories=tuple(_texts(idx, "category")),
         event=clean_line(_text(idx, "event")),
         response_types=tuple(_texts(idx, "responseType")),
@@ -167,17 +174,20 @@ def _info(el: Element, warnings: list[str], identifier: str) -> CapInfo:
         effective=_time(idx, "effective", warnings, identifier),
         onset=_time(idx, "onset", warnings, identifier),
         expires=_time(idx, "expires", warnings, identifier),
-        sender_name=clean_line(_text(idx, "senderName")),
+        sender_name=sender_name,
         headline=clean_line(_text(idx, "headline")),
         description=clean_text(_text(idx, "description")),
         instruction=clean_text(_text(idx, "instruction")),
         parameters=tuple(pair for p in _children(idx, "parameter") for pair in _pairs(p)),
-        areas=tuple(_area(a) for a in _children(idx, "area")),
+        areas=areas,
     )
 
 
 def _area(el: Element) -> CapArea:
-    idx = _index(el, cap_only=False)
+    return _area_from(_index(el, cap_only=False))
+
+
+def _area_from(idx: dict[str, list[Element]]) -> CapArea:
     return CapArea(
         desc=clean_line(" ".join(_texts(idx, "areaDesc"))),
         polygons=tuple(p for p in _texts(idx, "polygon") if p),
