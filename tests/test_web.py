@@ -190,3 +190,13 @@ async def test_low_confidence_waits_for_review_and_approval_applies_it(
     await running.service.outbox.drain(5)
     assert len(running.twilio.messages) == 2
     assert (await running.get("/api/review?status=applied"))["review"][0]["id"] == item["id"]
+
+
+async def test_status_page_shows_levels_and_changes_for_people(running: Running) -> None:
+    assert "No active level anywhere." in await running.get("/")
+    await running.poll()
+    page = await running.get("/")
+    assert '<span class="extreme">&nbsp;red&nbsp;</span>' in page
+    assert "<td>Aktobe</td>" in page
+    assert "<td>issued</td>" in page
+    assert "sent: 3" in page

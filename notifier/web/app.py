@@ -32,7 +32,9 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     from notifier.web import twilio_hooks
+    from notifier.web.status_page import status_page
 
+    app.router.add_get("/", status_page)
     twilio_hooks.add_routes(app)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
