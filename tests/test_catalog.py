@@ -158,3 +158,36 @@ def test_area_parent_must_exist(tmp_path: Path) -> None:
     with pytest.raises(CatalogError) as err:
         Catalog.load(schemes, areas)
     assert err.value.errors == ["KZ-X.parent: unknown area id 'KZ'"]
+
+
+def test_parts_of_kazakhstan_are_its_twenty_first_level_units(catalog: Catalog) -> None:
+    parts = catalog.parts("KZ")
+    assert len(parts) == 20
+    assert {"KZ-AKT", "KZ-10", "KZ-33", "KZ-62", "KZ-AST", "KZ-ALA", "KZ-SHY"} <= set(parts)
+    # not the cities inside oblasts, not the former South Kazakhstan Region
+    assert "KZ-AKT-AKTOBE" not in parts
+    assert "KZ-SOUTH-KAZAKHSTAN" not in parts
+    assert sum(1 for p in parts if catalog.areas[p].kind == "city") == 3
+
+
+def test_parts_is_empty_unless_declared_complete(catalog: Catalog) -> None:
+    assert catalog.parts("KZ-AKT") == []  # only a few of its cities are known
+    assert catalog.parts("RU") == []
+    assert catalog.parts("NOWHERE") == []
+
+
+def test_subdivisions_complete_needs_children(tmp_path: Path) -> None:
+    schemes, areas = tmp_path / "schemes", tmp_path / "areas"
+    schemes.mkdir()
+    _write(
+        areas,
+        "a.yaml",
+        "areas:\n"
+        "  - {id: XX, kind: country, names: {en: X}, subdivisions_complete: true}\n"
+        "  - {id: XX-A, parent: XX, kind: region, names: {en: A}}\n",
+    )
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.errors == [
+        "XX.subdivisions_complete: needs at least two child areas that are not 'former', found 1"
+    ]

@@ -235,3 +235,131 @@ def test_normalisation_repairs_lost_lead_byte_and_folds() -> None:
     assert fold("Жёлтый «УРОВЕНЬ»") == 'желтыи "уровень"'
     assert len(fold("Актοбе")) == len("Актοбе")
     assert fold("Актοбе") == "актобе"
+
+
+# --- levels spoken of without their name, scoping across sentences ------------------------------
+
+
+def test_remaining_regions_are_those_named_before_less_the_ones_singled_out(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "С 1 марта в Курской, Брянской и Белгородской областях был введен желтый уровень "
+        "террористической опасности. Власти Брянской области решили не продлевать уровень "
+        "опасности. В остальных двух регионах режим продлили до 1 апреля."
+    )
+    assert tuples(extractor, text) == [
+        ("ru", "RU-BRY", "yellow", "lift"),
+        ("ru", "RU-KRS", "yellow", "extend"),
+        ("ru", "RU-BEL", "yellow", "extend"),
+    ]
+    # "the remaining three" does not fit the two areas left: nothing for that sentence
+    assert tuples(extractor, text.replace("остальных двух", "остальных трех")) == [
+        ("ru", "RU-BRY", "yellow", "lift")
+    ]
+
+
+def test_level_named_in_another_sentence_and_did_the_same(extractor: Extractor) -> None:
+    assert tuples(
+        extractor,
+        "The Voronezh region was the first to raise its terrorist threat level, citing possible "
+        "attacks. Later the Bryansk region raised its terrorist threat level to yellow.",
+    ) == [("ru", "RU-VOR", "yellow", "set"), ("ru", "RU-BRY", "yellow", "set")]
+    assert tuples(
+        extractor,
+        "The Kursk region raised its terrorist threat level to yellow on Monday. "
+        "The Belgorod region did the same.",
+    ) == [("ru", "RU-KRS", "yellow", "set"), ("ru", "RU-BEL", "yellow", "set")]
+    assert tuples(
+        extractor,
+        "Курская область повысила уровень террористической опасности до желтого. "
+        "Белгородская область сделала то же самое.",
+    ) == [("ru", "RU-KRS", "yellow", "set"), ("ru", "RU-BEL", "yellow", "set")]
+    assert tuples(
+        extractor,
+        "La Russia ha dichiarato un'allerta terrorismo nel nord della Crimea. Il livello di "
+        "allerta giallo è entrato in vigore alle 20:00. Nelle regioni di Belgorod e Kursk "
+        "l'allerta riguarderà l'intero territorio.",
+    ) == [
+        ("ru", "UA-43-NORTH", "yellow", "set"),
+        ("ru", "RU-KRS", "yellow", "set"),
+        ("ru", "RU-BEL", "yellow", "set"),
+    ]
+
+
+def test_negated_action_and_other_regimes_yield_nothing(extractor: Extractor) -> None:
+    assert tuples(
+        extractor,
+        "The Kursk region raised its terrorist threat level to yellow on Monday. "
+        "The Rostov region was the only one not to raise its threat level.",
+    ) == [("ru", "RU-KRS", "yellow", "set")]
+    assert tuples(
+        extractor,
+        "В Ростовской области ввели режим контртеррористической операции. Желтый уровень "
+        "террористической опасности действует в Курской области.",
+    ) == [("ru", "RU-KRS", "yellow", "extend")]
+
+
+def test_elliptic_level_after_a_level_sentence(extractor: Extractor) -> None:
+    assert tuples(
+        extractor,
+        'В столице сохранится "оранжевый" уровень террористической опасности. Умеренный, '
+        '"желтый", действует в Костанайской области.',
+    ) == [("kz", "KZ-AST", "orange", "extend"), ("kz", "KZ-KUS", "yellow", "extend")]
+
+
+def test_background_dated_before_the_news_and_its_follow_up_yield_nothing(
+    extractor: Extractor,
+) -> None:
+    assert tuples(
+        extractor,
+        'В Астане отменят "оранжевый" уровень террористической опасности 10 марта. В полночь '
+        '9 марта в Шымкенте и Туркестанской области прекратил действовать "красный" уровень '
+        'террористической опасности. В этих регионах установили "оранжевый" уровень.',
+    ) == [("kz", "KZ-AST", "orange", "lift")]
+
+
+def test_promise_or_condition_is_not_an_action(extractor: Extractor) -> None:
+    assert (
+        tuples(
+            extractor,
+            "Информацию об отмене желтого уровня террористической опасности в Севастополе "
+            "пообещали опубликовать отдельно.",
+        )
+        == []
+    )
+    assert (
+        tuples(extractor, "If the threat grows, MI5 could raise the threat level to critical.")
+        == []
+    )
+
+
+def test_country_wide_lift_yields_to_named_changes_and_places_inside_a_change(
+    extractor: Extractor,
+) -> None:
+    assert tuples(
+        extractor,
+        "Критический уровень террористической опасности перестанет действовать с 26 января. "
+        'В Алматы "красный" уровень изменен на "оранжевый".',
+    ) == [("kz", "KZ-ALA", "orange", "set")]
+    assert tuples(
+        extractor,
+        "«Красный» уровень террористической угрозы в Алматы изменен на умеренный «желтый», "
+        "сообщается на сайте КНБ Казахстана.",
+    ) == [("kz", "KZ-ALA", "yellow", "set")]
+
+
+def test_a_verb_is_not_a_level_adjective(extractor: Extractor) -> None:
+    assert tuples(
+        extractor, "Russia raised the terrorist threat level in the Kursk region to yellow."
+    ) == [("ru", "RU-KRS", "yellow", "set")]
+
+
+def test_northern_ireland_level_is_uk_nirt_and_nsc_travel_warnings(extractor: Extractor) -> None:
+    assert tuples(
+        extractor, "MI5 has raised the threat level in Northern Ireland from substantial to severe."
+    ) == [("uk-nirt", "GB-NIR", "severe", "set")]
+    assert tuples(
+        extractor,
+        "Israel's National Security Council raised its travel warning for Morocco to level 3.",
+    ) == [("il-nsc-travel", "MA", "3", "set")]

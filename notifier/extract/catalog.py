@@ -62,6 +62,10 @@ class SchemeSpec(_Strict):
     areas: list[str] = Field(
         min_length=1, description="Roots of the areas its levels apply to; '*' for any area."
     )
+    not_areas: list[str] = Field(
+        default_factory=list,
+        description="Areas inside `areas` whose levels another scheme sets (UK: Northern Ireland).",
+    )
     default_area: str | None = Field(None, description="Area of a level that names none.")
     default_expiry: ExpiryRule = ExpiryRule()
     cues: Words = Field(description="Security cues; a level word counts only near one.")
@@ -99,6 +103,10 @@ class AreaSpec(_Strict):
     )
     replaced_by: list[str] = Field(
         default_factory=list, description="For a former area: the areas that succeeded it."
+    )
+    subdivisions_complete: bool = Field(
+        False,
+        description="Its direct children that are not 'former' together cover it exactly.",
     )
 
     @field_validator("names")
@@ -143,6 +151,7 @@ class Scheme:
     actions: dict[Action, Words]
     cap_parameters: dict[str, dict[str, str]]
     levels: tuple[Level, ...]
+    not_areas: tuple[str, ...] = ()
     file: str = ""
 
     def level(self, level_id: str) -> Level | None:
@@ -166,6 +175,7 @@ class Area:
     codes: tuple[str, ...] = ()
     twin: str | None = None
     replaced_by: tuple[str, ...] = ()
+    subdivisions_complete: bool = False
     file: str = ""
 
     @property
@@ -225,6 +235,7 @@ class Catalog:
                     codes=tuple(a.codes),
                     twin=a.twin,
                     replaced_by=tuple(a.replaced_by),
+                    subdivisions_complete=a.subdivisions_complete,
                     file=str(path),
                 )
             if errors:
@@ -244,6 +255,9 @@ class Catalog:
             for i, root in enumerate(s.areas):
                 if root != "*" and root not in areas:
                     errors.append(f"areas[{i}]: unknown area id {root!r}")
+            for i, other in enumerate(s.not_areas):
+                if other not in areas:
+                    errors.append(f"not_areas[{i}]: unknown area id {other!r}")
             if s.default_area is not None and s.default_area not in areas:
                 errors.append(f"default_area: unknown area id {s.default_area!r}")
             for name, values in s.cap_parameters.items():
@@ -276,6 +290,7 @@ class Catalog:
                     Level(lv.id, i + 1, lv.severity, lv.names, lv.adjectives)
                     for i, lv in enumerate(s.levels)
                 ),
+                not_areas=tuple(s.not_areas),
                 file=str(path),
             )
         return cls(schemes=schemes, areas=areas)
@@ -321,6 +336,14 @@ class Catalog:
 
     def children(self, area_id: str) -> list[str]:
         return list(self._children.get(area_id, ()))
+
+    def parts(self, area_id: str) -> list[str]:
+        """The first-level units that together cover the area exactly (its direct children
+        that are not `former`), or [] unless its YAML says `subdivisions_complete: true`."""
+        a = self.areas.get(area_id)
+        if a is None or not a.subdivisions_complete:
+            return []
+        return [c for c in self.children(area_id) if self.areas[c].kind != "former"]
 
     def area_name(self, area_id: str, language: str = "en") -> str:
         """Localised name (language or its base, e.g. 'ru-KZ' -> 'ru'), falling back to English."""
@@ -398,6 +421,13 @@ def _check_areas(areas: dict[str, Area]) -> None:
         for key, ref in refs:
             if ref is not None and ref not in areas:
                 errors.setdefault(a.file, []).append(f"{a.id}.{key}: unknown area id {ref!r}")
+        if a.subdivisions_complete:
+            parts = [c for c in areas.values() if c.parent == a.id and c.kind != "former"]
+            if len(parts) < 2:
+                errors.setdefault(a.file, []).append(
+                    f"{a.id}.subdivisions_complete: needs at least two child areas that are "
+                    f"not 'former', found {len(parts)}"
+                )
         seen = {a.id}
         current = a.parent
         while current is not None and current in areas:

@@ -220,3 +220,17 @@ def parse_validity(text: str, ref: datetime | None, zone: ZoneInfo) -> Validity:
             return Validity(None, expires, False, days, 1)
         return Validity(None, None, False, days, 0)
     return Validity(effective=effective)
+
+
+def event_dates(text: str, ref: datetime) -> list[date]:
+    """Dates in `text` (folded) that say when something happened or starts, not when it ends
+    ("до 25 мая" is left out); year-less dates take `ref`'s year."""
+    out: list[date] = []
+    for m in _DATE_RE.finditer(text):
+        before = text[max(0, m.start() - 12) : m.start()]
+        if any(c.end() >= len(before) - 1 for c in _END_CUE.finditer(before)):
+            continue
+        d = _date_of(m, ref)
+        if d is not None:
+            out.append(d)
+    return out

@@ -4,7 +4,8 @@ Free-text findings of one document are merged before they are returned: the same
 twice is one announcement (keeping the best-stated validity); a lift and a set of another level
 for the same area is a change (the set, with `previous_level`); a level named only by a
 translated adjective yields to the colour named for the same area; a country-wide tuple from
-a headline yields to the same tuple for the areas the text names.
+a headline yields to the same tuple for the areas the text names (a lift also yields to the
+changes away from that level there).
 """
 
 from __future__ import annotations
@@ -128,8 +129,11 @@ def merge_found(catalog: Catalog, found: list[Found]) -> list[Found]:
             for g in out
             if g is not f
             and g.scheme == f.scheme
-            and g.level == f.level
-            and g.action == f.action
+            and (
+                (g.level == f.level and g.action == f.action)
+                # a lift of red "here" that the body tells as red -> orange in named areas
+                or (f.action is Action.LIFT and g.previous_level == f.level)
+            )
             and g.area_id != f.area_id
             and catalog.contains(f.area_id, g.area_id)
         ]

@@ -8,6 +8,8 @@ from notifier.extract.vocab import STOPWORDS
 
 _TOKEN = re.compile(r"\w+")
 _KAZAKH_LETTERS = set("әіңғүұқөһ")
+_CYRILLIC = re.compile("[а-яәіңғүұқөһ]")
+_LATIN = re.compile("[a-z]")
 
 
 def detect_languages(folded: str, hint: str | None = None) -> tuple[str, ...]:
@@ -29,5 +31,11 @@ def detect_languages(folded: str, hint: str | None = None) -> tuple[str, ...]:
         if base not in langs:
             langs.insert(0, base)
     if not langs:
-        langs = ["en"]
+        # too short for everyday words: go by script ("Курская область повысила уровень ...")
+        cyrillic = len(_CYRILLIC.findall(folded[:2000]))
+        latin = len(_LATIN.findall(folded[:2000]))
+        if cyrillic > latin:
+            langs = ["ru", "kk"] if kazakh else ["ru"]
+        else:
+            langs = [lang for lang, score in ranked if score > 0][:1] or ["en"]
     return tuple(langs)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from notifier.extract import vocab
 from notifier.extract.catalog import Catalog, Level, Scheme
-from notifier.extract.dates import Validity, parse_validity
+from notifier.extract.dates import Validity, event_dates, parse_validity
 from notifier.extract.language import detect_languages
-from notifier.extract.normalise import clean, fold
+from notifier.extract.normalise import clean, fold, fold_phrase
 from notifier.extract.patterns import BOUNDARY_END, BOUNDARY_START, compile_phrases, phrase_regex
 from notifier.model import Action
 
@@ -40,7 +40,8 @@ _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le pl
 _ATTACH_FIRST = 90
 _ATTACH_NEXT = 45
 _REPORTING = re.compile(
-    r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|сообщил\w*|сообщает|заявил\w*|передает|передает)(?!\w)'
+    r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|reports?|reported|according\s+to|сообщил\w*|сообщает'
+    r"|сообщается|говорится|заявил\w*|передает|по\s+данным|хабарлады)(?!\w)"
 )
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
@@ -64,6 +65,21 @@ class Found:
     from_title: bool
     nationwide: bool
     position: int
+
+
+@dataclass(slots=True)
+class _Context:
+    """What earlier (and, for levels, all) sentences of the document tell a sentence."""
+
+    named: dict[str, list[tuple[int, list[str]]]]  # scheme -> (sentence, level ids named)
+    anchor: date | None  # latest date of a level said in the present or future tense
+    date_ref: datetime  # year for year-less dates
+    prior_areas: list[_AreaHit]  # areas named in sentences before this one
+    last_found: list[Found]  # findings of the previous sentence (for "did the same")
+    last_found_index: int = -10
+    index: int = 0
+    recent_is_history: bool = False
+    history: bool = False  # set by the sentence: it was read as history
 
 
 @dataclass(slots=True)
@@ -306,9 +322,12 @@ class TextExtractor:
         transition = compiled.vocab(vocab.TRANSITION_TO, langs)
         from_word = compiled.vocab(vocab.TRANSITION_FROM, langs)
         scale = compiled.vocab(vocab.SCALE_SIZE, langs)
+        ctx = self._context(sentences, matchers, langs, published, ref_year, scale)
         found: list[Found] = []
         recent: list[_AreaHit] = []
         for index, s in enumerate(sentences):
+            ctx.index = index
+            ctx.prior_areas = [h for i in range(index) for h in sentence_areas[i]]
             if s.is_header:
                 continue
             if s.header is not None:
@@ -352,11 +371,51 @@ class TextExtractor:
                 transition=transition,
                 from_word=from_word,
                 scale=scale,
+                ctx=ctx,
             )
             found.extend(results)
+            if results:
+                ctx.last_found, ctx.last_found_index = results, index
             if areas and len(s.text.split()) > 3:  # a dateline ("Москва.") is not context
                 recent = areas
+                ctx.recent_is_history = ctx.history
+            ctx.history = False
         return found
+
+    def _context(
+        self,
+        sentences: list[_Sentence],
+        matchers: list[_SchemeMatchers],
+        langs: tuple[str, ...],
+        published: datetime | None,
+        ref_year: int | None,
+        scale: re.Pattern[str] | None,
+    ) -> _Context:
+        """Pre-pass: which levels each scheme names where, and the document's anchor date."""
+        compiled = self.compiled
+        date_ref = published or datetime(ref_year or 2000, 1, 1)
+        named: dict[str, list[tuple[int, list[str]]]] = {}
+        anchor: date | None = None
+        definition = compiled.vocab(vocab.DEFINITION, langs)
+        for index, s in enumerate(sentences):
+            neighbours: str | None = None
+            for sm in matchers:
+                mentions = self._mentions(sm, s.folded, scale)
+                if not mentions or (sm.exclude and sm.exclude.search(s.folded)):
+                    continue
+                if not (sm.cues and sm.cues.search(s.folded)):
+                    if neighbours is None:
+                        neighbours = _neighbour_text(sentences, index)
+                    if not (sm.cues and sm.cues.search(neighbours)):
+                        continue
+                if definition and definition.search(s.folded):
+                    continue  # "согласно документу ... красный": the rules, not a level in force
+                named.setdefault(sm.scheme.id, []).append((index, [m.level.id for m in mentions]))
+                tense = _tense(s.folded, sm)
+                if tense == "present":
+                    for d in _event_dates(s.folded, date_ref):
+                        anchor = d if anchor is None or d > anchor else anchor
+        return _Context(named, anchor, date_ref, [], [])
 
     # --- one sentence ---------------------------------------------------------------------------
 
@@ -384,6 +443,7 @@ class TextExtractor:
         transition: re.Pattern[str] | None,
         from_word: re.Pattern[str] | None,
         scale: re.Pattern[str] | None,
+        ctx: _Context,
     ) -> list[Found]:
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
         for sm in matchers:
@@ -398,15 +458,64 @@ class TextExtractor:
                 continue
             score = self._scheme_score(sm, folded, areas, doc_areas, doc_markers, langs)
             candidates.append((score, sm, mentions, cue_here))
+        implicit_action: Action | None = None
+        implicit = False
+        if not candidates:
+            # Ellipsis: 'Умеренный, "желтый", действует в ...' right after a sentence that
+            # named a level of the same scheme with its noun and cue.
+            for sm in matchers:
+                if not any(i == ctx.index - 1 for i, _ in ctx.named.get(sm.scheme.id, [])):
+                    continue
+                if sm.exclude and sm.exclude.search(folded):
+                    continue
+                mentions = [
+                    m for m in self._mentions(sm, folded, scale, require_noun=False) if m.primary
+                ]
+                if mentions:
+                    score = self._scheme_score(sm, folded, areas, doc_areas, doc_markers, langs)
+                    candidates.append((score, sm, mentions, False))
+
+        def here(sm: _SchemeMatchers) -> bool:
+            return any(self._under(sm.scheme, a.area_id) for a in areas)
+
+        # A level word of a scheme none of whose areas is named ("citing possible
+        # provocations" in Kursk) yields to a level the document names for a scheme that is.
+        foreign = bool(candidates and areas and not any(here(c[1]) for c in candidates))
+        if not candidates or foreign:
+            # A level spoken of without its name ("raised the threat level", "режим продлили",
+            # "did the same"): the level the document names for the scheme.
+            for sm in matchers:
+                if foreign and not here(sm):
+                    continue
+                got = self._implicit(sm, folded, ctx, langs)
+                if got is None:
+                    continue
+                mention, implicit_action = got
+                score = self._scheme_score(sm, folded, areas, doc_areas, doc_markers, langs)
+                if not implicit:
+                    candidates = []
+                candidates.append((score, sm, [mention], True))
+                implicit = True
         if not candidates:
             return []
         if unchanged and unchanged.search(folded):
             return []
-        if (history and history.search(folded)) or _is_past(folded, ref_year):
+        hypothetical = self.compiled.vocab(vocab.HYPOTHETICAL, langs)
+        if (
+            (history and history.search(folded))
+            or _is_past(folded, ref_year)
+            or (hypothetical and hypothetical.search(folded))
+        ):
+            ctx.history = True
             return []
         candidates.sort(key=lambda c: c[0], reverse=True)
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
+        if ctx.anchor is not None and _tense(folded, sm) == "past":
+            dates = _event_dates(folded, ctx.date_ref)
+            if dates and max(dates) < ctx.anchor:
+                ctx.history = True  # "В полночь 26 января ... прекратил" in news of the 27th
+                return []
         mentions = self._pair(mentions, folded, transition)
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
         if event_before:
@@ -418,6 +527,11 @@ class TextExtractor:
         action_hits = _drop_overlaps(action_hits)
         is_nationwide = bool(nationwide and nationwide.search(folded))
         has_anaphor = bool(anaphora and anaphora.search(folded))
+        remaining = self._remaining(scheme, folded, in_scheme, recent, ctx, langs)
+        if remaining is None:
+            return []  # "the remaining three" when the document named another number
+        if has_anaphor and ctx.recent_is_history and not in_scheme:
+            return []  # "В этих регионах установили ..." after a history sentence
         out: list[Found] = []
         last_action: Action | None = None
         for i, mention in enumerate(mentions):
@@ -429,7 +543,8 @@ class TextExtractor:
                 and _from_before(folded, mention.start, from_word)
             ):
                 continue  # "lowered from 5": the old level, said without the new one
-            stop = _REPORTING.search(folded, mention.end, next_start)
+            # a closing quote right after the level word is the level's own ('"желтый", действует')
+            stop = _REPORTING.search(folded, mention.end + 2, next_start)
             forward = _attached(
                 [
                     a
@@ -438,9 +553,10 @@ class TextExtractor:
                 ],
                 mention.end,
             )
+            # "«красный» уровень в Алматы изменен на «желтый»": a place inside a change counts
             backward = _attached_before(
-                [a for a in in_scheme if prev_end <= a.start < mention.span_start],
-                mention.span_start,
+                [a for a in in_scheme if prev_end <= a.start < mention.start],
+                mention.start,
             )
             chosen = forward or backward
             anaphor = anaphora.search(folded, prev_end, next_start) if anaphora else None
@@ -449,6 +565,8 @@ class TextExtractor:
                 chosen = [a for a in in_scheme if a.start < anaphor.start()] or [
                     a for a in recent if self._under(scheme, a.area_id)
                 ]
+            if remaining:
+                chosen = remaining
             conf = 0.92 if mention.primary else 0.82
             if not cue_here:
                 conf -= 0.25
@@ -460,6 +578,8 @@ class TextExtractor:
                 and not any(a.area_id != scheme.default_area for a in forward)
             ):
                 chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0)]
+            if not chosen and implicit:
+                continue  # a level not named needs a place named
             if not chosen:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
@@ -471,7 +591,17 @@ class TextExtractor:
                     conf -= 0.2
                 if not chosen:
                     continue
-            action = self._action(mention, action_hits, prev_end, next_start, folded)
+            action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
+            if action is not None and _negated(folded, action_at, self.compiled, langs):
+                continue  # "the only region not to raise its threat level"
+            if action is None and implicit:
+                action = implicit_action
+                if action is None and ctx.last_found and ctx.last_found_index == ctx.index - 1:
+                    # "... l'allerta riguarderà l'intero territorio": the verb of the sentence before
+                    action = ctx.last_found[-1].action
+                if action is None:
+                    continue
+                conf -= 0.15
             if (
                 action is None
                 and last_action is not None
@@ -507,7 +637,12 @@ class TextExtractor:
         return out
 
     def _mentions(
-        self, sm: _SchemeMatchers, folded: str, scale: re.Pattern[str] | None
+        self,
+        sm: _SchemeMatchers,
+        folded: str,
+        scale: re.Pattern[str] | None,
+        *,
+        require_noun: bool = True,
     ) -> list[_Mention]:
         raw: list[_Mention] = []
         for level, primary, pattern in sm.levels:
@@ -521,13 +656,18 @@ class TextExtractor:
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
-        if not raw or sm.nouns is None:
+        if not raw or (sm.nouns is None and require_noun):
             return []
-        noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)]
+        verbs = [(m.start(), m.end()) for _, p in sm.actions for m in p.finditer(folded)]
+        raw = [  # "raised the threat level": a verb, not the adjective of a level
+            r for r in raw if r.primary or not any(s < r.end and r.start < e for s, e in verbs)
+        ]
+        noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
         kept = [
             r
             for r in raw
-            if any(
+            if not require_noun
+            or any(
                 abs(ns - r.end) <= _WINDOW_NOUN or abs(r.start - ne) <= _WINDOW_NOUN
                 for ns, ne in noun_spans
                 if not (ns >= r.start and ne <= r.end) or (ns, ne) != (r.start, r.end)
@@ -595,8 +735,8 @@ class TextExtractor:
         lo: int,
         hi: int,
         folded: str,
-    ) -> Action | None:
-        best: tuple[int, Action] | None = None
+    ) -> tuple[Action | None, int]:
+        best: tuple[int, Action, int] | None = None
         for start, end, action in hits:
             if start < lo or end > hi or (start < mention.end and end > mention.start):
                 continue
@@ -609,14 +749,14 @@ class TextExtractor:
             else:
                 dist = 0
             if best is None or dist < best[0]:
-                best = (dist, action)
+                best = (dist, action, start)
         if best is not None:
-            return best[1]
+            return best[1], best[2]
         if mention.previous is not None:
-            return Action.SET
+            return Action.SET, -1
         if _IS_BEFORE.search(folded[max(0, mention.span_start - 12) : mention.span_start]):
-            return Action.SET
-        return None
+            return Action.SET, -1
+        return None, -1
 
     def _scheme_score(
         self,
@@ -641,7 +781,77 @@ class TextExtractor:
             score += 0.5
         return score
 
+    def _implicit(
+        self, sm: _SchemeMatchers, folded: str, ctx: _Context, langs: tuple[str, ...]
+    ) -> tuple[_Mention, Action | None] | None:
+        """A level spoken of without its name, and the action it inherits (if any)."""
+        antecedents = ctx.named.get(sm.scheme.id)
+        if not antecedents or (sm.exclude and sm.exclude.search(folded)):
+            return None
+        same = self.compiled.vocab(vocab.SAME_ACTION, langs)
+        m = same.search(folded) if same else None
+        if m is not None:
+            prev = [f for f in ctx.last_found if f.scheme == sm.scheme.id]
+            if not prev or ctx.last_found_index < ctx.index - 2:
+                return None
+            level = sm.scheme.level(prev[-1].level)
+            if level is None:
+                return None
+            return _Mention(m.start(), m.end(), level, primary=False), prev[-1].action
+        noun = sm.nouns.search(folded) if sm.nouns else None
+        other = self.compiled.vocab(vocab.OTHER_REGIME, langs)
+        if noun is None or (other and other.search(folded)):
+            return None
+        before = [lv for i, lvs in antecedents if i < ctx.index for lv in lvs]
+        if before:
+            level_id = before[-1]
+        else:
+            # named only further on: usable when the document names one level of the scheme
+            levels = {lv for _, lvs in antecedents for lv in lvs}
+            if len(levels) != 1:
+                return None
+            level_id = levels.pop()
+        level = sm.scheme.level(level_id)
+        if level is None:
+            return None
+        return _Mention(noun.start(), noun.end(), level, primary=False), None
+
+    def _remaining(
+        self,
+        scheme: Scheme,
+        folded: str,
+        in_scheme: list[_AreaHit],
+        recent: list[_AreaHit],
+        ctx: _Context,
+        langs: tuple[str, ...],
+    ) -> list[_AreaHit] | None:
+        """ "в остальных пяти регионах": the areas named before, less those just singled out;
+        None when the stated count does not match them."""
+        pattern = self.compiled.vocab(vocab.REMAINING, langs)
+        m = pattern.search(folded) if pattern and not in_scheme else None
+        if m is None:
+            return []
+        singled = [a.area_id for a in recent]
+        out: list[_AreaHit] = []
+        for hit in ctx.prior_areas:
+            aid = hit.area_id
+            area = self.catalog.areas.get(aid)
+            if area is None or area.kind == "country" or not self._under(scheme, aid):
+                continue
+            if any(self.catalog.contains(x, aid) or self.catalog.contains(aid, x) for x in singled):
+                continue
+            if all(h.area_id != aid for h in out):
+                out.append(_AreaHit(-1, -1, aid, hit.factor * 0.9))
+        ids = _most_specific(self.catalog, [h.area_id for h in out])
+        out = [h for h in out if h.area_id in ids]
+        count = _COUNT.match(folded, m.end())
+        if (count is not None and _COUNTS[count.group(1)] != len(out)) or not out:
+            return None
+        return out
+
     def _under(self, scheme: Scheme, area_id: str) -> bool:
+        if any(self.catalog.contains(other, area_id) for other in scheme.not_areas):
+            return False
         return any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
 
     def _root_depth(self, scheme: Scheme, area_id: str) -> int:
@@ -650,6 +860,54 @@ class TextExtractor:
             if root != "*" and self.catalog.contains(root, area_id):
                 depth = max(depth, len(self.catalog.ancestors(root)) + 1)
         return depth
+
+
+_COUNTS = {fold_phrase(k): v for k, v in vocab.COUNT_WORDS.items()}
+_COUNT = re.compile(
+    r"\s+(" + "|".join(sorted(map(re.escape, _COUNTS), key=len, reverse=True)) + r")(?!\w)"
+)
+_RU_PAST = re.compile(r"^[а-я]{2,}(?:л|ла|ло|ли|лся|лась|лось|лись)$")
+_RU_PRESENT = re.compile(r"^[а-я]{2,}(?:ет|ют|ут|ят|ит|ится|ется|утся|ются|ятся)$|^будет$|^будут$")
+_EN_PAST = re.compile(r"^[a-z]{3,}ed$")
+_EN_PERFECT_BEFORE = re.compile(r"(?:has|have|been|be|is|are|will)\s+$")
+_EN_PRESENT = re.compile(r"^(?:will|is|are|raises|lowers|declares|lifts|extends|cancels)$")
+
+
+def _tense(folded: str, sm: _SchemeMatchers) -> str | None:
+    """ "past" or "present" (present or future) from the action words of a sentence."""
+    past = present = False
+    for _, pattern in sm.actions:
+        for m in pattern.finditer(folded):
+            for w in re.finditer(r"\w+", m.group(0)):
+                word = w.group(0)
+                if _RU_PAST.match(word):
+                    past = True
+                elif _RU_PRESENT.match(word) or _EN_PRESENT.match(word):
+                    present = True
+                elif _EN_PAST.match(word):
+                    before = folded[max(0, m.start() - 8) : m.start()]
+                    if _EN_PERFECT_BEFORE.search(before):
+                        present = True
+                    else:
+                        past = True
+    if past and not present:
+        return "past"
+    if present and not past:
+        return "present"
+    return None
+
+
+def _event_dates(folded: str, ref: datetime) -> list[date]:
+    return event_dates(folded, ref)
+
+
+def _negated(folded: str, at: int, compiled: CompiledCatalog, langs: tuple[str, ...]) -> bool:
+    """A negation right before the action word at `at`."""
+    negation = compiled.vocab(vocab.NEGATION, langs)
+    if at < 0 or negation is None:
+        return False
+    before = folded[max(0, at - 16) : at]
+    return any(m.end() >= len(before) - 1 for m in negation.finditer(before))
 
 
 def _bullet_len(text: str) -> int:

@@ -74,14 +74,14 @@ ACTIONS: dict[Action, Vocab] = {
         "nb": ["endrer", "endret", "hever", "hevet", "heves", "senker", "senket", "senkes", "nedjuster*", "oppjuster*"],
         "da": ["hæve*", "hæver", "hævet", "sænke*", "sænket", "bliver hævet", "nedjuster*"],
         "es": ["elevad*", "eleva", "elevar", "rebaj*", "baja", "sube", "subido", "activad*", "decretad*"],
-        "it": ["alzato", "alzata", "alza", "innalzat*", "abbassat*", "elevat*", "entrato in vigore", "portato", "portata"],
+        "it": ["alzato", "alzata", "alza", "innalzat*", "abbassat*", "elevat*", "entrato in vigore", "portato", "portata", "dichiarat*"],
     },
 }  # fmt: skip
 
 # A sentence about the past or about the rules, not a new decision.
 HISTORY: Vocab = {
     "en": [
-        "had been", "was first", "were first", "initially", "previously", "last time", "history",
+        "had been", "was first", "were first", "initially", "originally", "previously", "last time", "history",
         "in the past", "since then", "for the first time since", "was last", "shall be",
         "last year", "last month", "last january", "last february", "last march", "last april",
         "last may", "last june", "last july", "last august", "last september", "last october",
@@ -91,7 +91,7 @@ HISTORY: Vocab = {
     "ru": [
         "был* введ*", "был* объявл*", "был* установлен*", "был* продлен*", "был* повыш*",
         "был* понижен*", "был* снят*", "был* отмен*", "тогда же", "ранее", "впервые",
-        "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
+        "первоначально", "изначально", "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
         "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
     ],
     "kk": ["бұрын", "алғаш"],
@@ -102,6 +102,17 @@ HISTORY: Vocab = {
     "da": ["tidligere"],
     "es": ["desde el 11-m"],
     "it": ["in precedenza"],
+}  # fmt: skip
+
+# The rules of a scheme, not a level in force (a subset of HISTORY): such a sentence names no
+# level that a later "the level"/"режим" could refer to.
+DEFINITION: Vocab = {
+    "en": ["is defined", "means that", "would be", "under the rules", "according to the decree"],
+    "ru": [
+        "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
+        "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
+    ],
+    "kk": ["жарлыққа сәйкес"],
 }  # fmt: skip
 
 # The level did not change: the sentence says so.
@@ -200,3 +211,65 @@ STOPWORDS: dict[str, set[str]] = {
     "es": set("el la los las y de del en que por con para una es se".split()),
     "it": set("il la le e di del della che per con una è da dei gli alle".split()),
 }
+
+# Not a decision but a condition or a promise: "if the threat grows", "в случае ее появления".
+HYPOTHETICAL: Vocab = {
+    "en": ["if", "unless", "in case", "could be", "may be", "might", "would"],
+    "ru": ["в случае", "если", "пообещал*", "обещают", "может быть", "могут быть"],
+    "kk": ["жағдайда", "егер"],
+    "fr": ["si", "pourrait", "pourraient"],
+    "nl": ["als", "indien", "zou"],
+    "it": ["se", "qualora", "potrebbe"],
+    "es": ["si", "podría"],
+}  # fmt: skip
+
+# A negation right before an action word: "not to raise", "не стали вводить".
+NEGATION: Vocab = {
+    "en": ["not", "not to", "never", "did not", "didn't", "has not", "hasn't", "no plans to"],
+    "ru": ["не", "не стали", "не будут", "не будет", "не планируют"],
+    "kk": ["жоқ"],
+    "fr": ["ne", "pas", "n'a pas"],
+    "nl": ["niet", "geen"],
+    "it": ["non"],
+    "es": ["no"],
+    "sv": ["inte", "inga"],
+    "nb": ["ikke"],
+    "da": ["ikke"],
+}  # fmt: skip
+
+# The action and level of the sentence before, repeated for other areas: "did the same".
+SAME_ACTION: Vocab = {
+    "en": ["did the same", "followed suit", "has done the same", "have done the same", "did likewise"],
+    "ru": ["сделал* то же самое", "последовал* примеру", "поступил* так же", "поступил* аналогично"],
+    "kk": ["осындай шешім қабылда*"],
+    "fr": ["a fait de même", "ont fait de même", "en a fait autant"],
+    "it": ["ha fatto lo stesso", "hanno fatto lo stesso"],
+    "es": ["hizo lo mismo", "hicieron lo mismo"],
+}  # fmt: skip
+
+# "the remaining five regions": every area named before except the ones just singled out.
+REMAINING: Vocab = {
+    "en": ["the remaining", "the rest of the", "all other", "the other"],
+    "ru": ["остальных", "остальные", "остальным", "прочих", "других"],
+    "kk": ["қалған", "басқа"],
+    "fr": ["autres", "restants", "restantes"],
+    "it": ["altre", "altri", "restanti"],
+    "es": ["demás", "restantes"],
+}  # fmt: skip
+
+# A regime that is not a threat level ("режим АТО", "режим ЧС"): a bare "режим" then means it.
+OTHER_REGIME: Vocab = {
+    "any": ["АТО", "КТО"],
+    "ru": ["антитеррористическ* операци*", "контртеррористическ* операци*", "чрезвычайн*", "ЧС", "карантин*", "ограничительн*"],
+    "kk": ["антитеррорлық операция*", "төтенше*"],
+    "en": ["operation", "emergency", "quarantine", "curfew"],
+}  # fmt: skip
+
+# Small counts in front of an anaphor: "in the other five regions" must be five areas.
+COUNT_WORDS: dict[str, int] = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "двух": 2, "трех": 3, "четырех": 4, "пяти": 5, "шести": 6, "семи": 7, "восьми": 8,
+    "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "due": 2, "tre": 3, "quattro": 4,
+    "cinque": 5, "екі": 2, "үш": 3, "төрт": 4, "бес": 5,
+}  # fmt: skip
