@@ -374,6 +374,7 @@ class Service:
         async with self._levels_lock:
             now = self.clock()
             transitions: list[Transition] = []
+            before = {(st.scheme, st.area.id): st for st in self.book.states()}
             try:
                 for a in announcements:
                     metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
@@ -382,8 +383,12 @@ class Service:
                     transitions.extend(self.book.expire(now))
                 events = [Event.from_transition(t, now) for t in transitions if t.notifies]
                 notices = [n for ev in events for n in self._notices(ev)]
+                after = {(st.scheme, st.area.id): st for st in self.book.states()}
+                # Every state that changed, also those a rule changed without a transition.
                 writes = [
-                    (t.scheme, t.area.id, self.book.state(t.scheme, t.area.id)) for t in transitions
+                    (scheme, area_id, after.get((scheme, area_id)))
+                    for scheme, area_id in sorted(before.keys() | after.keys())
+                    if before.get((scheme, area_id)) != after.get((scheme, area_id))
                 ]
                 inserted = await self.store.commit_outcome(
                     source_id=source_id,
