@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import feedparser
 import pytest
 from aiohttp import web
 
 from notifier.config import parse_config
 from notifier.service import Service
+from notifier.sources.parse import parse_bytes
 from notifier.web.app import create_app
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.fakes.webhook_consumer import WebhookConsumer
@@ -200,3 +202,28 @@ async def test_status_page_shows_levels_and_changes_for_people(running: Running)
     assert "<td>Aktobe</td>" in page
     assert "<td>issued</td>" in page
     assert "sent: 3" in page
+
+
+async def test_own_atom_feed_carries_cap_that_notifier_itself_can_read(running: Running) -> None:
+    await running.poll()
+    async with aiohttp.ClientSession() as s, s.get(running.base + "/feed.atom") as r:
+        assert r.status == 200
+        assert r.content_type == "application/atom+xml"
+        body = await r.read()
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0
+    [entry] = parsed.entries
+    assert entry.title == "Aktobe: kz level red (extreme) issued"
+    [doc] = parse_bytes(body, source_id="loop", hint="cap")
+    assert doc.cap is not None
+    [event] = (await running.get("/api/events"))["events"]
+    assert (doc.cap.identifier, doc.cap.status, doc.cap.msg_type) == (
+        event["id"],
+        "Actual",
+        "Alert",
+    )
+    [info] = doc.cap.infos
+    assert (info.categories, info.severity, info.urgency) == (("Security",), "Extreme", "Immediate")
+    assert ("level", "red") in info.parameters
+    assert info.areas[0].desc == "Aktobe"
+    assert info.areas[0].geocodes == (("ISO3166", "KZ-AKT-AKTOBE"),)

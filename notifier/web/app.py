@@ -32,9 +32,11 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     from notifier.web import twilio_hooks
+    from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
 
     app.router.add_get("/", status_page)
+    app.router.add_get("/feed.atom", events_feed)
     twilio_hooks.add_routes(app)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
@@ -89,7 +91,7 @@ async def api_levels(request: web.Request) -> web.Response:
     return web.json_response({"levels": [level_json(s) for s in states]})
 
 
-def _limit(request: web.Request, default: int = 100) -> int:
+def query_limit(request: web.Request, default: int = 100) -> int:
     raw = request.query.get("limit", str(default))
     try:
         value = int(raw)
@@ -102,7 +104,7 @@ def _limit(request: web.Request, default: int = 100) -> int:
 
 async def api_events(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    return web.json_response({"events": await service.store.recent_events(_limit(request))})
+    return web.json_response({"events": await service.store.recent_events(query_limit(request))})
 
 
 async def api_deliveries(request: web.Request) -> web.Response:
@@ -110,7 +112,7 @@ async def api_deliveries(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status not in (None, "pending", "claimed", "sent", "dead"):
         raise web.HTTPBadRequest(text="status must be one of pending, claimed, sent, dead")
-    rows = await service.store.deliveries(status=status, limit=_limit(request))
+    rows = await service.store.deliveries(status=status, limit=query_limit(request))
     return web.json_response({"deliveries": rows})
 
 
