@@ -5,11 +5,13 @@ Errors name the YAML path (`sources[0].url: ...`); secrets are `SecretStr` and n
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 import yaml
@@ -180,8 +182,42 @@ class Follower(Strict):
     language: str = Field("en", pattern=r"^[a-z]{2}$")
 
 
+class QuietHours(Strict):
+    """Hours in which SMS below `extreme` wait; extreme alerts are never held back."""
+
+    start: dt.time = Field(description="Local time the quiet period starts, e.g. 22:00.")
+    end: dt.time = Field(description="Local time it ends, e.g. 07:00 (may be the next day).")
+    timezone: str = Field("UTC", description="IANA time zone, e.g. Asia/Almaty.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Almaty)"
+            ) from None
+        return value
+
+    def ends_after(self, now: dt.datetime) -> dt.datetime | None:
+        """When the quiet period that `now` falls in ends, or None when `now` is not quiet."""
+        zone = ZoneInfo(self.timezone)
+        local = now.astimezone(zone)
+        t = local.time().replace(tzinfo=None)
+        overnight = self.start > self.end
+        quiet = (self.start <= t or t < self.end) if overnight else (self.start <= t < self.end)
+        if not quiet:
+            return None
+        day = local.date()
+        if overnight and t >= self.start:
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, self.end, tzinfo=zone)
+
+
 class SmsSubscriber(Follower):
     phone: str = Field(description="E.164 number, e.g. +77012345678.")
+    quiet_hours: QuietHours | None = None
 
     @field_validator("phone")
     @classmethod

@@ -278,6 +278,7 @@ class Notice:
     body: str  # SMS text or JSON body
     language: str = "en"
     delivery_id: str = ""  # outbox row id; stable across retries (webhook-id)
+    not_before: datetime | None = None  # first attempt not before (quiet hours)
 
 
 class DeliveryStatus(StrEnum):

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -424,7 +424,11 @@ class Service:
         out = []
         for follower, channel in self.router.route(event):
             did = delivery_id(event.id, follower.id, channel.value)
-            out.append(self.renderer.render(event, follower, delivery_id=did))
+            notice = self.renderer.render(event, follower, delivery_id=did)
+            quiet = getattr(follower, "quiet_hours", None)
+            if quiet is not None and event.severity is not Severity.EXTREME:
+                notice = replace(notice, not_before=quiet.ends_after(event.created))
+            out.append(notice)
         return out
 
     async def expire_levels(self) -> int:

@@ -184,3 +184,35 @@ def test_config_schema_is_json_schema_of_the_config() -> None:
     assert schema["title"] == "notifier configuration"
     assert {"sources", "subscribers", "webhooks", "twilio", "storage"} <= set(schema["properties"])
     assert "base_dir" not in schema["properties"]
+
+
+def test_quiet_hours_overnight_and_same_day() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from notifier.config import QuietHours
+
+    night = QuietHours.model_validate({"start": "22:00", "end": "07:00", "timezone": "Asia/Almaty"})
+    # Almaty is UTC+5 since March 2024: 18:30 UTC is 23:30 local, quiet until 07:00 next day.
+    ends = night.ends_after(datetime(2024, 7, 1, 18, 30, tzinfo=UTC))
+    assert ends is not None
+    assert ends.astimezone(UTC) == datetime(2024, 7, 2, 2, 0, tzinfo=UTC)
+    early = night.ends_after(datetime(2024, 7, 1, 0, 30, tzinfo=UTC))  # 05:30 local
+    assert early is not None
+    assert early.astimezone(UTC) == datetime(2024, 7, 1, 2, 0, tzinfo=UTC)
+    assert night.ends_after(datetime(2024, 7, 1, 9, 0, tzinfo=UTC)) is None  # 14:00 local
+    lunch = QuietHours.model_validate({"start": "12:00", "end": "13:00"})
+    assert lunch.ends_after(datetime(2024, 7, 1, 12, 59, tzinfo=UTC)) == datetime(
+        2024, 7, 1, 13, 0, tzinfo=ZoneInfo("UTC")
+    )
+    assert lunch.ends_after(datetime(2024, 7, 1, 13, 0, tzinfo=UTC)) is None
+
+
+def test_quiet_hours_unknown_zone_is_named() -> None:
+    assert errors_of(
+        "subscribers:\n  - id: s\n    phone: '+77012345678'\n    areas: [KZ]\n"
+        "    quiet_hours: {start: '22:00', end: '07:00', timezone: Mars/Olympus}\n"
+    ) == [
+        "subscribers[0].quiet_hours.timezone: unknown time zone 'Mars/Olympus' "
+        "(use an IANA name such as Asia/Almaty)"
+    ]

@@ -69,3 +69,31 @@ async def test_january_2022_in_order_survives_a_restart(tmp_path: Path, database
     assert {u: s.level for u, s in effective.items() if s is not None and s.level == "red"} == {}
     assert effective["KZ-AST"] is None  # Nur-Sultan's orange was cancelled on 27 January
     assert outbox == {"pending": len(events)}  # one SMS per event for the nationwide desk
+
+
+async def test_quiet_hours_hold_sms_except_for_extreme_levels(tmp_path: Path) -> None:
+    config = parse_config(
+        config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'q.db'}")
+        + """  - {id: sleeper, phone: "+77012345678", areas: [KZ],
+     quiet_hours: {start: "00:00", end: "23:59", timezone: Asia/Almaty}}
+""",
+        environ={},
+    )
+    clock = Clock()
+    yellow = (
+        "Source: https://example.kz/a\nDate: 2022-01-07\n\n"
+        "В Павлодарской области введен желтый уровень террористической опасности.\n"
+    )
+    async with Service(config, clock=clock, echo=lambda _: None, start_scheduler=False) as svc:
+        [seed] = parse_bytes(
+            (ROOT / "seeds" / "000_2b99838c51a8518c.txt").read_bytes(), source_id="s", name="seed"
+        )
+        [doc] = parse_bytes(yellow.encode(), source_id="s", name="pavlodar")
+        await svc.ingest(doc)
+        await svc.ingest(seed)
+        rows = {(r["subscriber_id"], r["event_id"]): r for r in await svc.store.deliveries()}
+        events = {e["level"]: e["id"] for e in await svc.store.recent_events()}
+    held = rows[("sleeper", events["yellow"])]
+    assert held["next_attempt_at"] == "2022-01-07T17:59:00+00:00"  # 23:59 in Almaty (UTC+6)
+    assert rows[("desk", events["yellow"])]["next_attempt_at"] == clock.now.isoformat()
+    assert rows[("sleeper", events["red"])]["next_attempt_at"] == clock.now.isoformat()

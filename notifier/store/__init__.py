@@ -646,7 +646,7 @@ async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now:
                 "language": n.language,
                 "status": PENDING,
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": max(now, n.not_before) if n.not_before else now,
                 "last_error": "",
                 "provider_id": "",
                 "provider_status": "",
