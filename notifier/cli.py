@@ -190,6 +190,8 @@ def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
         for p in paths
         for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])
     ]
+    started = time.perf_counter()
+    found = 0
     for file in files:
         record: dict[str, Any] = {"document": str(file), "announcements": []}
         try:
@@ -200,7 +202,14 @@ def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
             click.echo(f"error: {file}: {exc}", err=True)
         else:
             record["announcements"] = [a.to_json() for d in docs for a in extractor.extract(d)]
+            found += len(record["announcements"])
         click.echo(json.dumps(record, ensure_ascii=False))
+    if len(files) > 1:  # a summary on stderr keeps stdout pure JSON lines
+        click.echo(
+            f"{len(files)} files, {found} announcements, {failed} unreadable "
+            f"in {time.perf_counter() - started:.2f} s",
+            err=True,
+        )
     sys.exit(1 if failed else 0)
 
 
