@@ -227,3 +227,40 @@ async def test_own_atom_feed_carries_cap_that_notifier_itself_can_read(running: 
     assert ("level", "red") in info.parameters
     assert info.areas[0].desc == "Aktobe"
     assert info.areas[0].geocodes == (("ISO3166", "KZ-AKT-AKTOBE"),)
+
+
+async def test_subscribers_api_masks_numbers_and_shows_opt_outs(running: Running) -> None:
+    await running.post_form("/twilio/inbound", {"From": EN, "Body": "STOP"})
+    subscribers = (await running.get("/api/subscribers"))["subscribers"]
+    assert subscribers == [
+        {
+            "id": "aktobe-ru",
+            "channel": "twilio_sms",
+            "address": "+7701****678",
+            "areas": ["KZ-AKT"],
+            "min_severity": "minor",
+            "language": "ru",
+            "enabled": True,
+            "blocked": None,
+        },
+        {
+            "id": "desk-en",
+            "channel": "twilio_sms",
+            "address": "+7777****567",
+            "areas": ["KZ"],
+            "min_severity": "minor",
+            "language": "en",
+            "enabled": True,
+            "blocked": "replied STOP",
+        },
+        {
+            "id": "newsroom",
+            "channel": "webhook",
+            "address": running.consumer.url,
+            "areas": ["KZ"],
+            "min_severity": "minor",
+            "language": "en",
+            "enabled": True,
+            "blocked": None,
+        },
+    ]

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from notifier.config import SmsSubscriber, iter_followers
 from notifier.model import LevelState
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/api/deliveries", api_deliveries)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
+    app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
@@ -145,6 +147,36 @@ async def api_review(request: web.Request) -> web.Response:
             ]
         }
     )
+
+
+async def api_subscribers(request: web.Request) -> web.Response:
+    """Who follows what; phone numbers are masked and secrets never shown."""
+    service = request.app[SERVICE]
+    blocked = await service.store.blocked_subscribers()
+    out = []
+    for follower in iter_followers(service.config):
+        is_sms = isinstance(follower, SmsSubscriber)
+        if isinstance(follower, SmsSubscriber):
+            address = _mask_phone(follower.phone)
+        else:
+            address = follower.url
+        out.append(
+            {
+                "id": follower.id,
+                "channel": "twilio_sms" if is_sms else "webhook",
+                "address": address,
+                "areas": follower.areas,
+                "min_severity": follower.min_severity.value,
+                "language": follower.language,
+                "enabled": follower.enabled,
+                "blocked": blocked.get(follower.id),
+            }
+        )
+    return web.json_response({"subscribers": out})
+
+
+def _mask_phone(phone: str) -> str:
+    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
 
 
 async def demo_webhook(request: web.Request) -> web.Response:
