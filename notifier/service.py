@@ -310,6 +310,7 @@ class Service:
         new = await self.store.unseen(source.id, result.documents)
         result.state.record_new(len(new), self.clock())
         notified = 0
+        failed = 0
         if baseline and not result.error:
             await self.store.mark_seen(source.id, new, self.clock())
             log.info(
@@ -323,13 +324,17 @@ class Service:
                 try:
                     notified += await self.ingest(doc, source)
                 except Exception:
+                    # Nothing of it was committed; the others go on, and keeping the old
+                    # state makes the next poll read this one again.
                     log.exception(
                         "source %s: document %s failed; it is read again next poll",
                         source.id,
                         doc.id,
                     )
                     metrics.DOCUMENTS.labels(source.id, "failed").inc()
-                    return notified
+                    failed += 1
+        if failed:
+            return notified
         await self.store.save_source_state(
             source.id,
             result.state.to_json(),

@@ -97,3 +97,37 @@ async def test_quiet_hours_hold_sms_except_for_extreme_levels(tmp_path: Path) ->
     assert held["next_attempt_at"] == "2022-01-07T17:59:00+00:00"  # 23:59 in Almaty (UTC+6)
     assert rows[("desk", events["yellow"])]["next_attempt_at"] == clock.now.isoformat()
     assert rows[("sleeper", events["red"])]["next_attempt_at"] == clock.now.isoformat()
+
+
+async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a-seed.txt").write_bytes((ROOT / "seeds" / "000_2b99838c51a8518c.txt").read_bytes())
+    (inbox / "b-pavlodar.txt").write_text(
+        "Date: 2022-01-07\n\nВ Павлодарской области введен желтый уровень террористической опасности.\n"
+    )
+    config = parse_config(
+        config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
+        + f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}\n",
+        environ={},
+    )
+    async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
+        real = svc.extractor
+
+        class BrokenOnSeed:
+            """A stand-in extractor that fails on one document (a bug, a bad rule)."""
+
+            def extract(self, doc):  # type: ignore[no-untyped-def]
+                if doc.id.endswith("a-seed.txt"):
+                    raise RuntimeError("extractor bug")
+                return real.extract(doc)
+
+        svc.extractor = BrokenOnSeed()  # type: ignore[assignment]
+        await svc.poll_source(config.sources[0])
+        assert [s.area.id for s in await svc.store.level_states()] == ["KZ-PAV"]
+        svc.extractor = real
+        await svc.poll_source(config.sources[0])
+        assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT-AKTOBE", "KZ-PAV"]
+        assert len(await svc.store.recent_events()) == 2
