@@ -41,6 +41,7 @@ from notifier.model import (
     DeliveryResult,
     Document,
     Event,
+    LevelState,
     Notice,
     Severity,
     Transition,
@@ -93,6 +94,7 @@ class Service:
         self.extractor = Extractor(self.catalog)
         self.renderer = _renderer(config, self.catalog)
         self._levels_lock = asyncio.Lock()
+        self._levels_version = -1  # of the book in memory; -1: read it from the database
         self._kick: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
@@ -241,13 +243,7 @@ class Service:
         async with self._levels_lock:
             self.config, self.catalog, self.renderer = new, catalog, renderer
             self.extractor = Extractor(catalog)
-            self.book = LevelBook(
-                catalog,
-                catalog,
-                flap_window_s=new.levels.flap_window_s,
-                states=self.book.states(),
-                memory=self.book.memory(),
-            )
+            self.book = self._new_book(self.book.states(), self.book.memory())
             self.router = Router(
                 iter_followers(new),
                 catalog.contains,
@@ -376,11 +372,15 @@ class Service:
         reviews: Sequence[tuple[dict[str, Any], float]] = (),
         expire: bool = False,
     ) -> int:
-        async with self._levels_lock:
-            now = self.clock()
-            transitions: list[Transition] = []
-            before = {(st.scheme, st.area.id): st for st in self.book.states()}
-            try:
+        transitions: list[Transition] = []
+        try:
+            async with self._levels_lock, self.store.levels_transaction() as tx:
+                now = self.clock()
+                version = await tx.version()
+                if version != self._levels_version:
+                    # Another replica (or a failed commit) changed the levels: read them again.
+                    self.book = self._new_book(await tx.states(), await tx.memory())
+                before = {(st.scheme, st.area.id): st for st in self.book.states()}
                 for a in announcements:
                     metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
                     transitions.extend(self.book.apply(a, now))
@@ -395,7 +395,7 @@ class Service:
                     for scheme, area_id in sorted(before.keys() | after.keys())
                     if before.get((scheme, area_id)) != after.get((scheme, area_id))
                 ]
-                inserted = await self.store.commit_outcome(
+                inserted = await tx.commit_outcome(
                     source_id=source_id,
                     document=document,
                     level_writes=writes,
@@ -405,10 +405,11 @@ class Service:
                     level_memory=self.book.memory(),
                     now=now,
                 )
-            except Exception:
-                # The in-memory book may be ahead of the database now: take the database's word.
-                self.book = await self._load_book()
-                raise
+                self._levels_version = version + 1
+        except BaseException:
+            # The book may be ahead of the database, which rolled back: reload before next use.
+            self._levels_version = -1
+            raise
         for t in transitions:
             metrics.TRANSITIONS.labels(t.kind.value).inc()
             self._report(t, document)
@@ -417,12 +418,17 @@ class Service:
         return inserted
 
     async def _load_book(self) -> LevelBook:
+        async with self.store.levels_transaction() as tx:
+            self._levels_version = await tx.version()
+            return self._new_book(await tx.states(), await tx.memory())
+
+    def _new_book(self, states: Sequence[LevelState], memory: dict[str, Any] | None) -> LevelBook:
         return LevelBook(
             self.catalog,
             self.catalog,
             flap_window_s=self.config.levels.flap_window_s,
-            states=await self.store.level_states(),
-            memory=await self.store.level_memory(),
+            states=states,
+            memory=memory,
         )
 
     def _notices(self, event: Event) -> list[Notice]:

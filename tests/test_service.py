@@ -131,3 +131,26 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT-AKTOBE", "KZ-PAV"]
         assert len(await svc.store.recent_events()) == 2
+
+
+async def test_replicas_sharing_a_database_apply_to_each_others_levels(
+    tmp_path: Path, database_url: str
+) -> None:
+    config = parse_config(config_for(tmp_path, database_url), environ={})
+    lift = (
+        "Date: 2016-06-20\n\nThe red level of terrorist threat has been lifted in the city of "
+        "Aktobe, the Anti-Terrorism Center said.\n"
+    )
+    dated_seed = (
+        b"Date: 2016-06-06\n\n" + (ROOT / "seeds" / "000_2b99838c51a8518c.txt").read_bytes()
+    )
+    [seed] = parse_bytes(dated_seed, source_id="a", name="seed")
+    [lifted] = parse_bytes(lift.encode(), source_id="b", name="lift")
+    quiet = {"echo": lambda _: None, "start_scheduler": False}
+    async with Service(config, **quiet) as one, Service(config, **quiet) as two:  # type: ignore[arg-type]
+        assert await one.ingest(seed) == 1  # one SMS to the desk
+        assert await two.ingest(lifted) == 1  # `two` knows the red that `one` set
+        events = await one.store.recent_events()
+        assert await one.store.level_states() == []
+        assert await one.ingest(seed) == 0  # an older document does not bring the red back
+    assert sorted(e["kind"] for e in events) == ["issued", "lifted"]

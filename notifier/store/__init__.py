@@ -7,15 +7,16 @@ either keeps all of them or none, and the document is read again after restart.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, insert, or_, select, update
+from sqlalchemy import and_, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -254,81 +255,34 @@ class Store:
 
     # --- one document's outcome, atomically ------------------------------------------------
 
-    async def commit_outcome(
-        self,
-        *,
-        source_id: str,
-        document: Any | None,
-        level_writes: Sequence[tuple[str, str, LevelState | None]],
-        new_events: Sequence[Event],
-        notices: Sequence[Notice],
-        reviews: Sequence[tuple[dict[str, Any], float]] = (),
-        level_memory: dict[str, Any] | None = None,
-        now: datetime,
-    ) -> int:
-        """Write a document's level changes, events, outbox rows and review items together.
+    @contextlib.asynccontextmanager
+    async def levels_transaction(self) -> AsyncIterator[LevelsTransaction]:
+        """One transaction in which the levels are read and written under a lock.
 
-        Returns how many outbox rows were new (a replayed event inserts none).
+        On PostgreSQL an advisory lock makes replicas take turns, so each applies its
+        announcements to the levels the others left, never to a stale copy.
         """
         async with self.engine.begin() as conn:
-            for scheme, area_id, state in level_writes:
+            if self.dialect == "postgresql":
                 await conn.execute(
-                    delete(levels).where(levels.c.scheme == scheme, levels.c.area_id == area_id)
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEVELS_LOCK_KEY}
                 )
-                if state is not None:
-                    await conn.execute(insert(levels).values(**_level_values(state)))
-            if level_memory is not None:
-                await _upsert(conn, meta, {"key": "levelbook"}, {"value": json.dumps(level_memory)})
-            for ev in new_events:
-                exists = (
-                    await conn.execute(select(events.c.id).where(events.c.id == ev.id))
-                ).first()
-                if not exists:
-                    await conn.execute(insert(events).values(**_event_values(ev)))
-            inserted = await _insert_notices(conn, notices, now)
-            for announcement, confidence in reviews:
-                await conn.execute(
-                    insert(review).values(
-                        source_id=source_id,
-                        document_id=announcement.get("document_id", ""),
-                        announcement=json.dumps(announcement, ensure_ascii=False),
-                        confidence=confidence,
-                        status="pending",
-                        created=now,
-                    )
-                )
-            if document is not None:
-                await _mark_seen(conn, source_id, document.id, document.content_hash, now)
-        return inserted
+            yield LevelsTransaction(conn)
+
+    async def commit_outcome(self, **outcome: Any) -> int:
+        """`LevelsTransaction.commit_outcome` in a transaction of its own."""
+        async with self.levels_transaction() as tx:
+            return await tx.commit_outcome(**outcome)
 
     # --- levels ----------------------------------------------------------------------------
 
     async def level_states(self) -> list[LevelState]:
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(select(levels).order_by(levels.c.scheme, levels.c.area_id))
-            ).all()
-        return [
-            LevelState(
-                scheme=r.scheme,
-                area=AreaRef(r.area_id, r.area_name),
-                level=r.level,
-                severity=Severity(r.severity),
-                since=r.since,
-                expires=r.expires,
-                updated=r.updated,
-                origin=r.origin,
-                evidence=r.evidence,
-            )
-            for r in rows
-        ]
+            return await LevelsTransaction(conn).states()
 
     async def level_memory(self) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(select(meta.c.value).where(meta.c.key == "levelbook"))
-            ).first()
-        return json.loads(row.value) if row else None
+            return await LevelsTransaction(conn).memory()
 
     # --- events ----------------------------------------------------------------------------
 
@@ -569,6 +523,96 @@ class Store:
                 return None
             row = (await conn.execute(select(review).where(review.c.id == item_id))).one()
         return _review_item(row)
+
+
+class LevelsTransaction:
+    """Reads and writes of the levels inside `Store.levels_transaction()`."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def version(self) -> int:
+        """Counts level commits; a replica whose copy is older reloads it."""
+        row = (
+            await self.conn.execute(select(meta.c.value).where(meta.c.key == "levels_version"))
+        ).first()
+        return int(row.value) if row else 0
+
+    async def states(self) -> list[LevelState]:
+        rows = (
+            await self.conn.execute(select(levels).order_by(levels.c.scheme, levels.c.area_id))
+        ).all()
+        return [
+            LevelState(
+                scheme=r.scheme,
+                area=AreaRef(r.area_id, r.area_name),
+                level=r.level,
+                severity=Severity(r.severity),
+                since=r.since,
+                expires=r.expires,
+                updated=r.updated,
+                origin=r.origin,
+                evidence=r.evidence,
+            )
+            for r in rows
+        ]
+
+    async def memory(self) -> dict[str, Any] | None:
+        row = (
+            await self.conn.execute(select(meta.c.value).where(meta.c.key == "levelbook"))
+        ).first()
+        return json.loads(row.value) if row else None
+
+    async def commit_outcome(
+        self,
+        *,
+        source_id: str,
+        document: Any | None,
+        level_writes: Sequence[tuple[str, str, LevelState | None]],
+        new_events: Sequence[Event],
+        notices: Sequence[Notice],
+        reviews: Sequence[tuple[dict[str, Any], float]] = (),
+        level_memory: dict[str, Any] | None = None,
+        now: datetime,
+    ) -> int:
+        """Write a document's level changes, events, outbox rows and review items together.
+
+        Returns how many outbox rows were new (a replayed event inserts none).
+        """
+        conn = self.conn
+        for scheme, area_id, state in level_writes:
+            await conn.execute(
+                delete(levels).where(levels.c.scheme == scheme, levels.c.area_id == area_id)
+            )
+            if state is not None:
+                await conn.execute(insert(levels).values(**_level_values(state)))
+        if level_memory is not None:
+            await _upsert(conn, meta, {"key": "levelbook"}, {"value": json.dumps(level_memory)})
+        if level_writes or level_memory is not None:
+            version = await self.version() + 1
+            await _upsert(conn, meta, {"key": "levels_version"}, {"value": str(version)})
+        for ev in new_events:
+            exists = (await conn.execute(select(events.c.id).where(events.c.id == ev.id))).first()
+            if not exists:
+                await conn.execute(insert(events).values(**_event_values(ev)))
+        inserted = await _insert_notices(conn, notices, now)
+        for announcement, confidence in reviews:
+            await conn.execute(
+                insert(review).values(
+                    source_id=source_id,
+                    document_id=announcement.get("document_id", ""),
+                    announcement=json.dumps(announcement, ensure_ascii=False),
+                    confidence=confidence,
+                    status="pending",
+                    created=now,
+                )
+            )
+        if document is not None:
+            await _mark_seen(conn, source_id, document.id, document.content_hash, now)
+        return inserted
+
+
+_LEVELS_LOCK_KEY = 0x6E6F7469  # "noti": the advisory lock replicas take turns on
 
 
 # Twilio message statuses in the order they happen; callbacks can arrive out of order.
