@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from notifier.extract import Catalog
-from notifier.extract.evaluate import Expected, LabelledFile, load_labels, score
+from notifier.extract.evaluate import Expected, LabelledFile, heldout_figures, load_labels, score
 from notifier.model import Action, Announcement, AreaRef, Severity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +69,20 @@ def test_cap_labels_count_only_for_accepted_categories(tmp_path: Path) -> None:
     ]
     met = load_labels(labels, {"Met"})
     assert [len(f.expected) for f in met] == [1, 1]
+
+
+def test_heldout_figures_are_prefixed_and_kept_apart(catalog: Catalog) -> None:
+    files = [LabelledFile("h.txt", "en", (Expected("kz", "Aktobe", "red", "set"),), False)]
+    report = score(catalog, files, {"h.txt": []})
+    figures = heldout_figures(report)
+    assert figures["heldout_fn"] == 1 and figures["heldout_recall_ratio"] == 0.0
+    assert all(k.startswith("heldout_") for k in figures)
+
+
+def test_heldout_labels_cover_every_heldout_file() -> None:
+    heldout = ROOT / "tests" / "corpus" / "heldout"
+    labelled = {f.file for f in load_labels(heldout / "labels.yaml")}
+    on_disk = {p.relative_to(heldout).as_posix() for p in heldout.glob("*/*.txt")}
+    assert labelled == on_disk and len(labelled) >= 15
+    negatives = [f for f in load_labels(heldout / "labels.yaml") if f.negative]
+    assert 3 * len(negatives) >= len(labelled)

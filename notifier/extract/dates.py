@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from notifier.extract.normalise import fold_phrase
@@ -54,7 +54,8 @@ _TIME_RE = re.compile(_TIME)
 _DATE_RE = re.compile(_DATE)
 
 _END_CUE = re.compile(
-    r"(?<!\w)(?:до|по|until|till|through|expires?(?:\s+on)?|will\s+expire\s+on|expiring\s+on|jusqu'(?:au|a|à)"
+    r"(?<!\w)(?:до|по(?!\s+(?:\w+ому\s+)?времени)|until|till|through|expires?(?:\s+on)?|will\s+expire\s+on"
+    r"|expiring\s+on|jusqu\W?\s*(?:au|a|à)"
     r"|tot\s+en\s+met|tot|fino\s+al|fino\s+a|hasta\s+el|hasta|dek)(?!\w)"
 )
 _START_CUE = re.compile(
@@ -91,9 +92,11 @@ _BARE_UNIT = re.compile(
 )
 _INDEFINITE = re.compile(
     r"(?:до\s+особого\s+распоряжения|until\s+further\s+notice|бессрочн\w*|indefinite\w*"
-    r"|jusqu'(?:a|à)\s+nouvel\s+ordre|indefinidamente|tot\s+nader\s+order|на\s+неопределенн\w+\s+срок"
+    r"|jusqu\W?\s*(?:a|à)\s+nouvel\s+ordre|indefinidamente|tot\s+nader\s+order|на\s+неопределенн\w+\s+срок"
     r"|до\s+его\s+отмены|until\s+it\s+is\s+(?:lifted|cancelled))"
 )
+_AT_GAP = 8  # " alle ", " à ", " at ", " в "
+_ZONE_GAP = 32  # "19:00 moscow standard time on ", "18.00 по времени астаны "
 _INCLUSIVE = re.compile(r"^\W{0,3}(?:года|г\.)?\W{0,3}включительно")
 
 
@@ -103,7 +106,9 @@ class Validity:
     expires: datetime | None = None
     indefinite: bool = False
     duration_days: int | None = None
-    quality: int = 0  # 3 explicit end, 2 stated start + term, 1 term from the document date
+    quality: int = (
+        0  # 4 end with clock time, 3 end date, 2 stated start + term, 1 term from doc date
+    )
 
 
 def _month(name: str) -> int | None:
@@ -150,10 +155,11 @@ def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, 
     """First date and clock time in a short window after a cue, and where they end."""
     dm = _DATE_RE.search(window)
     tm = _TIME_RE.search(window)
-    if dm and dm.start() > 30:
+    if tm and tm.start() > 20 and not (dm and dm.end() <= tm.start() <= dm.end() + _AT_GAP):
+        tm = None  # "25 aprile alle 20:00", "12 mars à 18h00": a time right after its date counts
+    # "until 19:00 Moscow Standard Time on January 21": a zone label may part a time from its date
+    if dm and dm.start() > 30 and not (tm and tm.end() <= dm.start() <= tm.end() + _ZONE_GAP):
         dm = None
-    if tm and tm.start() > 20:
-        tm = None
     if tm and dm and (dm.start() <= tm.start() < dm.end()):
         tm = None  # "16.08.2016" is a date, not 16:08
     d = _date_of(dm, ref) if dm else None
@@ -162,13 +168,49 @@ def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, 
     return d, t, end
 
 
-def parse_validity(text: str, ref: datetime | None, zone: ZoneInfo) -> Validity:
-    """Validity stated in `text` (folded), dates relative to `ref` (the document's date)."""
+def _year_ref(text: str) -> datetime | None:
+    """Without a document date, year-less dates take the year of the first full date stated
+    ("с 13 января 2022 года ... и с 14 января"); midday UTC keeps that date in any zone."""
+    for m in _DATE_RE.finditer(text):
+        d = _date_of(m, None)
+        if d is not None:
+            return datetime.combine(d, time(12, 0), UTC)
+    return None
+
+
+def parse_validity(
+    text: str, ref: datetime | None, zone: ZoneInfo, anchor: int | None = None
+) -> Validity:
+    """Validity stated in `text` (folded), dates relative to `ref` (the document's date).
+
+    With `anchor` (where an area is named in `text`), of several stated starts the last one
+    before the anchor counts: "с 13 января в Нур-Султане и с 14 января в Шымкенте"."""
+    if ref is None:
+        ref = _year_ref(text)
     indefinite = bool(_INDEFINITE.search(text))
+    end: datetime | None = None
+    end_has_time = False
+    end_span = (-1, -1)
+    for m in _END_CUE.finditer(text):
+        if _INDEFINITE.match(text, m.start()):
+            continue
+        window = text[m.end() : m.end() + 70]
+        d, t, used = _when(window, ref)
+        if d is None:
+            continue
+        end_has_time = t is not None
+        end = datetime.combine(d, time(23, 59, 59) if t is None else t, zone)
+        _ = _INCLUSIVE.match(window[used:])  # inclusive is the default reading of a bare date
+        end_span = (m.start(), m.end() + used)
+        break
     effective: datetime | None = None
     start_has_time = False
     for m in _START_CUE.finditer(text):
-        d, t, _ = _when(text[m.end() : m.end() + 45], ref)
+        if end_span[0] <= m.start() < end_span[1]:
+            continue  # "fino al 25 aprile alle 20:00": the end's own clock time
+        if effective is not None and (anchor is None or m.start() > anchor):
+            break
+        d, t, _ = _when(text[m.end() : m.end() + 70], ref)
         if d is None and t is None:
             continue
         if d is None:
@@ -177,21 +219,6 @@ def parse_validity(text: str, ref: datetime | None, zone: ZoneInfo) -> Validity:
             d = ref.astimezone(zone).date()
         effective = datetime.combine(d, t or time(0, 0), zone)
         start_has_time = t is not None
-        break
-    end: datetime | None = None
-    for m in _END_CUE.finditer(text):
-        if _INDEFINITE.match(text, m.start()):
-            continue
-        window = text[m.end() : m.end() + 50]
-        d, t, used = _when(window, ref)
-        if d is None:
-            continue
-        if t is None:
-            end = datetime.combine(d, time(23, 59, 59), zone)
-        else:
-            end = datetime.combine(d, t, zone)
-        _ = _INCLUSIVE.match(window[used:])  # inclusive is the default reading of a bare date
-        break
     days: int | None = None
     dm = _DURATION.search(text)
     if dm:
@@ -205,7 +232,7 @@ def parse_validity(text: str, ref: datetime | None, zone: ZoneInfo) -> Validity:
     if indefinite:
         return Validity(effective=effective, indefinite=True, duration_days=days)
     if end is not None:
-        return Validity(effective, end, False, days, 3)
+        return Validity(effective, end, False, days, 4 if end_has_time else 3)
     if days is not None:
         if effective is not None:
             if start_has_time:

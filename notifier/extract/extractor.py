@@ -111,12 +111,22 @@ def merge_found(catalog: Catalog, found: list[Found]) -> list[Found]:
             continue
         out.append(f)
     out = [next((i for i in items if _same(i, f)), f) for f in out]
-    # 3. a set of the level being extended for the same area restates it
-    extended = {(f.scheme, f.area_id, f.level) for f in out if f.action is Action.EXTEND}
+    # 3. a set of the level being extended for the same area restates it, and may state its
+    # term better ("продлили до 12 ноября" / "установлен ... до 18:00 12 ноября")
+    extended = {(f.scheme, f.area_id, f.level): f for f in out if f.action is Action.EXTEND}
+    kept: list[Found] = []
+    for f in out:
+        ext = extended.get((f.scheme, f.area_id, f.level))
+        if f.action is Action.SET and ext is not None:
+            if f.validity.quality > ext.validity.quality:
+                better = _replace(ext, validity=f.validity)
+                extended[(f.scheme, f.area_id, f.level)] = better
+                kept = [better if g is ext else g for g in kept]
+            continue
+        kept.append(f)
     out = [
-        f
-        for f in out
-        if not (f.action is Action.SET and (f.scheme, f.area_id, f.level) in extended)
+        extended.get((f.scheme, f.area_id, f.level), f) if f.action is Action.EXTEND else f
+        for f in kept
     ]
     # 4. adjectives yield to colours for the same area and action
     named = {(f.scheme, f.area_id, f.action) for f in out if f.primary}

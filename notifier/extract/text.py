@@ -618,6 +618,11 @@ class TextExtractor:
                 if hit.area_id not in ids:
                     continue
                 ids.discard(hit.area_id)
+                if hit.start > prev_end:
+                    # each area takes the start stated before it in the segment
+                    validity = parse_validity(
+                        segment, published, scheme.zone, anchor=hit.start - prev_end
+                    )
                 out.append(
                     Found(
                         scheme=scheme.id,
