@@ -107,6 +107,8 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self._sms: dict[str, jinja2.Template] = {}
+        self._memo_event = ""
+        self._memo: dict[tuple[str, ChannelKind], str] = {}
         self._load()
 
     @property
@@ -164,31 +166,38 @@ class Renderer:
         *,
         delivery_id: str = "",
     ) -> Notice:
-        """The notice for one follower: SMS text within `sms_max_segments`, or a JSON body."""
+        """The notice for one follower: SMS text within `sms_max_segments`, or a JSON body.
+
+        The text depends only on the event, the language and the channel, so a fan-out to
+        thousands of followers renders it once per language.
+        """
         language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
         if isinstance(follower, SmsSubscriber):
-            text = fit_segments(self.sms_text(event.transition, language), self.max_segments)
-            return Notice(
-                event_id=event.id,
-                subscriber_id=follower.id,
-                channel=ChannelKind.TWILIO_SMS,
-                to=follower.phone,
-                body=text,
-                language=language,
-                delivery_id=delivery_id,
-            )
-        body = json.dumps(
-            self.webhook_payload(event, language), ensure_ascii=False, separators=(",", ":")
-        )
+            channel, to = ChannelKind.TWILIO_SMS, follower.phone
+        else:
+            channel, to = ChannelKind.WEBHOOK, follower.url
         return Notice(
             event_id=event.id,
             subscriber_id=follower.id,
-            channel=ChannelKind.WEBHOOK,
-            to=follower.url,
-            body=body,
+            channel=channel,
+            to=to,
+            body=self._body(event, language, channel),
             language=language,
             delivery_id=delivery_id,
         )
+
+    def _body(self, event: Event, language: str, channel: ChannelKind) -> str:
+        if self._memo_event != event.id:
+            self._memo_event, self._memo = event.id, {}
+        key = (language, channel)
+        if key not in self._memo:
+            if channel is ChannelKind.TWILIO_SMS:
+                text = self.sms_text(event.transition, language)
+                self._memo[key] = fit_segments(text, self.max_segments)
+            else:
+                payload = self.webhook_payload(event, language)
+                self._memo[key] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return self._memo[key]
 
     def sms_text(self, transition: Transition, language: str) -> str:
         """The full message text in `language` (or English), before fitting to segments."""
