@@ -40,6 +40,7 @@ test: lint typecheck pytest
 # Prints a table and, as its last line, one JSON object with the figures.
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/fanout.py
 
 # Precision and recall of extraction on the labelled corpus (tests/corpus/labels.yaml).
 eval: install
