@@ -154,3 +154,53 @@ async def test_replicas_sharing_a_database_apply_to_each_others_levels(
         assert await one.store.level_states() == []
         assert await one.ingest(seed) == 0  # an older document does not bring the red back
     assert sorted(e["kind"] for e in events) == ["issued", "lifted"]
+
+
+CAP_ALERT = """<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>KZ-ATC-2016-0042</identifier>
+  <sender>atc@example.kz</sender>
+  <sent>2016-06-06T09:00:00+06:00</sent>
+  <status>Actual</status>
+  <msgType>{msg_type}</msgType>
+  <scope>Public</scope>
+  {extra}
+</alert>
+"""
+CAP_INFO = """<info>
+    <language>en</language>
+    <category>Security</category>
+    <event>Terrorist threat</event>
+    <urgency>Immediate</urgency>
+    <severity>Severe</severity>
+    <certainty>Observed</certainty>
+    <headline>Armed attack in Aktobe: stay indoors</headline>
+    <area><areaDesc>Aktobe Region</areaDesc></area>
+  </info>"""
+
+
+async def test_cap_alert_then_cancel_without_info_lifts_what_it_referenced(tmp_path: Path) -> None:
+    config = parse_config(
+        config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'cap.db'}"), environ={}
+    )
+    alert = CAP_ALERT.format(msg_type="Alert", extra=CAP_INFO)
+    cancel = CAP_ALERT.format(
+        msg_type="Cancel",
+        extra="<references>atc@example.kz,KZ-ATC-2016-0042,2016-06-06T09:00:00+06:00</references>",
+    ).replace("KZ-ATC-2016-0042</identifier>", "KZ-ATC-2016-0043</identifier>", 1)
+    cancel = cancel.replace("2016-06-06T09:00:00+06:00</sent>", "2016-06-07T09:00:00+06:00</sent>")
+    async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
+        [doc] = parse_bytes(alert.encode(), source_id="atc", name="alert.xml")
+        assert await svc.ingest(doc) == 1
+        [state] = await svc.store.level_states()
+        assert (state.scheme, state.area.id, state.level, state.origin) == (
+            "cap",
+            "KZ-AKT",
+            "Severe",
+            "KZ-ATC-2016-0042",
+        )
+        [doc] = parse_bytes(cancel.encode(), source_id="atc", name="cancel.xml")
+        assert await svc.ingest(doc) == 1
+        assert await svc.store.level_states() == []
+        kinds = sorted(e["kind"] for e in await svc.store.recent_events())
+    assert kinds == ["issued", "lifted"]
