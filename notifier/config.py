@@ -273,6 +273,10 @@ class TwilioConfig(Strict):
     validity_period_s: int = Field(900, ge=1, le=36000)
     timeout_s: float = Field(15.0, gt=0)
     max_per_s: float = Field(1.0, gt=0, description="Messages per second per sender.")
+    inbound_join: bool = Field(
+        False,
+        description="Let anyone subscribe by texting JOIN <area> (LEAVE to stop).",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -26,7 +26,7 @@ from notifier import __version__, metrics
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
-from notifier.config import Config, SourceBase, iter_followers, load_config
+from notifier.config import Config, SmsSubscriber, SourceBase, iter_followers, load_config
 from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_name
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
@@ -124,11 +124,7 @@ class Service:
         self.book = await self._load_book()
         self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
-        self.router = Router(
-            iter_followers(config),
-            self.catalog.contains,
-            blocked=await self.store.blocked_subscribers(),
-        )
+        await self.refresh_router()
         self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
         await self.sms.start()
         self.channels: dict[ChannelKind, Channel] = {
@@ -178,6 +174,30 @@ class Service:
             await channel.aclose()
         await self.session.close()
         await self.store.close()
+
+    async def refresh_router(self) -> None:
+        """Rebuild who hears what: the YAML's followers plus those who joined by SMS."""
+        self.router = Router(
+            [*iter_followers(self.config), *await self.sms_members()],
+            self.catalog.contains,
+            blocked=await self.store.blocked_subscribers(),
+        )
+
+    async def router_changed(self) -> None:
+        """Subscriptions changed (JOIN / LEAVE): route the next event with the new list."""
+        async with self._levels_lock:
+            await self.refresh_router()
+
+    async def sms_members(self) -> list[SmsSubscriber]:
+        """People who texted JOIN <area>, as subscribers with the id `member_id(phone)`."""
+        by_phone: dict[str, tuple[list[str], str]] = {}
+        for phone, area_id, language in await self.store.sms_subscriptions():
+            if self.catalog.area(area_id) is not None:  # an area the catalog no longer has
+                by_phone.setdefault(phone, ([], language))[0].append(area_id)
+        return [
+            SmsSubscriber(id=member_id(phone), phone=phone, areas=areas, language=language)
+            for phone, (areas, language) in by_phone.items()
+        ]
 
     def _schedule_sources(self, config: Config) -> None:
         for job in self.scheduler.get_jobs():
@@ -244,11 +264,7 @@ class Service:
             self.config, self.catalog, self.renderer = new, catalog, renderer
             self.extractor = Extractor(catalog)
             self.book = self._new_book(self.book.states(), self.book.memory())
-            self.router = Router(
-                iter_followers(new),
-                catalog.contains,
-                blocked=await self.store.blocked_subscribers(),
-            )
+            await self.refresh_router()
         if new.twilio != old.twilio:
             sms = TwilioSmsChannel(new.twilio, echo=self.echo)
             await sms.start()
@@ -471,6 +487,11 @@ class Service:
         if row.channel == ChannelKind.WEBHOOK.value:
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
+
+
+def member_id(phone: str) -> str:
+    """The subscriber id of someone who joined by SMS: sms:77012345678."""
+    return "sms:" + phone.lstrip("+")
 
 
 def _renderer(config: Config, catalog: Catalog) -> Renderer:

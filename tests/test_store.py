@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from notifier.model import (
     AreaRef,
@@ -218,3 +219,31 @@ async def test_one_replica_at_a_time_holds_a_source_lease(store: Store) -> None:
     assert not await store.take_lease("feed", "replica-a", now=T0 + timedelta(seconds=92), ttl_s=60)
     await store.release_lease("feed", "replica-b")
     assert await store.take_lease("feed", "replica-a", now=T0 + timedelta(seconds=93), ttl_s=60)
+
+
+async def test_an_older_schema_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from notifier.store.migrate import alembic_config
+
+    file = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{file}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")  # as the first release left it
+        conn.execute(
+            text(
+                "INSERT INTO source_state (source_id, state, baseline_done, updated) "
+                "VALUES ('feed', '{\"etag\": \"x\"}', 1, '2016-06-06 12:00:00')"
+            )
+        )
+    engine.dispose()
+    store = await Store.open(f"sqlite+aiosqlite:///{file}")  # opening migrates to head
+    try:
+        row = await store.source_row("feed")
+        assert row is not None
+        assert (row.state, row.baseline_done, row.updated) == ({"etag": "x"}, True, T0)
+        assert await store.join("+77051234567", "KZ-AKT", "ru", T0)  # the table 0002 added
+        assert await store.sms_subscriptions() == [("+77051234567", "KZ-AKT", "ru")]
+    finally:
+        await store.close()

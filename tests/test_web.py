@@ -48,6 +48,16 @@ class Running:
             assert r.status == status, await r.text()
             return await r.json() if r.content_type == "application/json" else await r.text()
 
+    async def text_in(self, sender: str, body: str) -> str:
+        """An inbound SMS as Twilio would post it; returns the reply's text."""
+        url = self.base + "/twilio/inbound"
+        form = {"From": sender, "Body": body}
+        headers = {"X-Twilio-Signature": self.twilio.signature(url, form)}
+        async with aiohttp.ClientSession() as s, s.post(url, data=form, headers=headers) as r:
+            assert r.status == 200
+            xml = await r.text()
+        return xml.split("<Message>")[1].split("</Message>")[0] if "<Message>" in xml else ""
+
     async def post_form(
         self, path: str, form: dict[str, str], *, sign: bool = True
     ) -> aiohttp.ClientResponse:
@@ -81,6 +91,7 @@ twilio:
   auth_token: {twilio.auth_token}
   from: "+15005550006"
   base_url: {twilio.base_url}
+  inbound_join: true
 outbox: {{retry_schedule_s: [60], jitter_ratio: 0}}
 """,
             environ={},
@@ -264,3 +275,53 @@ async def test_subscribers_api_masks_numbers_and_shows_opt_outs(running: Running
             "blocked": None,
         },
     ]
+
+
+async def test_join_and_leave_by_sms(running: Running) -> None:
+    joiner = "+77051234567"
+    assert await running.text_in(joiner, "JOIN Aktobe") == (
+        "Subscribed to threat-level alerts for Aktobe. Reply LEAVE to stop."
+    )
+    assert await running.text_in(joiner, "join Aktobe") == (
+        "You already follow threat-level alerts for Aktobe. Reply LEAVE to stop."
+    )
+    assert await running.text_in(joiner, "JOIN Atlantis") == (
+        "'Atlantis' is not an area I know. Try e.g. JOIN Aktobe"
+    )
+    assert await running.text_in(joiner, "JOIN") == "Which area? Text e.g. JOIN Aktobe"
+    await running.poll()
+    [to_joiner] = [m for m in running.twilio.messages if m["to"] == joiner]
+    assert to_joiner["body"].startswith("Aktobe: terror threat level RED")
+    assert await running.text_in(joiner, "LEAVE Atlantis") == (
+        "'Atlantis' is not an area I know. Try e.g. LEAVE Aktobe"
+    )
+    assert await running.text_in(joiner, "LEAVE") == "Stopped 1 subscription(s)."
+    (running.inbox / "lift.txt").write_text(LIFT, encoding="utf-8")
+    await running.poll()
+    assert [m["to"] for m in running.twilio.messages].count(joiner) == 1
+
+
+async def test_join_in_russian_gets_russian_alerts_and_shows_in_the_api(running: Running) -> None:
+    joiner = "+77051234568"
+    reply = await running.text_in(joiner, "JOIN Актобе")
+    assert reply == "Subscribed to threat-level alerts for Актобе. Reply LEAVE to stop."
+    members = [
+        s
+        for s in (await running.get("/api/subscribers"))["subscribers"]
+        if s["id"].startswith("sms:")
+    ]
+    assert [(m["id"], m["areas"], m["language"]) for m in members] == [
+        (f"sms:{joiner[1:]}", ["KZ-AKT-AKTOBE"], "ru")
+    ]
+    await running.poll()
+    [to_joiner] = [m for m in running.twilio.messages if m["to"] == joiner]
+    assert to_joiner["body"].startswith("Актобе:")
+
+
+async def test_join_is_ignored_unless_the_operator_enables_it(running: Running) -> None:
+    config = running.service.config
+    running.service.config = config.model_copy(
+        update={"twilio": config.twilio.model_copy(update={"inbound_join": False})}
+    )
+    assert await running.text_in("+77051234569", "JOIN Aktobe") == ""
+    assert await running.service.store.sms_subscriptions() == []

@@ -39,6 +39,7 @@ from notifier.store.tables import (
     levels,
     meta,
     review,
+    sms_subscriptions,
     source_state,
     subscriber_flags,
 )
@@ -495,6 +496,48 @@ class Store:
                 {"subscriber_id": subscriber_id},
                 {"opted_out": opted_out, "disabled": False, "reason": reason, "updated": now},
             )
+
+    # --- subscriptions by SMS (JOIN / LEAVE) ----------------------------------------------
+
+    async def sms_subscriptions(self) -> list[tuple[str, str, str]]:
+        """(phone, area id, language) of everyone who joined by SMS."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(sms_subscriptions).order_by(
+                        sms_subscriptions.c.phone, sms_subscriptions.c.area_id
+                    )
+                )
+            ).all()
+        return [(r.phone, r.area_id, r.language) for r in rows]
+
+    async def join(self, phone: str, area_id: str, language: str, now: datetime) -> bool:
+        """Subscribe `phone` to `area_id`; False when it already was."""
+        async with self.engine.begin() as conn:
+            exists = (
+                await conn.execute(
+                    select(sms_subscriptions.c.phone).where(
+                        sms_subscriptions.c.phone == phone, sms_subscriptions.c.area_id == area_id
+                    )
+                )
+            ).first()
+            if exists:
+                return False
+            await conn.execute(
+                insert(sms_subscriptions).values(
+                    phone=phone, area_id=area_id, language=language, created=now
+                )
+            )
+        return True
+
+    async def leave(self, phone: str, area_id: str | None = None) -> int:
+        """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
+        query = delete(sms_subscriptions).where(sms_subscriptions.c.phone == phone)
+        if area_id is not None:
+            query = query.where(sms_subscriptions.c.area_id == area_id)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(query)
+        return int(result.rowcount or 0)
 
     # --- review queue ----------------------------------------------------------------------
 

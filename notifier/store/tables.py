@@ -169,3 +169,13 @@ review = Table(
     Column("decided", UtcDateTime),
     Index("ix_review_status", "status"),
 )
+
+# People who subscribed themselves by texting JOIN <area> (when twilio.inbound_join is on).
+sms_subscriptions = Table(
+    "sms_subscriptions",
+    metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("area_id", String(200), primary_key=True),
+    Column("language", String(8), nullable=False, default="en"),
+    Column("created", UtcDateTime, nullable=False),
+)

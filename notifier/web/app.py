@@ -154,7 +154,7 @@ async def api_subscribers(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     blocked = await service.store.blocked_subscribers()
     out = []
-    for follower in iter_followers(service.config):
+    for follower in [*iter_followers(service.config), *await service.sms_members()]:
         is_sms = isinstance(follower, SmsSubscriber)
         if isinstance(follower, SmsSubscriber):
             address = _mask_phone(follower.phone)

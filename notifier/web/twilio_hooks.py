@@ -7,11 +7,13 @@ the auth token); unsigned or wrongly signed requests are refused with 403.
 from __future__ import annotations
 
 import logging
+import re
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
+from notifier.service import Service, member_id
 from notifier.web.app import SERVICE
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,28 @@ HELP = frozenset({"HELP", "INFO"})
 HELP_TEXT = (
     "notifier: threat-level alerts for the areas you follow. Reply STOP to stop, START to resume."
 )
+JOIN_HELP = " JOIN <area> to follow an area, LEAVE to stop following."
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_KAZAKH = re.compile(r"[әғқңөұүһі]", re.I)
+
+
+async def _join_or_leave(service: Service, phone: str, command: str, text: str) -> str:
+    now = service.clock()
+    area_id = service.catalog.find_area(text) if text else None
+    if text and area_id is None:
+        return f"'{text[:40]}' is not an area I know. Try e.g. {command} Aktobe"
+    if command == "LEAVE":
+        removed = await service.store.leave(phone, area_id)
+        await service.router_changed()
+        return f"Stopped {removed} subscription(s)." if removed else "You follow no area here."
+    if area_id is None:
+        return "Which area? Text e.g. JOIN Aktobe"
+    language = "kk" if _KAZAKH.search(text) else "ru" if _CYRILLIC.search(text) else "en"
+    added = await service.store.join(phone, area_id, language, now)
+    await service.router_changed()
+    name = service.catalog.area_name(area_id, language)
+    verb = "Subscribed to" if added else "You already follow"
+    return f"{verb} threat-level alerts for {name}. Reply LEAVE to stop."
 
 
 def add_routes(app: web.Application) -> None:
@@ -65,14 +89,19 @@ async def status_callback(request: web.Request) -> web.Response:
 
 
 async def inbound_sms(request: web.Request) -> web.Response:
-    """STOP-type keywords opt the sender out of every subscription, START ones back in."""
+    """STOP-type keywords opt the sender out of every subscription, START ones back in;
+    with `twilio.inbound_join`, JOIN <area> subscribes the sender and LEAVE [area] ends it."""
     service = request.app[SERVICE]
     form = await _verified_form(request)
     sender = form.get("From", "")
-    keyword = form.get("Body", "").strip().upper()
-    ids = [s.id for s in service.config.subscribers if s.phone == sender]
+    body = form.get("Body", "").strip()
+    keyword = body.upper()
+    ids = [s.id for s in service.config.subscribers if s.phone == sender] + [member_id(sender)]
     reply = ""
-    if keyword in OPT_OUT:
+    command, _, rest = body.partition(" ")
+    if service.config.twilio.inbound_join and command.upper() in {"JOIN", "LEAVE"} and sender:
+        reply = await _join_or_leave(service, sender, command.upper(), rest.strip())
+    elif keyword in OPT_OUT:
         for sid in ids:
             await service.store.set_opt_out(sid, True, f"replied {keyword}", service.clock())
             service.router.block(sid, f"replied {keyword}")
@@ -83,7 +112,7 @@ async def inbound_sms(request: web.Request) -> web.Response:
             service.router.unblock(sid)
         log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, len(ids))
     elif keyword in HELP:
-        reply = HELP_TEXT
+        reply = HELP_TEXT + (JOIN_HELP if service.config.twilio.inbound_join else "")
     body = f"<Message>{escape(reply)}</Message>" if reply else ""
     return web.Response(
         text=f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
