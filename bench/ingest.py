@@ -158,7 +158,7 @@ def feedparser_alone(blobs: list[bytes]) -> Callable[[], int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--items", type=int, default=300, help="documents (or feed items) per kind")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement; the best counts")
     args = ap.parse_args()
     n = args.items
     kinds: dict[str, list[bytes]] = {

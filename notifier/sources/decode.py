@@ -97,9 +97,10 @@ def clean_text(text: str) -> str:
         return ""
     if "?€" in text:
         text = _LOST_LEAD.sub(lambda m: _LOST_LEAD_MAP[m.group(1)], text)
-    if not text.isascii() and _MOJIBAKE_HINT.search(text):
-        text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFKC")
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():  # ASCII is already NFKC and cannot hold mojibake
+        if _MOJIBAKE_HINT.search(text):
+            text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFKC")
+        text = unicodedata.normalize("NFKC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
