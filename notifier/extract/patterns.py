@@ -69,7 +69,9 @@ def phrase_regex(phrase: str, language: str = "", *, inflect: bool = False) -> s
         elif inflect and language == "ru":
             out.append(_ru_word(word))
         elif inflect and language == "kk" and i == len(words) - 1 and len(word) >= 4:
-            out.append(_literal(word) + r"\w*")
+            # The possessive -ы/-і gives way to the plural: "облысы" -> "облыстары", "облыстарында".
+            stem = word[:-1] if len(word) >= 5 and word[-1] in "ыі" else word
+            out.append(_literal(stem) + r"\w*")
         else:
             out.append(_literal(word))
     return r"[\s\"-]+".join(out)

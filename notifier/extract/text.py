@@ -36,6 +36,14 @@ _REGION_AFTER = re.compile(
     r"^(?:\s*(?:,|and|и|және|et|en|och|og)\s*[\w'-]+){0,5}\s+"
     r"(?:region|regions|oblast|oblasts|province|provinces)(?!\w)"
 )
+# A list of bare names closed by a plural region word names regions, however long it is:
+# "in Almaty, Aktobe, ..., North Kazakhstan and South Kazakhstan regions",
+# "Алматы, Жамбыл облыстары". Not Russian: there an oblast is an adjective ("Алматинской"), so
+# the bare noun in "в Алматы, Алматинской и Жамбылской областях" stays the city.
+_REGION_LIST_AFTER = re.compile(
+    r"^(?:\s*(?:,|and|и|және|мен|бен|пен|et|en|och|og|y)\s*[\w'-]+(?:\s+[\w'-]+)?){0,24}\s+"
+    r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
+)
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
 _ATTACH_FIRST = 90
 _ATTACH_NEXT = 45
@@ -215,7 +223,9 @@ class CompiledCatalog:
                 if area.twin and bare is not None and bare.fullmatch(span):
                     before = folded[max(0, m.start() - 12) : m.start()]
                     after = folded[m.end() : m.end() + 80]
-                    if _REGION_AFTER.match(after):
+                    if _REGION_AFTER.match(after) or _REGION_LIST_AFTER.match(
+                        folded[m.end() : m.end() + 400]
+                    ):
                         aid = area.twin
                     elif not _CITY_BEFORE.search(before):
                         factor = 0.85

@@ -34,7 +34,7 @@ ACTIONS: dict[Action, Vocab] = {
     },
     Action.EXTEND: {
         "any": ["prodlen*", "prodlil*"],
-        "en": ["extended", "extends", "extend", "extending", "prolonged", "renewed", "remains", "remain", "will remain"],
+        "en": ["extended", "extends", "extend", "extending", "prolonged", "renewed", "reissued", "reissues", "reissue", "re-issued", "remains", "remain", "will remain"],
         "ru": [
             "продл*", "продолжает действовать", "сохраня*", "сохранит*", "сохранен*",
             "действует", "остается", "останется",
@@ -86,7 +86,7 @@ HISTORY: Vocab = {
         "last year", "last month", "last january", "last february", "last march", "last april",
         "last may", "last june", "last july", "last august", "last september", "last october",
         "last november", "last december", "when it was",
-        "is defined", "means that", "would be",
+        "is defined", "means that", "would be", "stood at", "for years",
     ],
     "ru": [
         "был* введ*", "был* объявл*", "был* установлен*", "был* продлен*", "был* повыш*",
@@ -95,8 +95,12 @@ HISTORY: Vocab = {
         "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
     ],
     "kk": ["бұрын", "алғаш"],
-    "fr": ["avait été", "depuis le", "pour la première fois", "était passé"],
-    "nl": ["eerder", "in maart", "was het", "gold al"],
+    "fr": [
+        "avait été", "depuis le", "pour la première fois", "était passé", "était ensuite",
+        "était redescendu", "était monté", "est resté", "était resté", "a perduré", "signifiait",
+        "correspondait",
+    ],
+    "nl": ["eerder", "in maart", "was het", "gold al", "stond jarenlang", "jarenlang"],
     "sv": ["senast", "tidigare"],
     "nb": ["tidligere"],
     "da": ["tidligere"],
@@ -107,12 +111,16 @@ HISTORY: Vocab = {
 # The rules of a scheme, not a level in force (a subset of HISTORY): such a sentence names no
 # level that a later "the level"/"режим" could refer to.
 DEFINITION: Vocab = {
-    "en": ["is defined", "means that", "would be", "under the rules", "according to the decree"],
+    "en": [
+        "is defined", "means that", "would be", "under the rules", "according to the decree",
+        "update to the", "is updating the", "new form of advisory",
+    ],
     "ru": [
         "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
         "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
     ],
     "kk": ["жарлыққа сәйкес"],
+    "fr": ["correspond à", "signifie", "signifiait", "représente une menace"],
 }  # fmt: skip
 
 # The level did not change: the sentence says so.
@@ -177,11 +185,11 @@ EVENT_BEFORE_AREA: Vocab = {
 
 # Pointers back to areas of an earlier sentence.
 ANAPHORA: Vocab = {
-    "en": ["there", "these regions", "these cities", "the city", "the region", "four cities", "three regions", "the same"],
-    "ru": ["здесь", "этих регионах", "этих городах", "территории города", "в городе", "городах", "регионе", "остальных"],
-    "kk": ["осы өңір*", "қалада"],
-    "fr": ["celui-ci", "y "],
-    "nl": ["daar"],
+    "en": ["there", "these regions", "these cities", "these areas", "those regions", "the city", "the region", "four cities", "three regions", "the same"],
+    "ru": ["здесь", "этих регионах", "этих городах", "указанных регионах", "данных регионах", "территории города", "в городе", "городах", "регионе", "остальных"],
+    "kk": ["осы өңір*", "бұл өңір*", "аталған өңір*", "осы аймақ*", "бұл аймақ*", "аталған аймақ*", "қалада"],
+    "fr": ["celui-ci", "y ", "ces régions", "ces villes"],
+    "nl": ["daar", "deze regio's", "deze provincies"],
 }  # fmt: skip
 
 # "out of five": a number that gives the size of the scale, not a level.
