@@ -397,6 +397,7 @@ class Service:
                     # Another replica (or a failed commit) changed the levels: read them again.
                     self.book = self._new_book(await tx.states(), await tx.memory())
                 before = {(st.scheme, st.area.id): st for st in self.book.states()}
+                memory_before = self.book.memory()
                 for a in announcements:
                     metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
                     transitions.extend(self.book.apply(a, now))
@@ -411,6 +412,8 @@ class Service:
                     for scheme, area_id in sorted(before.keys() | after.keys())
                     if before.get((scheme, area_id)) != after.get((scheme, area_id))
                 ]
+                memory = self.book.memory()
+                changed_memory = memory if memory != memory_before else None
                 inserted = await tx.commit_outcome(
                     source_id=source_id,
                     document=document,
@@ -418,10 +421,11 @@ class Service:
                     new_events=events,
                     notices=notices,
                     reviews=reviews,
-                    level_memory=self.book.memory(),
+                    level_memory=changed_memory,
                     now=now,
                 )
-                self._levels_version = version + 1
+                if writes or changed_memory is not None:  # commit_outcome bumped the version
+                    self._levels_version = version + 1
         except BaseException:
             # The book may be ahead of the database, which rolled back: reload before next use.
             self._levels_version = -1
