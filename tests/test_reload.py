@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -50,48 +51,50 @@ def config_file(tmp_path: Path) -> Path:
     return file
 
 
-async def test_a_valid_change_swaps_in_and_an_invalid_one_is_refused(
-    config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+@pytest.fixture
+async def service(config_file: Path) -> AsyncIterator[Service]:
+    """A running service that watches `config_file`."""
     config = load_config(config_file, environ={})
-    service = Service(config, echo=lambda _: None, start_scheduler=False, config_file=config_file)
-    async with service:
-        assert await service.reload_if_changed() is False  # nothing changed yet
-        write(
-            config_file,
-            BASE.format(data=tmp_path / "data")
-            + '  - {id: second, phone: "+77012345678", areas: [KZ-AKT], language: ru}\n',
-        )
-        assert await service.reload_if_changed() is True
-        assert [f.id for f, _ in service.router.route(nationwide())] == ["first", "second"]
+    running = Service(config, echo=lambda _: None, start_scheduler=False, config_file=config_file)
+    async with running:
+        yield running
 
-        caplog.set_level(logging.ERROR, logger="notifier")
-        write(config_file, BASE.format(data=tmp_path / "data") + "  - {id: third}\n")
-        assert await service.reload_if_changed() is False
-        assert (
-            "configuration reload refused, the running one stays: "
-            "subscribers[1].areas: Field required; subscribers[1].phone: Field required"
-        ) in caplog.text
-        assert [s.id for s in service.config.subscribers] == ["first", "second"]
+
+async def test_a_valid_change_swaps_in_and_an_invalid_one_is_refused(
+    service: Service, config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await service.reload_if_changed() is False  # nothing changed yet
+    write(
+        config_file,
+        BASE.format(data=tmp_path / "data")
+        + '  - {id: second, phone: "+77012345678", areas: [KZ-AKT], language: ru}\n',
+    )
+    assert await service.reload_if_changed() is True
+    assert [f.id for f, _ in service.router.route(nationwide())] == ["first", "second"]
+
+    caplog.set_level(logging.ERROR, logger="notifier")
+    write(config_file, BASE.format(data=tmp_path / "data") + "  - {id: third}\n")
+    assert await service.reload_if_changed() is False
+    assert (
+        "configuration reload refused, the running one stays: "
+        "subscribers[1].areas: Field required; subscribers[1].phone: Field required"
+    ) in caplog.text
+    assert [s.id for s in service.config.subscribers] == ["first", "second"]
 
 
 async def test_server_and_storage_changes_wait_for_a_restart(
-    config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    service: Service, config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = load_config(config_file, environ={})
-    service = Service(config, echo=lambda _: None, start_scheduler=False, config_file=config_file)
-    async with service:
-        caplog.set_level(logging.WARNING, logger="notifier")
-        write(config_file, BASE.format(data=tmp_path / "data").replace("8081", "9099"))
-        assert await service.reload_if_changed() is True
-        assert service.config.server.port == 8081
-        assert "configuration: server changed; it takes effect after a restart" in caplog.text
+    caplog.set_level(logging.WARNING, logger="notifier")
+    write(config_file, BASE.format(data=tmp_path / "data").replace("8081", "9099"))
+    assert await service.reload_if_changed() is True
+    assert service.config.server.port == 8081
+    assert "configuration: server changed; it takes effect after a restart" in caplog.text
 
 
-async def test_unknown_area_in_a_reload_is_refused(config_file: Path, tmp_path: Path) -> None:
-    config = load_config(config_file, environ={})
-    service = Service(config, echo=lambda _: None, start_scheduler=False, config_file=config_file)
-    async with service:
-        write(config_file, BASE.format(data=tmp_path / "data").replace("[KZ]", "[KZ-NOWHERE]"))
-        assert await service.reload_if_changed() is False
-        assert service.config.subscribers[0].areas == ["KZ"]
+async def test_unknown_area_in_a_reload_is_refused(
+    service: Service, config_file: Path, tmp_path: Path
+) -> None:
+    write(config_file, BASE.format(data=tmp_path / "data").replace("[KZ]", "[KZ-NOWHERE]"))
+    assert await service.reload_if_changed() is False
+    assert service.config.subscribers[0].areas == ["KZ"]
