@@ -323,5 +323,60 @@ def replay(config_path: Path | None, delivery_ids: tuple[str, ...]) -> None:
     click.echo(f"{count} dead deliveries queued again ({time.perf_counter() - t0:.2f} s)")
 
 
+@main.command("send-test")
+@CONFIG_OPTION
+@click.argument("follower_id")
+def send_test(config_path: Path | None, follower_id: str) -> None:
+    """Send one test notice to FOLLOWER_ID (an SMS subscriber or a webhook) right now.
+
+    It goes straight through the channel, not the outbox, and reports what the other side
+    answered: the way to check credentials, numbers, URLs and secrets before an alert needs them.
+    """
+    from notifier.config import iter_followers
+
+    config = _load(config_path)
+    followers = {f.id: f for f in iter_followers(config)}
+    follower = followers.get(follower_id)
+    if follower is None:
+        known = ", ".join(followers) or "none"
+        click.echo(f"error: no subscriber or webhook {follower_id!r} (known: {known})", err=True)
+        sys.exit(2)
+    result = asyncio.run(_send_test(config, follower))
+    verdict = {"ok": "delivered", "retryable": "failed (retryable)", "permanent": "failed"}
+    detail = result.reason or result.provider_id
+    click.echo(f"{follower_id}: {verdict[result.status.value]}{': ' + detail if detail else ''}")
+    sys.exit(0 if result.status.value == "ok" else 1)
+
+
+async def _send_test(config: Config, follower: Any) -> Any:
+    import uuid
+
+    import aiohttp
+
+    from notifier.channels.twilio_sms import TwilioSmsChannel
+    from notifier.channels.webhook import WebhookChannel
+    from notifier.config import SmsSubscriber
+    from notifier.model import ChannelKind, Notice
+
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    delivery_id = f"msg_test_{uuid.uuid4().hex[:24]}"
+    if isinstance(follower, SmsSubscriber):
+        body = f"notifier test message ({now}). If you read this, SMS alerts reach you."
+        notice = Notice("test", follower.id, ChannelKind.TWILIO_SMS, follower.phone, body)
+        async with TwilioSmsChannel(config.twilio) as sms:
+            return await sms.send(notice)
+    payload = {"type": "test", "schema_version": 1, "event_id": "test", "occurred_at": now}
+    notice = Notice(
+        "test",
+        follower.id,
+        ChannelKind.WEBHOOK,
+        follower.url,
+        json.dumps(payload),
+        delivery_id=delivery_id,
+    )
+    async with aiohttp.ClientSession() as session:
+        return await WebhookChannel(session, {follower.id: follower}).send(notice)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

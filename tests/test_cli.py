@@ -216,3 +216,55 @@ def test_replay_with_nothing_dead(inbox_config: Path) -> None:
     result = CliRunner().invoke(main, ["replay", "--config", str(inbox_config)])
     assert result.exit_code == 0
     assert result.output.startswith("0 dead deliveries queued again")
+
+
+async def send_test(config_file: Path, follower_id: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "notifier.cli",
+        "send-test",
+        "--config",
+        str(config_file),
+        follower_id,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+    return proc.returncode or 0, out.decode()
+
+
+async def test_send_test_reaches_twilio_and_a_verifying_webhook_consumer(tmp_path: Path) -> None:
+    from tests.fakes.twilio_api import FakeTwilioApi
+    from tests.fakes.webhook_consumer import WebhookConsumer
+
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    async with FakeTwilioApi() as twilio, WebhookConsumer(secret, script=[410]) as consumer:
+        file = tmp_path / "n.yaml"
+        file.write_text(
+            f"""
+twilio: {{account_sid: {twilio.account_sid}, auth_token: {twilio.auth_token},
+          from: "+15005550006", base_url: {twilio.base_url}}}
+subscribers:
+  - {{id: desk, phone: "+77771234567", areas: [KZ]}}
+  - {{id: gone, phone: "+77012345678", areas: [KZ]}}
+webhooks:
+  - {{id: newsroom, url: "{consumer.url}", secret: "{secret}", areas: [KZ]}}
+"""
+        )
+        twilio.fail_always("+77012345678", 21610)
+        sms = await send_test(file, "desk")
+        stopped = await send_test(file, "gone")
+        hook = await send_test(file, "newsroom")
+        unknown = await send_test(file, "nobody")
+    assert sms[0] == 0, sms[1]
+    assert sms[1].strip().endswith(f"desk: delivered: {twilio.messages[0]['sid']}")
+    assert twilio.messages[0]["body"].startswith("notifier test message (")
+    assert stopped[0] == 1
+    assert "gone: failed: " in stopped[1] and "21610" in stopped[1]
+    assert hook[0] == 1
+    assert "newsroom: failed: " in hook[1] and "410" in hook[1]
+    assert consumer.attempts[0]["verified"] is True
+    assert unknown[0] == 2
+    assert "no subscriber or webhook 'nobody' (known: desk, gone, newsroom)" in unknown[1]
