@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,6 +105,11 @@ class AreaSpec(_Strict):
     replaced_by: list[str] = Field(
         default_factory=list, description="For a former area: the areas that succeeded it."
     )
+    replaced_on: date | None = Field(
+        None,
+        description="For a former area: the day its successors took over; a text dated before "
+        "it still means the former area.",
+    )
     subdivisions_complete: bool = Field(
         False,
         description="Its direct children that are not 'former' together cover it exactly.",
@@ -175,8 +181,15 @@ class Area:
     codes: tuple[str, ...] = ()
     twin: str | None = None
     replaced_by: tuple[str, ...] = ()
+    replaced_on: date | None = None
     subdivisions_complete: bool = False
     file: str = ""
+
+    def successors(self, on: date | None) -> tuple[str, ...]:
+        """The areas a mention of this one means in a text dated `on` (unknown: today's)."""
+        if self.replaced_on is not None and on is not None and on < self.replaced_on:
+            return ()
+        return self.replaced_by
 
     @property
     def name(self) -> str:
@@ -235,6 +248,7 @@ class Catalog:
                     codes=tuple(a.codes),
                     twin=a.twin,
                     replaced_by=tuple(a.replaced_by),
+                    replaced_on=a.replaced_on,
                     subdivisions_complete=a.subdivisions_complete,
                     file=str(path),
                 )

@@ -97,6 +97,16 @@ _INDEFINITE = re.compile(
 )
 _AT_GAP = 8  # " alle ", " à ", " at ", " в "
 _ZONE_GAP = 32  # "19:00 moscow standard time on ", "18.00 по времени астаны "
+# A range of days in one month: "between January 13 and 26", "from 13 to 26 January",
+# "du 13 au 26 janvier", "van 13 tot 26 januari", "13–26 января".
+_RANGE = re.compile(
+    rf"(?<!\w)(?:between\s+|from\s+)?(?P<mon_a>{_MONTH})\s+(?P<a1>[0-3]?\d)(?:st|nd|rd|th)?"
+    r"\s*(?:and|to|through|until|till|-|–|—)\s*(?P<b1>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:]|\.\d)"
+    r"(?:,?\s+(?P<y_a>\d{4}))?"
+    r"|(?<!\w)(?:(?:between|from|с|со|du|van|dal|del|desde\s+el|entre)\s+)?(?P<a2>[0-3]?\d)"
+    r"(?:-?(?:го|er))?\s*(?:and|to|по|до|au|tot|al|a|y|-|–|—)\s*(?P<b2>[0-3]?\d)(?:-?го)?"
+    rf"\s+(?:de\s+)?(?P<mon_b>{_MONTH})(?:\s+(?:de\s+)?(?P<y_b>\d{{4}}))?"
+)
 _INCLUSIVE = re.compile(r"^\W{0,3}(?:года|г\.)?\W{0,3}включительно")
 
 
@@ -168,6 +178,23 @@ def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, 
     return d, t, end
 
 
+def _range(text: str, ref: datetime | None) -> tuple[date, date, tuple[int, int]] | None:
+    """First day, last day and span of the first range of days stated in one month."""
+    for m in _RANGE.finditer(text):
+        g = m.groupdict()
+        month = _month(g["mon_a"] or g["mon_b"])
+        first, last = int(g["a1"] or g["a2"]), int(g["b1"] or g["b2"])
+        year_text = g["y_a"] or g["y_b"]
+        year = int(year_text) if year_text else ref.year if ref else None
+        if month is None or year is None or not first < last:
+            continue
+        try:
+            return date(year, month, first), date(year, month, last), m.span()
+        except ValueError:
+            continue
+    return None
+
+
 def _year_ref(text: str) -> datetime | None:
     """Without a document date, year-less dates take the year of the first full date stated
     ("с 13 января 2022 года ... и с 14 января"); midday UTC keeps that date in any zone."""
@@ -191,7 +218,14 @@ def parse_validity(
     end: datetime | None = None
     end_has_time = False
     end_span = (-1, -1)
+    range_start: date | None = None
+    span = _range(text, ref)
+    if span is not None:
+        range_start, last, end_span = span
+        end = datetime.combine(last, time(23, 59, 59), zone)
     for m in _END_CUE.finditer(text):
+        if end is not None:
+            break
         if _INDEFINITE.match(text, m.start()):
             continue
         window = text[m.end() : m.end() + 70]
@@ -219,6 +253,8 @@ def parse_validity(
             d = ref.astimezone(zone).date()
         effective = datetime.combine(d, t or time(0, 0), zone)
         start_has_time = t is not None
+    if effective is None and range_start is not None:
+        effective = datetime.combine(range_start, time(0, 0), zone)
     days: int | None = None
     dm = _DURATION.search(text)
     if dm:
@@ -261,3 +297,8 @@ def event_dates(text: str, ref: datetime) -> list[date]:
         if d is not None:
             out.append(d)
     return out
+
+
+def has_date(text: str) -> bool:
+    """Whether folded `text` names a calendar day ("26 января", "2022-01-26", "July 4")."""
+    return _DATE_RE.search(text) is not None

@@ -147,7 +147,7 @@ def merge_found(catalog: Catalog, found: list[Found]) -> list[Found]:
             and g.area_id != f.area_id
             and catalog.contains(f.area_id, g.area_id)
         ]
-        if narrower and not f.nationwide:
+        if narrower and not (f.nationwide and not f.from_title):  # a headline sums up the body
             continue
         result.append(f)
     result.sort(key=lambda f: f.position)

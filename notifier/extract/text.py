@@ -18,14 +18,17 @@ from datetime import date, datetime
 
 from notifier.extract import vocab
 from notifier.extract.catalog import Catalog, Level, Scheme
-from notifier.extract.dates import Validity, event_dates, parse_validity
+from notifier.extract.dates import Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
 from notifier.extract.normalise import clean, fold, fold_phrase
 from notifier.extract.patterns import BOUNDARY_END, BOUNDARY_START, compile_phrases, phrase_regex
 from notifier.model import Action
 
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?…])[\"»”)]*\s+|\n+|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
+    r"(?<=[.!?…])[\"»”)]*\s+"
+    # a hard-wrapped line goes on when the next starts in lower case or with the year of a date
+    r"|\n+(?![a-zа-яёәіңғүұқөһ]|\d{4}\s*(?:года|г\.|жыл))"
+    r"|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
 )
 _BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
@@ -46,6 +49,7 @@ _REGION_LIST_AFTER = re.compile(
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
 _ATTACH_FIRST = 90
+_NAMED_AFTER_ANAPHOR = 6  # "городах астана", "the cities of aktobe"
 _ATTACH_NEXT = 45
 _REPORTING = re.compile(
     r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|reports?|reported|according\s+to|сообщил\w*|сообщает'
@@ -54,6 +58,7 @@ _REPORTING = re.compile(
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
+_CLOCK = re.compile(r"(?<![\d.:])[0-2]?\d[:.][0-5]\d(?![\d.:])")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
 
@@ -205,7 +210,9 @@ class CompiledCatalog:
             self._vocab[key] = compile_phrases(_pairs(words, langs))
         return self._vocab[key]
 
-    def areas_in(self, folded: str, offset: int = 0) -> list[_AreaHit]:
+    def areas_in(self, folded: str, offset: int = 0, on: date | None = None) -> list[_AreaHit]:
+        """Areas named in `folded`; a former area is its successors unless the text is dated
+        (`on`) before they took over."""
         hits: list[_AreaHit] = []
         for m in self.area_scan.finditer(folded):
             span = m.group(0)
@@ -232,11 +239,9 @@ class CompiledCatalog:
                 hits.append(_AreaHit(m.start() + offset, m.end() + offset, aid, factor))
         out: list[_AreaHit] = []
         for hit in hits:
-            area = self.catalog.areas[hit.area_id]
-            if area.replaced_by:
-                out.extend(
-                    _AreaHit(hit.start, hit.end, r, hit.factor * 0.9) for r in area.replaced_by
-                )
+            successors = self.catalog.areas[hit.area_id].successors(on)
+            if successors:
+                out.extend(_AreaHit(hit.start, hit.end, r, hit.factor * 0.9) for r in successors)
             else:
                 out.append(hit)
         return out
@@ -317,8 +322,10 @@ class TextExtractor:
         matchers = [compiled.scheme(s, langs) for s in self._text_schemes]
         doc_areas: list[_AreaHit] = []
         sentence_areas: list[list[_AreaHit]] = []
+        # an undated text from a known year is taken at that year's end for renamed areas
+        on = published.date() if published else date(ref_year, 12, 31) if ref_year else None
         for s in sentences:
-            hits = compiled.areas_in(s.folded)
+            hits = compiled.areas_in(s.folded, on=on)
             sentence_areas.append(hits)
             doc_areas.extend(hits)
         doc_markers = {
@@ -511,8 +518,16 @@ class TextExtractor:
         if unchanged and unchanged.search(folded):
             return []
         hypothetical = self.compiled.vocab(vocab.HYPOTHETICAL, langs)
+        passive_past = self.compiled.vocab(vocab.PASSIVE_PAST, langs)
+        definition = self.compiled.vocab(vocab.DEFINITION, langs)
         if (
             (history and history.search(folded))
+            or (definition and definition.search(folded))
+            or (
+                passive_past
+                and passive_past.search(folded)
+                and not _same_day(folded, self.compiled.vocab(vocab.SAME_DAY, langs))
+            )
             or _is_past(folded, ref_year)
             or (hypothetical and hypothetical.search(folded))
         ):
@@ -528,8 +543,9 @@ class TextExtractor:
                 return []
         mentions = self._pair(mentions, folded, transition)
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
-        if event_before:
-            in_scheme = [a for a in in_scheme if not _after_event(folded, a, event_before)]
+        # a place where something happened ("press conference in Brussels") names no area
+        placed = [a for a in areas if not (event_before and _after_event(folded, a, event_before))]
+        in_scheme = [a for a in in_scheme if a in placed]
         action_hits: list[tuple[int, int, Action]] = []
         for kind, pattern in sm.actions:
             for m in pattern.finditer(folded):
@@ -570,6 +586,10 @@ class TextExtractor:
             )
             chosen = forward or backward
             anaphor = anaphora.search(folded, prev_end, next_start) if anaphora else None
+            if anaphor is not None and any(
+                0 <= a.start - anaphor.end() <= _NAMED_AFTER_ANAPHOR for a in in_scheme
+            ):
+                anaphor = None  # "в городах Астана и Алматы": the places are named right there
             if anaphor is not None and not forward:
                 # "в четырех городах", "здесь": the areas named earlier in the sentence, else before it
                 chosen = [a for a in in_scheme if a.start < anaphor.start()] or [
@@ -594,9 +614,9 @@ class TextExtractor:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
                     conf -= 0.1
-                if not chosen and scheme.default_area and (is_nationwide or not areas):
+                if not chosen and scheme.default_area and (is_nationwide or not placed):
                     chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0 if is_nationwide else 0.8)]
-                if not chosen and not areas and recent:
+                if not chosen and not placed and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
                     conf -= 0.2
                 if not chosen:
@@ -955,6 +975,14 @@ def _is_past(folded: str, ref_year: int | None) -> bool:
     if ref_year is None:
         return False
     return any(int(y) < ref_year for y in _YEAR.findall(folded))
+
+
+def _same_day(folded: str, same_day: re.Pattern[str] | None) -> bool:
+    """The sentence places its event on the day of the report: "сегодня", or a clock time
+    ("незадолго до 18:00") with no date."""
+    if same_day and same_day.search(folded):
+        return True
+    return bool(_CLOCK.search(folded)) and not has_date(folded)
 
 
 def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:

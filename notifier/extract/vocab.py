@@ -67,7 +67,7 @@ ACTIONS: dict[Action, Vocab] = {
         "fr": [
             "relevé*", "relève", "relever", "rehauss*", "réhauss*", "abaiss*", "élevé à", "élevé au", "porté*",
             "passé*", "passe", "activé*", "active", "réévalué*", "placé*", "décrété*", "baissé*",
-            "rétrogradé*", "remonté*",
+            "rétrogradé*", "remonté*", "ramené*", "ramène",
         ],
         "nl": ["verhoogd", "verlaagd", "verhoogt", "verlaagt", "terug", "gaat naar", "ingesteld", "bijgesteld", "aangepast"],
         "sv": ["höj*", "sänk*", "går från", "ändr*", "har höjts", "har sänkts"],
@@ -89,8 +89,7 @@ HISTORY: Vocab = {
         "is defined", "means that", "would be", "stood at", "for years",
     ],
     "ru": [
-        "был* введ*", "был* объявл*", "был* установлен*", "был* продлен*", "был* повыш*",
-        "был* понижен*", "был* снят*", "был* отмен*", "тогда же", "ранее", "впервые",
+        "тогда же", "ранее", "впервые",
         "первоначально", "изначально", "при наличии", "может устанавливаться", "могут устанавливаться", "устанавливается при",
         "вводится при", "означает", "согласно документу", "согласно указу", "различаются",
     ],
@@ -106,6 +105,26 @@ HISTORY: Vocab = {
     "da": ["tidligere"],
     "es": ["desde el 11-m"],
     "it": ["in precedenza"],
+}  # fmt: skip
+
+# A passive past ("был введен") is background, unless the sentence places it on the day of
+# the report (a clock time without a date, "сегодня"): "незадолго до 18:00 ... был введён".
+PASSIVE_PAST: Vocab = {
+    "ru": [
+        "был* введ*", "был* объявл*", "был* установлен*", "был* продлен*", "был* повыш*",
+        "был* понижен*", "был* снят*", "был* отмен*",
+    ],
+}  # fmt: skip
+
+# The day of the report: a passive past with one of these is the news itself.
+SAME_DAY: Vocab = {
+    "en": ["today", "this morning", "this afternoon", "this evening", "tonight"],
+    "ru": ["сегодня", "сегодняшн*", "этим утром", "этим вечером", "накануне вечером"],
+    "kk": ["бүгін"],
+    "fr": ["aujourd'hui", "ce matin", "ce soir"],
+    "nl": ["vandaag", "vanochtend", "vanavond"],
+    "es": ["hoy"],
+    "it": ["oggi", "stamattina", "stasera"],
 }  # fmt: skip
 
 # The rules of a scheme, not a level in force (a subset of HISTORY): such a sentence names no
@@ -176,11 +195,17 @@ NATIONWIDE: Vocab = {
 
 # A place named right after these is where something happened, not where a level applies.
 EVENT_BEFORE_AREA: Vocab = {
-    "en": ["attack in", "attacks in", "attack on", "shooting in", "bombing in", "explosion in", "after", "following", "held in"],
-    "ru": ["теракт* в", "нападени* в", "взрыв* в", "стрельб* в", "перестрелк* в", "атак* в", "после"],
+    "en": [
+        "attack in", "attacks in", "attack on", "shooting in", "bombing in", "explosion in", "after",
+        "following", "held in", "press conference in", "news conference in", "speaking in",
+    ],
+    "ru": [
+        "теракт* в", "нападени* в", "взрыв* в", "стрельб* в", "перестрелк* в", "атак* в", "после",
+        "пресс-конференци* в", "брифинг* в",
+    ],
     "kk": ["шабуыл"],
-    "fr": ["attentat à", "attentat de", "attaque à"],
-    "nl": ["aanslag in", "aanslag op"],
+    "fr": ["attentat à", "attentat de", "attaque à", "conférence de presse à", "point presse à"],
+    "nl": ["aanslag in", "aanslag op", "persconferentie in"],
 }  # fmt: skip
 
 # Pointers back to areas of an earlier sentence.
@@ -222,13 +247,28 @@ STOPWORDS: dict[str, set[str]] = {
 
 # Not a decision but a condition or a promise: "if the threat grows", "в случае ее появления".
 HYPOTHETICAL: Vocab = {
-    "en": ["if", "unless", "in case", "could be", "may be", "might", "would"],
-    "ru": ["в случае", "если", "пообещал*", "обещают", "может быть", "могут быть"],
+    "en": [
+        "if", "unless", "in case", "could be", "could raise", "could lower", "may be", "might",
+        "would", "will decide", "to decide", "decide whether", "is considering", "are considering",
+        "weighing", "possible raising", "possible lowering", "refused to", "declined to",
+        "chances are", "is likely to be raised", "is likely to be lowered",
+    ],
+    "ru": [
+        "в случае", "если", "пообещал*", "обещают", "может быть", "могут быть", "решит", "решат",
+        "рассматрива* возможность", "возможн* повышени*", "возможн* понижени*", "отказал* от",
+        "отказываются от", "скорее всего",
+    ],
     "kk": ["жағдайда", "егер"],
-    "fr": ["si", "pourrait", "pourraient"],
-    "nl": ["als", "indien", "zou"],
-    "it": ["se", "qualora", "potrebbe"],
-    "es": ["si", "podría"],
+    "fr": [
+        "si", "pourrait", "pourraient", "décidera", "décideront", "éventuel*", "envisag*",
+        "renonc*", "chances que", "il est probable que", "il est possible que", "devrait être",
+    ],
+    "nl": ["als", "indien", "zou", "overweeg*", "eventuele", "beslist of", "besluit of"],
+    "it": ["se", "qualora", "potrebbe", "deciderà", "eventuale", "rinunci*"],
+    "es": [
+        "si", "podría", "podrían", "renunci*", "decidirá", "decidirán", "eventual*", "estudia si",
+        "es probable que",
+    ],
 }  # fmt: skip
 
 # A negation right before an action word: "not to raise", "не стали вводить".
@@ -247,10 +287,16 @@ NEGATION: Vocab = {
 
 # The action and level of the sentence before, repeated for other areas: "did the same".
 SAME_ACTION: Vocab = {
-    "en": ["did the same", "followed suit", "has done the same", "have done the same", "did likewise"],
-    "ru": ["сделал* то же самое", "последовал* примеру", "поступил* так же", "поступил* аналогично"],
+    "en": [
+        "did the same", "followed suit", "has done the same", "have done the same", "did likewise",
+        "joined them", "were added to them", "was added to them", "were later added",
+    ],
+    "ru": [
+        "сделал* то же самое", "последовал* примеру", "поступил* так же", "поступил* аналогично",
+        "к ним добавил*", "к ним присоединил*", "присоединил* к ним",
+    ],
     "kk": ["осындай шешім қабылда*"],
-    "fr": ["a fait de même", "ont fait de même", "en a fait autant"],
+    "fr": ["a fait de même", "ont fait de même", "en a fait autant", "s'y sont ajouté*", "s'y est ajouté*"],
     "it": ["ha fatto lo stesso", "hanno fatto lo stesso"],
     "es": ["hizo lo mismo", "hicieron lo mismo"],
 }  # fmt: skip
