@@ -263,7 +263,7 @@ class Service:
         async with self._levels_lock:
             self.config, self.catalog, self.renderer = new, catalog, renderer
             self.extractor = Extractor(catalog)
-            self.book = self._new_book(self.book.states(), self.book.memory())
+            self.book = self.new_book(self.book.states(), self.book.memory())
             await self.refresh_router()
         if new.twilio != old.twilio:
             sms = TwilioSmsChannel(new.twilio, echo=self.echo)
@@ -395,7 +395,7 @@ class Service:
                 version = await tx.version()
                 if version != self._levels_version:
                     # Another replica (or a failed commit) changed the levels: read them again.
-                    self.book = self._new_book(await tx.states(), await tx.memory())
+                    self.book = self.new_book(await tx.states(), await tx.memory())
                 before = {(st.scheme, st.area.id): st for st in self.book.states()}
                 memory_before = self.book.memory()
                 for a in announcements:
@@ -440,9 +440,9 @@ class Service:
     async def _load_book(self) -> LevelBook:
         async with self.store.levels_transaction() as tx:
             self._levels_version = await tx.version()
-            return self._new_book(await tx.states(), await tx.memory())
+            return self.new_book(await tx.states(), await tx.memory())
 
-    def _new_book(self, states: Sequence[LevelState], memory: dict[str, Any] | None) -> LevelBook:
+    def new_book(self, states: Sequence[LevelState], memory: dict[str, Any] | None) -> LevelBook:
         return LevelBook(
             self.catalog,
             self.catalog,

@@ -325,3 +325,17 @@ async def test_join_is_ignored_unless_the_operator_enables_it(running: Running) 
     )
     assert await running.text_in("+77051234569", "JOIN Aktobe") == ""
     assert await running.service.store.sms_subscriptions() == []
+
+
+async def test_level_in_force_for_an_area_is_its_own_or_inherited(running: Running) -> None:
+    assert (await running.get("/api/levels/KZ-AKT-AKTOBE"))["levels"] == []
+    await running.poll()
+    aktobe = await running.get("/api/levels/KZ-AKT-AKTOBE")
+    assert aktobe["area"] == {"id": "KZ-AKT-AKTOBE", "name": "Aktobe"}
+    assert [(x["scheme"], x["level"], x["decided_for"]) for x in aktobe["levels"]] == [
+        ("kz", "red", "KZ-AKT-AKTOBE")
+    ]
+    # The region around the city is not under the city's level; the city's level is not the
+    # region's. A name works as well as an id.
+    assert (await running.get("/api/levels/Aktobe%20Region"))["levels"] == []
+    assert "unknown area 'Atlantis'" in await running.get("/api/levels/Atlantis", 404)

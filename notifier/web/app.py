@@ -28,6 +28,7 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/levels", api_levels)
+    app.router.add_get("/api/levels/{area_id}", api_area_levels)
     app.router.add_get("/api/events", api_events)
     app.router.add_get("/api/deliveries", api_deliveries)
     app.router.add_get("/api/sources", api_sources)
@@ -91,6 +92,26 @@ async def api_levels(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     states = await service.store.level_states()
     return web.json_response({"levels": [level_json(s) for s in states]})
+
+
+async def api_area_levels(request: web.Request) -> web.Response:
+    """The level in force in one area under every scheme: its own, or inherited from an area
+    that contains it (`decided_for` says which)."""
+    service = request.app[SERVICE]
+    area_id = request.match_info["area_id"]
+    area = service.catalog.area(area_id) or service.catalog.area(
+        service.catalog.find_area(area_id) or ""
+    )
+    if area is None:
+        raise web.HTTPNotFound(text=f"unknown area {area_id!r}")
+    # The database's levels, not this replica's copy, which another replica may have outdated.
+    book = service.new_book(await service.store.level_states(), await service.store.level_memory())
+    levels = []
+    for scheme in sorted({state.scheme for state in book.states()}):
+        state = book.effective(scheme, area.id)
+        if state is not None:
+            levels.append({**level_json(state), "decided_for": state.area.id})
+    return web.json_response({"area": {"id": area.id, "name": area.name}, "levels": levels})
 
 
 def query_limit(request: web.Request, default: int = 100) -> int:
