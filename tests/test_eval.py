@@ -11,6 +11,7 @@ from notifier.extract.evaluate import (
     TARGETS,
     Expected,
     LabelledFile,
+    heldout_dirs,
     heldout_figures,
     load_labels,
     run,
@@ -87,8 +88,18 @@ def test_heldout_figures_are_prefixed_and_kept_apart(catalog: Catalog) -> None:
     assert all(k.startswith("heldout_") for k in figures)
 
 
-def test_heldout_labels_cover_every_heldout_file() -> None:
-    heldout = ROOT / "tests" / "corpus" / "heldout"
+def test_every_heldout_folder_is_reported_under_its_own_prefix(catalog: Catalog) -> None:
+    names = [p.name for p in heldout_dirs(ROOT / "tests" / "corpus")]
+    assert names[:2] == ["heldout", "heldout3"]
+    files = [LabelledFile("h.txt", "en", (), True)]
+    figures = heldout_figures(score(catalog, files, {"h.txt": []}), "heldout3")
+    assert figures["heldout3_negative_files"] == 1
+    assert all(k.startswith("heldout3_") for k in figures)
+
+
+@pytest.mark.parametrize("name", ["heldout", "heldout3"])
+def test_heldout_labels_cover_every_heldout_file(name: str) -> None:
+    heldout = ROOT / "tests" / "corpus" / name
     labelled = {f.file for f in load_labels(heldout / "labels.yaml")}
     on_disk = {p.relative_to(heldout).as_posix() for p in heldout.glob("*/*.txt")}
     assert labelled == on_disk and len(labelled) >= 15

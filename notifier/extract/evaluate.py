@@ -262,9 +262,20 @@ def _same_expiry(expected: str, got: datetime | None) -> bool:
 HELDOUT = "heldout"  # a sub-corpus of texts never used to write or tune rules
 
 
-def heldout_figures(report: Report) -> dict[str, Any]:
-    """The held-out report's figures, keys prefixed with `heldout_`."""
-    return {f"heldout_{k}": v for k, v in report.figures().items()}
+def heldout_dirs(corpus: Path) -> list[Path]:
+    """Every labelled held-out sub-corpus (`heldout`, `heldout3`, ...) of `corpus`, in round order."""
+
+    def order(p: Path) -> tuple[int, str]:
+        suffix = p.name[len(HELDOUT) :]
+        return (int(suffix) if suffix.isdigit() else 0, p.name)
+
+    found = [p for p in corpus.glob(HELDOUT + "*") if p.is_dir() and (p / "labels.yaml").is_file()]
+    return sorted(found, key=order)
+
+
+def heldout_figures(report: Report, prefix: str = HELDOUT) -> dict[str, Any]:
+    """A held-out report's figures, keys prefixed with `<prefix>_` (the folder name)."""
+    return {f"{prefix}_{k}": v for k, v in report.figures().items()}
 
 
 def run(
@@ -326,12 +337,11 @@ def main(argv: list[str] | None = None) -> int:
     report, _ = run(args.corpus, catalog)
     print(render(report))
     figures = report.figures()
-    heldout = args.corpus / HELDOUT
-    if (heldout / "labels.yaml").is_file():
+    for heldout in heldout_dirs(args.corpus):
         held, _ = run(heldout, catalog)
         print(f"== held-out set ({heldout}): texts no rule was tuned on")
         print(render(held))
-        figures.update(heldout_figures(held))
+        figures.update(heldout_figures(held, heldout.name))
     print(json.dumps(figures))
     # Targets apply to the development set; the held-out figures are reported, never tuned to.
     missed = (
