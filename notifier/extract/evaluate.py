@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = report.figures()
     for heldout in heldout_dirs(args.corpus):
         held, _ = run(heldout, catalog)
-        print(f"== held-out set ({heldout}): texts no rule was tuned on")
+        print(f"== held-out set ({heldout}): scored apart (its README says how blind it still is)")
         print(render(held))
         figures.update(heldout_figures(held, heldout.name))
     print(json.dumps(figures))
