@@ -59,6 +59,28 @@ _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ы
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
 _CLOCK = re.compile(r"(?<![\d.:])[0-2]?\d[:.][0-5]\d(?![\d.:])")
+# A dateline opening a paragraph ("Москва. 20 ноября.", "Алматы, 3 февраля (КазТАГ) –",
+# "LONDON, Nov 4 (Reuters) -", "BRUSSELS (AFP) -"): the place of the newsroom, not an area.
+_DATELINE = re.compile(
+    r"^[ \t]*(?P<city>[^\W\d_]+(?:[ -][^\W\d_]+){0,2})[ \t]*"
+    r"(?:[.,][ \t]*(?:\d{1,2}[ \t]+[^\W\d_]+\.?|[^\W\d_]+\.?[ \t]+\d{1,2})(?:,?[ \t]+\d{4})?"
+    r"(?:[ \t]*г\.)?[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:[.–—]|-(?!\w))"
+    r"|[ \t]*\([^)\n]{1,40}\)[ \t]*[-–—])",
+    re.M,
+)
+# "on a scale from 1 to 5", "på en skala från 1 till 5", "op een schaal van 1 tot 5", "по шкале
+# от 1 до 5": the bounds of the scale, not levels (masked before levels are looked for).
+_SCALE_RANGE = re.compile(
+    r"(?:scale|skala|skalaen|schaal|шкал[а-я]*|echelle|escala|scala)\s+"
+    r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
+)
+# number words that name a scale's size after "of"/"van"/"av" ("op de schaal van vijf")
+_NUMBER_WORDS = {
+    "two", "three", "four", "five", "twee", "drie", "vier", "vijf", "tva", "fyra", "fem", "to",
+    "tre", "fire", "dos", "tres", "cuatro", "cinco", "deux", "trois", "quatre", "cinq",
+    "двух", "трех", "четырех", "пяти", "due", "quattro", "cinque",
+}  # fmt: skip
+_CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und)\s")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
 
@@ -315,6 +337,9 @@ class TextExtractor:
         elif body_sentences:
             body_sentences[0].from_title = True
         sentences.extend(body_sentences)
+        for s in sentences:
+            s.folded = _mask_scale_ranges(s.folded)
+        datelines = _dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language)
         ref_year = published.year if published else _latest_year(doc_folded)
@@ -326,6 +351,9 @@ class TextExtractor:
         on = published.date() if published else date(ref_year, 12, 31) if ref_year else None
         for s in sentences:
             hits = compiled.areas_in(s.folded, on=on)
+            if any(s is b for b in body_sentences):
+                cut = max((e - s.start for b, e in datelines if b <= s.start < e), default=0)
+                hits = [h for h in hits if h.start >= cut]  # "Москва. 20 ноября.": no area
             sentence_areas.append(hits)
             doc_areas.extend(hits)
         doc_markers = {
@@ -543,6 +571,8 @@ class TextExtractor:
                 return []
         mentions = self._pair(mentions, folded, transition)
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
+        if _describes_scale(scheme, mentions, bool(in_scheme), folded, self.compiled, langs):
+            return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
         # a place where something happened ("press conference in Brussels") names no area
         placed = [a for a in areas if not (event_before and _after_event(folded, a, event_before))]
         in_scheme = [a for a in in_scheme if a in placed]
@@ -551,6 +581,17 @@ class TextExtractor:
             for m in pattern.finditer(folded):
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
+        remain = self.compiled.vocab(vocab.REMAIN, langs)
+        if remain is not None:
+            # "remains"/"сохраняется" acts only on a level word attached to it: "remains
+            # “severe”", "«сары» деңгейі сақталады"; never "terrorism remains a threat"
+            action_hits = [
+                h
+                for h in action_hits
+                if h[2] is not Action.EXTEND
+                or not _is_at(remain, folded, h[0], h[1])
+                or any(_remain_attached(folded, h, m) for m in mentions)
+            ]
         is_nationwide = bool(nationwide and nationwide.search(folded))
         has_anaphor = bool(anaphora and anaphora.search(folded))
         remaining = self._remaining(scheme, folded, in_scheme, recent, ctx, langs)
@@ -579,6 +620,12 @@ class TextExtractor:
                 ],
                 mention.end,
             )
+            if forward and i + 1 < len(mentions):
+                conj = _CONJ.search(folded, mention.end, forward[0].start)
+                if conj is not None:
+                    # '"қызғылт сары" деңгейі және Батыс Қазақстан облысындағы "сары"': a place
+                    # after "and" belongs to the level that follows it
+                    forward = []
             # "«красный» уровень в Алматы изменен на «желтый»": a place inside a change counts
             backward = _attached_before(
                 [a for a in in_scheme if prev_end <= a.start < mention.start],
@@ -614,7 +661,12 @@ class TextExtractor:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
                     conf -= 0.1
-                if not chosen and scheme.default_area and (is_nationwide or not placed):
+                if (
+                    not chosen
+                    and scheme.default_area
+                    and (is_nationwide or not placed)
+                    and not self._other_country_only(scheme, doc_areas)
+                ):
                     chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0 if is_nationwide else 0.8)]
                 if not chosen and not placed and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
@@ -622,6 +674,17 @@ class TextExtractor:
                 if not chosen:
                     continue
             action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
+            if (
+                action is None
+                and i + 1 < len(mentions)
+                and _CONJ.search(folded, mention.end, next_start)
+            ):
+                # "A "orange" level and B "yellow" level сақталады": one verb after the list
+                tail = [h for h in action_hits if h[0] >= mentions[-1].end]
+                last = mentions[-1]
+                if tail:
+                    action, action_at = self._action(last, tail, last.end, len(folded), folded)
+                    conf -= 0.05
             if action is not None and _negated(folded, action_at, self.compiled, langs):
                 continue  # "the only region not to raise its threat level"
             if action is None and implicit:
@@ -684,7 +747,7 @@ class TextExtractor:
             for m in pattern.finditer(folded):
                 if (
                     scale is not None
-                    and m.group(0).strip().isdigit()
+                    and (m.group(0).strip().isdigit() or m.group(0).strip() in _NUMBER_WORDS)
                     and _scale_before(folded, m.start(), scale)
                 ):
                     continue
@@ -884,6 +947,16 @@ class TextExtractor:
             return None
         return out
 
+    def _other_country_only(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
+        """The document names another scheme's country and nothing of this one: a level with no
+        place of its own is that country's business, not this scheme's default area."""
+        if any(self._under(scheme, a.area_id) for a in doc_areas):
+            return False
+        others = {
+            s.default_area for s in self._text_schemes if s.id != scheme.id and s.default_area
+        }
+        return any(a.area_id in others for a in doc_areas)
+
     def _under(self, scheme: Scheme, area_id: str) -> bool:
         if any(self.catalog.contains(other, area_id) for other in scheme.not_areas):
             return False
@@ -1040,3 +1113,66 @@ def _drop_overlaps(hits: list[tuple[int, int, Action]]) -> list[tuple[int, int, 
 def _most_specific(catalog: Catalog, ids: list[str]) -> set[str]:
     unique = set(ids)
     return {a for a in unique if not any(b != a and catalog.contains(a, b) for b in unique)}
+
+
+def _mask_scale_ranges(folded: str) -> str:
+    """Blank the bounds of a stated scale ("skala från 1 till 5") so they are not read as levels."""
+
+    def blank(m: re.Match[str]) -> str:
+        out = m.group(0)
+        for g in (2, 1):
+            a, b = m.start(g) - m.start(), m.end(g) - m.start()
+            out = out[:a] + " " * (b - a) + out[b:]
+        return out
+
+    return _SCALE_RANGE.sub(blank, folded)
+
+
+def _dateline_ends(text: str) -> list[tuple[int, int]]:
+    """Spans of datelines that open a paragraph (the place must be capitalised)."""
+    out: list[tuple[int, int]] = []
+    for m in _DATELINE.finditer(text):
+        city = m.group("city")
+        if not city[:1].isupper():
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _describes_scale(
+    scheme: Scheme,
+    mentions: list[_Mention],
+    places: bool,
+    folded: str,
+    compiled: CompiledCatalog,
+    langs: tuple[str, ...],
+) -> bool:
+    """A sentence that lists the scale is not a level change: three or more levels of one
+    scheme with no place of it named, or "levels from <lowest> to <highest>"."""
+    named = {m.level.id for m in mentions} | {m.previous.id for m in mentions if m.previous}
+    if len(named) >= 3 and not places:
+        return True
+    ids = [lv.id for lv in scheme.levels]
+    words = compiled.vocab(vocab.SCALE_WORDS, langs)
+    return bool(
+        len(ids) >= 3
+        and words is not None
+        and words.search(folded)
+        and any(
+            m.previous is not None and m.previous.id == ids[0] and m.level.id == ids[-1]
+            for m in mentions
+        )
+    )
+
+
+def _remain_attached(folded: str, hit: tuple[int, int, Action], mention: _Mention) -> bool:
+    start, end, _ = hit
+    if 0 <= mention.span_start - end <= 25:
+        return not re.search(r"[,;.:]", folded[end : mention.span_start])
+    if 0 <= start - mention.end <= 120:
+        return not re.search(r"[;.]", folded[mention.end : start])
+    return False
+
+
+def _is_at(pattern: re.Pattern[str], folded: str, start: int, end: int) -> bool:
+    return any(m.start() <= start and end <= m.end() for m in pattern.finditer(folded, 0, end + 1))

@@ -206,6 +206,9 @@ EVENT_BEFORE_AREA: Vocab = {
     "kk": ["шабуыл"],
     "fr": ["attentat à", "attentat de", "attaque à", "conférence de presse à", "point presse à"],
     "nl": ["aanslag in", "aanslag op", "persconferentie in"],
+    "sv": ["efter", "skottlossning* i", "attack* i", "attentat* i", "dådet i"],
+    "nb": ["etter", "skyting* i", "angrep* i", "angrepet i"],
+    "da": ["efter", "skyderi* i", "angreb* i"],
 }  # fmt: skip
 
 # Pointers back to areas of an earlier sentence.
@@ -326,4 +329,29 @@ COUNT_WORDS: dict[str, int] = {
     "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
     "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "due": 2, "tre": 3, "quattro": 4,
     "cinque": 5, "екі": 2, "үш": 3, "төрт": 4, "бес": 5,
+}  # fmt: skip
+
+# Extend words that only say a level goes on; they act only on a level word attached to them.
+REMAIN: Vocab = {
+    "en": ["remains", "remain", "will remain"],
+    "ru": ["сохраня*", "сохранит*", "сохранен*", "остается", "останется"],
+    "kk": ["сақтал*", "сақталады"],
+    "fr": ["maintenu*", "maintient"],
+    "nl": ["gehandhaafd"],
+    "es": ["mantendrá"],
+    "it": ["rimarrà"],
+}  # fmt: skip
+
+# Words that name the scale itself ("five levels", "dreigingsniveaus", "på en skala").
+SCALE_WORDS: Vocab = {
+    "en": ["levels", "scale", "five-level", "five-tier", "categorisation", "categorization", "ratings"],
+    "ru": ["уровни", "уровней", "шкал*"],
+    "kk": ["деңгейлер*"],
+    "fr": ["niveaux", "échelle"],
+    "nl": ["niveaus", "dreigingsniveaus", "schaal"],
+    "sv": ["nivåer", "skala*"],
+    "nb": ["nivåer", "skala*"],
+    "da": ["niveauer", "skala*"],
+    "es": ["niveles", "escala"],
+    "it": ["livelli", "scala"],
 }  # fmt: skip
