@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import ValidationError
 
 from notifier import __version__, metrics
 from notifier.channels.twilio_sms import TwilioSmsChannel
@@ -194,10 +195,16 @@ class Service:
         for phone, area_id, language in await self.store.sms_subscriptions():
             if self.catalog.area(area_id) is not None:  # an area the catalog no longer has
                 by_phone.setdefault(phone, ([], language))[0].append(area_id)
-        return [
-            SmsSubscriber(id=member_id(phone), phone=phone, areas=areas, language=language)
-            for phone, (areas, language) in by_phone.items()
-        ]
+        members = []
+        for phone, (areas, language) in by_phone.items():
+            try:
+                members.append(
+                    SmsSubscriber(id=member_id(phone), phone=phone, areas=areas, language=language)
+                )
+            except ValidationError:
+                # One stored number the phone rules now reject must not stop routing for all.
+                log.warning("SMS subscription of %s skipped: not a valid phone number", phone)
+        return members
 
     def _schedule_sources(self, config: Config) -> None:
         for job in self.scheduler.get_jobs():
@@ -273,8 +280,17 @@ class Service:
             self.channels[ChannelKind.TWILIO_SMS] = sms
         self.channels[ChannelKind.WEBHOOK] = self._webhook_channel(new)
         self.outbox.policy = self._retry_policy(new)
+        self.outbox.reconfigure(
+            concurrency=new.outbox.concurrency,
+            per_endpoint=new.outbox.per_endpoint,
+            claim_timeout_s=new.outbox.claim_timeout_s,
+        )
         if self.start_scheduler and self.scheduler.running:
             self._schedule_sources(new)
+            if new.levels.expiry_check_s != old.levels.expiry_check_s:
+                self.scheduler.reschedule_job(
+                    "expiry", trigger="interval", seconds=new.levels.expiry_check_s
+                )
         log.info(
             "configuration reloaded: %d sources, %d SMS subscribers, %d webhooks",
             len(new.sources),
@@ -285,8 +301,8 @@ class Service:
 
     async def _outbox_loop(self) -> None:
         assert self._kick is not None
-        interval = self.config.outbox.sweep_interval_s
         while True:
+            interval = self.config.outbox.sweep_interval_s  # read each time: reload changes it
             try:
                 await self.outbox.sweep()
             except Exception:
@@ -469,8 +485,15 @@ class Service:
         """Apply review items an operator approved (`notifier review approve ID`)."""
         total = 0
         for item in await self.store.review_items("approved"):
-            announcement = _announcement_from_record(item.announcement)
-            total += await self._apply([announcement], document=None, source_id=item.source_id)
+            try:
+                announcement = _announcement_from_record(item.announcement)
+                total += await self._apply([announcement], document=None, source_id=item.source_id)
+            except Exception as exc:
+                # It stays approved (applied once the catalog knows it); the others go on.
+                log.error(
+                    "review item %d cannot be applied: %s: %s", item.id, type(exc).__name__, exc
+                )
+                continue
             await self.store.decide_review(item.id, "applied", self.clock(), from_status="approved")
             log.info("review item %d applied: %s", item.id, announcement.evidence[:120])
         return total

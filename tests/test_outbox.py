@@ -178,3 +178,47 @@ async def test_shutdown_past_grace_leaves_rows_for_the_next_run(store: Store) ->
     await OutboxWorker(store, {ChannelKind.WEBHOOK: again}, RetryPolicy(), clock=Clock(T0)).drain(5)
     assert await store.delivery_counts() == {"sent": 1}
     assert len(again.sent) == 1
+
+
+async def test_an_absurd_retry_after_from_an_endpoint_is_capped_not_a_crash(store: Store) -> None:
+    # An endpoint's Retry-After is untrusted input: a huge value must not overflow the retry
+    # time (OverflowError left the row claimed, never recorded) nor park the row for decades.
+    import aiohttp
+
+    from notifier.channels.webhook import WebhookChannel
+    from tests.fakes import Reply, WebhookConsumer
+    from tests.test_channels_webhook import SECRET, endpoint
+
+    await enqueue(store, "ops")
+    clock = Clock(T0)
+    async with (
+        WebhookConsumer(SECRET, script=[Reply.retry_after(503, "99999999999999")]) as consumer,
+        aiohttp.ClientSession() as session,
+    ):
+        channel = WebhookChannel(session, {"ops": endpoint(consumer.url)})  # signs with real time
+        policy = RetryPolicy((5,), max_attempts=5, jitter_ratio=0)
+        await OutboxWorker(store, {ChannelKind.WEBHOOK: channel}, policy, clock=clock).drain(5)
+    assert len(consumer.attempts) == 1
+    assert await store.delivery_counts() == {"pending": 1}
+    (row,) = await store.deliveries()
+    assert row["next_attempt_at"] == (T0 + timedelta(seconds=policy.max_retry_after_s)).isoformat()
+
+
+class SlowRecordStore(Store):
+    """The real store, slow to record an attempt (a busy database)."""
+
+    async def record_attempt(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        return await super().record_attempt(*args, **kwargs)
+
+
+async def test_shutdown_waits_for_the_record_of_an_attempt_that_was_made(store: Store) -> None:
+    # The grace ends while the (shielded) record of a sent notice is being written: aclose must
+    # not return before it is, or the store closes under it and the next run sends it again.
+    await enqueue(store, "a")
+    slow = SlowRecordStore(store.engine)
+    channel = FakeChannel(DeliveryResult.ok(), delay_s=0.05)
+    worker = OutboxWorker(slow, {ChannelKind.WEBHOOK: channel}, RetryPolicy(), clock=Clock(T0))
+    await worker.sweep()
+    await worker.aclose(grace_s=0.15)
+    assert await store.delivery_counts() == {"sent": 1}

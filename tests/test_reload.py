@@ -98,3 +98,18 @@ async def test_unknown_area_in_a_reload_is_refused(
     write(config_file, BASE.format(data=tmp_path / "data").replace("[KZ]", "[KZ-NOWHERE]"))
     assert await service.reload_if_changed() is False
     assert service.config.subscribers[0].areas == ["KZ"]
+
+
+async def test_outbox_settings_take_effect_on_reload(
+    service: Service, config_file: Path, tmp_path: Path
+) -> None:
+    # The README promises outbox settings swap in at once; only the retry policy used to.
+    write(
+        config_file,
+        BASE.format(data=tmp_path / "data")
+        + "outbox: {concurrency: 2, per_endpoint: 1, claim_timeout_s: 30, max_attempts: 3}\n",
+    )
+    assert await service.reload_if_changed() is True
+    outbox = service.outbox
+    assert (outbox.concurrency, outbox.per_endpoint, outbox.claim_timeout_s) == (2, 1, 30.0)
+    assert outbox.policy.max_attempts == 3

@@ -204,3 +204,45 @@ async def test_cap_alert_then_cancel_without_info_lifts_what_it_referenced(tmp_p
         assert await svc.store.level_states() == []
         kinds = sorted(e["kind"] for e in await svc.store.recent_events())
     assert kinds == ["issued", "lifted"]
+
+
+async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
+    tmp_path: Path,
+) -> None:
+    # An approved item the catalog no longer knows (its scheme's levels were edited) raised on
+    # every review run, so every item approved after it waited for ever.
+    from notifier.model import Action, Announcement, AreaRef, Severity
+    from notifier.service import _announcement_record
+
+    def red(level: str, area: AreaRef) -> Announcement:
+        return Announcement(
+            scheme="kz",
+            area=area,
+            level=level,
+            severity=Severity.EXTREME,
+            action=Action.SET,
+            evidence=f"A {level} terror alert in {area.name}",
+            confidence=0.2,
+        )
+
+    config = parse_config(
+        config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"), environ={}
+    )
+    async with Service(config, clock=Clock(), echo=lambda _: None, start_scheduler=False) as svc:
+        broken = red("purple", AreaRef("KZ-ALA", "Almaty"))
+        good = red("red", AreaRef("KZ-AKT", "Aktobe Region"))
+        await svc.store.commit_outcome(
+            source_id="news",
+            document=None,
+            level_writes=[],
+            new_events=[],
+            notices=[],
+            reviews=[(_announcement_record(a), 0.2) for a in (broken, good)],
+            now=svc.clock(),
+        )
+        for item in await svc.store.review_items():
+            await svc.store.decide_review(item.id, "approved", svc.clock())
+        assert await svc.apply_approved() == 1  # the desk's SMS about Aktobe
+        assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT"]
+        statuses = [(i.announcement["level"], i.status) for i in await svc.store.review_items(None)]
+        assert statuses == [("purple", "approved"), ("red", "applied")]

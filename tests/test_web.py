@@ -339,3 +339,20 @@ async def test_level_in_force_for_an_area_is_its_own_or_inherited(running: Runni
     # region's. A name works as well as an id.
     assert (await running.get("/api/levels/Aktobe%20Region"))["levels"] == []
     assert "unknown area 'Atlantis'" in await running.get("/api/levels/Atlantis", 404)
+
+
+async def test_join_from_a_number_that_is_not_valid_cannot_break_routing(running: Running) -> None:
+    # A sender the phone-number rules reject (unallocated range, stale metadata) once made every
+    # router refresh raise: this JOIN answered 500, and so did every later JOIN, LEAVE and start.
+    reply = await running.text_in("+10000000000", "JOIN Aktobe")
+    assert reply == "Sorry, +10000000000 cannot receive alerts by SMS from here."
+    joiner = "+77051234567"
+    assert await running.text_in(joiner, "JOIN Aktobe") == (
+        "Subscribed to threat-level alerts for Aktobe. Reply LEAVE to stop."
+    )
+    # A row stored before the rules changed is left out, with a warning, not fatal.
+    await running.service.store.join("+10000000001", "KZ-AKT", "en", running.service.clock())
+    await running.service.refresh_router()
+    assert [(m.id, m.areas) for m in await running.service.sms_members()] == [
+        ("sms:77051234567", ["KZ-AKT-AKTOBE"])
+    ]

@@ -37,6 +37,8 @@ class RetryPolicy:
     max_attempts: int = 8
     jitter_ratio: float = 0.2
     rng: Callable[[], float] = field(default=random.random, compare=False)
+    # Retry-After comes from the far end: a huge one must neither overflow nor park a row for years.
+    max_retry_after_s: float = 86400.0
 
     def next_attempt(
         self, attempts_done: int, result: DeliveryResult, now: datetime
@@ -48,7 +50,7 @@ class RetryPolicy:
         jitter = 1 + self.jitter_ratio * (2 * self.rng() - 1)
         delay = base * jitter
         if result.retry_after_s is not None:
-            delay = max(delay, result.retry_after_s)
+            delay = max(delay, min(result.retry_after_s, self.max_retry_after_s))
         return now + timedelta(seconds=delay)
 
 
@@ -85,8 +87,18 @@ class OutboxWorker:
             lambda: asyncio.Semaphore(self.per_endpoint)
         )
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        # Records of attempts already made; shielded, so they outlive a cancelled delivery task.
+        self._recording: set[asyncio.Future[None]] = set()
         self._closing = False
         self._sweep_lock = asyncio.Lock()
+
+    def reconfigure(self, *, concurrency: int, per_endpoint: int, claim_timeout_s: float) -> None:
+        """New limits for the next sweep; attempts in flight keep the slots they hold."""
+        self.concurrency = concurrency
+        self.claim_timeout_s = claim_timeout_s
+        if per_endpoint != self.per_endpoint:
+            self.per_endpoint = per_endpoint
+            self._endpoint_slots = defaultdict(lambda: asyncio.Semaphore(self.per_endpoint))
 
     @property
     def inflight(self) -> int:
@@ -133,6 +145,10 @@ class OutboxWorker:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        if self._recording:
+            # An attempt that was made must be recorded before the store closes, or the next
+            # run would send it again.
+            await asyncio.gather(*self._recording, return_exceptions=True)
 
     async def _deliver(self, row: Delivery) -> None:
         channel = self.channels.get(ChannelKind(row.channel))
@@ -152,7 +168,10 @@ class OutboxWorker:
                         log.exception("channel %s raised on delivery %s", row.channel, row.id)
                         result = DeliveryResult.retryable(f"{type(exc).__name__}: {exc}")
                     metrics.DELIVERY_SECONDS.labels(row.channel).observe(time.perf_counter() - t0)
-            await asyncio.shield(self._record(row, result))
+            recording = asyncio.ensure_future(self._record(row, result))
+            self._recording.add(recording)
+            recording.add_done_callback(self._recording.discard)
+            await asyncio.shield(recording)
         except asyncio.CancelledError:
             if not started:
                 with contextlib.suppress(Exception):

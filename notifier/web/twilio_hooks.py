@@ -11,8 +11,10 @@ import re
 from xml.sax.saxutils import escape
 
 from aiohttp import web
+from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
+from notifier.config import SmsSubscriber
 from notifier.service import Service, member_id
 from notifier.web.app import SERVICE
 
@@ -43,6 +45,10 @@ async def _join_or_leave(service: Service, phone: str, command: str, text: str) 
     if area_id is None:
         return "Which area? Text e.g. JOIN Aktobe"
     language = "kk" if _KAZAKH.search(text) else "ru" if _CYRILLIC.search(text) else "en"
+    try:
+        SmsSubscriber(id=member_id(phone), phone=phone, areas=[area_id], language=language)
+    except ValidationError:
+        return f"Sorry, {phone[:20]} cannot receive alerts by SMS from here."
     added = await service.store.join(phone, area_id, language, now)
     await service.router_changed()
     name = service.catalog.area_name(area_id, language)
