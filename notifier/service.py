@@ -113,6 +113,22 @@ class Service:
         await self.stop()
 
     async def start(self) -> None:
+        """Open everything and start the jobs; on failure, close what was opened."""
+        try:
+            await self._start()
+        except BaseException:
+            await self._close_partial()
+            raise
+
+    async def _close_partial(self) -> None:
+        for name in ("sms", "session", "store"):
+            resource = self.__dict__.pop(name, None)
+            if resource is None:
+                continue
+            with contextlib.suppress(Exception):
+                await (resource.aclose() if name == "sms" else resource.close())
+
+    async def _start(self) -> None:
         config = self.config
         self.store = await Store.open(config.database_url)
         if self.store.dialect == "sqlite":
@@ -254,6 +270,7 @@ class Service:
             new = load_config(self.config_file, overrides=self.config_overrides)
             catalog = load_catalog(new)
             renderer = _renderer(new, catalog)
+            _check_levels_known(catalog, self.book.states())
         except ConfigError as exc:
             log.error(
                 "configuration reload refused, the running one stays: %s",
@@ -440,8 +457,9 @@ class Service:
                     level_memory=changed_memory,
                     now=now,
                 )
-                if writes or changed_memory is not None:  # commit_outcome bumped the version
-                    self._levels_version = version + 1
+                # commit_outcome bumped the version when it wrote levels or memory
+                wrote = bool(writes) or changed_memory is not None
+                self._levels_version = version + 1 if wrote else version
         except BaseException:
             # The book may be ahead of the database, which rolled back: reload before next use.
             self._levels_version = -1
@@ -519,6 +537,22 @@ class Service:
 def member_id(phone: str) -> str:
     """The subscriber id of someone who joined by SMS: sms:77012345678."""
     return "sms:" + phone.lstrip("+")
+
+
+def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
+    """A catalog that no longer knows a level in force would break every update of its area."""
+    errors = []
+    for state in states:
+        scheme = catalog.schemes.get(state.scheme)
+        if scheme is None:
+            errors.append(f"scheme {state.scheme!r} is gone but {state.area.id} is at its level")
+        elif scheme.level(state.level) is None:
+            errors.append(
+                f"level {state.level!r} of scheme {state.scheme!r} is gone but "
+                f"{state.area.id} is at it (lift it first, or keep the level)"
+            )
+    if errors:
+        raise ConfigError(errors, "")
 
 
 def _renderer(config: Config, catalog: Catalog) -> Renderer:

@@ -113,3 +113,31 @@ async def test_outbox_settings_take_effect_on_reload(
     outbox = service.outbox
     assert (outbox.concurrency, outbox.per_endpoint, outbox.claim_timeout_s) == (2, 1, 30.0)
     assert outbox.policy.max_attempts == 3
+
+
+async def test_a_reload_that_drops_a_level_in_force_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    from notifier.sources.parse import parse_bytes
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(ROOT / "config" / "schemes", catalog / "schemes")
+    shutil.copytree(ROOT / "config" / "areas", catalog / "areas")
+    file = tmp_path / "notifier.yaml"
+    text = BASE.format(data=tmp_path / "data").replace(
+        str(ROOT / "config" / "schemes"), str(catalog / "schemes")
+    )
+    text = text.replace(str(ROOT / "config" / "areas"), str(catalog / "areas"))
+    file.write_text(text)
+    config = load_config(file, environ={})
+    async with Service(config, echo=lambda _: None, start_scheduler=False, config_file=file) as svc:
+        seed = (ROOT / "seeds" / "000_2b99838c51a8518c.txt").read_bytes()
+        [doc] = parse_bytes(seed, source_id="s", name="seed")
+        await svc.ingest(doc)
+        (catalog / "schemes" / "kz.yaml").unlink()
+        caplog.set_level(logging.ERROR, logger="notifier")
+        assert await svc.reload_if_changed() is False
+        assert "scheme 'kz' is gone but KZ-AKT-AKTOBE is at its level" in caplog.text
+        assert "kz" in svc.catalog.schemes

@@ -117,6 +117,10 @@ async def test_api_shows_levels_events_deliveries_sources_and_metrics(running: R
     sent = (await running.get("/api/deliveries?status=sent"))["deliveries"]
     assert sorted(d["channel"] for d in sent) == ["twilio_sms", "twilio_sms", "webhook"]
     assert all(d["event_id"] == event["id"] for d in sent)
+    assert sorted(d["address"] for d in sent if d["channel"] == "twilio_sms") == [
+        "+7701****678",
+        "+7777****567",
+    ]
     [source] = (await running.get("/api/sources"))["sources"]
     assert (source["id"], source["status"], source["seen"]) == ("inbox", "ok", 1)
     assert (await running.get("/readyz")) == {"ready": True, "problems": []}

@@ -136,6 +136,9 @@ async def api_deliveries(request: web.Request) -> web.Response:
     if status not in (None, "pending", "claimed", "sent", "dead"):
         raise web.HTTPBadRequest(text="status must be one of pending, claimed, sent, dead")
     rows = await service.store.deliveries(status=status, limit=query_limit(request))
+    for row in rows:  # phone numbers are personal data; the subscriber id names the person
+        if row["channel"] == "twilio_sms":
+            row["address"] = _mask_phone(row["address"])
     return web.json_response({"deliveries": rows})
 
 
