@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from notifier.extract import vocab
@@ -74,6 +74,16 @@ _SCALE_RANGE = re.compile(
     r"(?:scale|skala|skalaen|schaal|шкал[а-я]*|echelle|escala|scala)\s+"
     r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
 )
+_DE_OF_SIZE = re.compile(
+    r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(funf|fuenf|vier|[45])(?!\w)(?!\s+auf)"
+)
+# a relative clause about the level's past ("qui avait été porté à 4,", "which had been raised
+# to 4,"): background inside a current sentence; blanked so it neither vetoes nor names a level
+_RELATIVE_PAST = re.compile(
+    r"(?:,\s*|\s)(?:qui|lequel|laquelle|which|that|который|которая|которое|der|die|das|som)\s+"
+    r"(?:avait ete|avaient ete|etait|etaient|had been|had|был[аио]?|действовал[аио]?|war|hatte|var|hade)"
+    r"\s[^,;:.]{0,80}(?=,)"
+)
 # number words that name a scale's size after "of"/"van"/"av" ("op de schaal van vijf")
 _NUMBER_WORDS = {
     "two", "three", "four", "five", "twee", "drie", "vier", "vijf", "tva", "fyra", "fem", "to",
@@ -115,6 +125,7 @@ class _Context:
     index: int = 0
     recent_is_history: bool = False
     history: bool = False  # set by the sentence: it was read as history
+    past: set[int] = field(default_factory=set)  # sentences that are dated before the text
 
 
 @dataclass(slots=True)
@@ -338,7 +349,9 @@ class TextExtractor:
             body_sentences[0].from_title = True
         sentences.extend(body_sentences)
         for s in sentences:
-            s.folded = _mask_scale_ranges(s.folded)
+            s.folded = _RELATIVE_PAST.sub(
+                lambda m: " " * len(m.group(0)), _mask_scale_ranges(s.folded)
+            )
         datelines = _dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language)
@@ -440,6 +453,7 @@ class TextExtractor:
         compiled = self.compiled
         date_ref = published or datetime(ref_year or 2000, 1, 1)
         named: dict[str, list[tuple[int, list[str]]]] = {}
+        past: set[int] = set()
         anchor: date | None = None
         definition = compiled.vocab(vocab.DEFINITION, langs)
         for index, s in enumerate(sentences):
@@ -456,11 +470,13 @@ class TextExtractor:
                 if definition and definition.search(s.folded):
                     continue  # "согласно документу ... красный": the rules, not a level in force
                 named.setdefault(sm.scheme.id, []).append((index, [m.level.id for m in mentions]))
+                if _is_past(s.folded, ref_year):
+                    past.add(index)
                 tense = _tense(s.folded, sm)
                 if tense == "present":
                     for d in _event_dates(s.folded, date_ref):
                         anchor = d if anchor is None or d > anchor else anchor
-        return _Context(named, anchor, date_ref, [], [])
+        return _Context(named, anchor, date_ref, [], [], past=past)
 
     # --- one sentence ---------------------------------------------------------------------------
 
@@ -544,7 +560,18 @@ class TextExtractor:
         if not candidates:
             return []
         if unchanged and unchanged.search(folded):
-            return []
+            # "unchanged" vetoes its own clause only: "Bruxelles passe de 4 à 3, tandis que le
+            # reste du pays reste au niveau 3" keeps the change
+            kept = _drop_clauses(folded, unchanged)
+            if not kept.strip(" ,;"):
+                return []
+            candidates = [
+                (c[0], c[1], [m for m in c[2] if kept[m.start : m.end].strip()], c[3])
+                for c in candidates
+            ]
+            candidates = [c for c in candidates if c[2]]
+            if not candidates:
+                return []
         hypothetical = self.compiled.vocab(vocab.HYPOTHETICAL, langs)
         passive_past = self.compiled.vocab(vocab.PASSIVE_PAST, langs)
         definition = self.compiled.vocab(vocab.DEFINITION, langs)
@@ -667,7 +694,14 @@ class TextExtractor:
                     and (is_nationwide or not placed)
                     and not self._other_country_only(scheme, doc_areas)
                 ):
-                    chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0 if is_nationwide else 0.8)]
+                    factor = 1.0 if is_nationwide else 0.8
+                    if not doc_markers.get(scheme.id) and not any(
+                        self._under(scheme, a.area_id) for a in doc_areas
+                    ):
+                        # nothing in the text says it is about this scheme's country (a bare
+                        # "orange level"): the operator decides
+                        factor *= 0.6
+                    chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
                 if not chosen and not placed and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
                     conf -= 0.2
@@ -904,9 +938,10 @@ class TextExtractor:
         if before:
             level_id = before[-1]
         else:
-            # named only further on: usable when the document names one level of the scheme
+            # named only further on: usable when the document names one level of the scheme,
+            # and not only in a dated history line ("March 12, 2002 – ... At Yellow")
             levels = {lv for _, lvs in antecedents for lv in lvs}
-            if len(levels) != 1:
+            if len(levels) != 1 or all(i in ctx.past for i, _ in antecedents):
                 return None
             level_id = levels.pop()
         level = sm.scheme.level(level_id)
@@ -955,7 +990,17 @@ class TextExtractor:
         others = {
             s.default_area for s in self._text_schemes if s.id != scheme.id and s.default_area
         }
-        return any(a.area_id in others for a in doc_areas)
+        # a country no scheme covers (New Zealand, Germany) is as foreign as one that another
+        # scheme covers: its level is not this scheme's default area's either
+        return any(
+            a.area_id in others
+            or (
+                self.catalog.areas[a.area_id].kind == "country"
+                and not self._under(scheme, a.area_id)
+            )
+            for a in doc_areas
+            if a.area_id in self.catalog.areas
+        )
 
     def _under(self, scheme: Scheme, area_id: str) -> bool:
         if any(self.catalog.contains(other, area_id) for other in scheme.not_areas):
@@ -1090,6 +1135,23 @@ def _attached_before(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
     return out
 
 
+_CLAUSE_END = re.compile(
+    r";|\s(?:tandis que|alors que|while|whereas|but|mais|а|но|wahrend|medan|mens|mientras)\s"
+)
+
+
+def _drop_clauses(folded: str, pattern: re.Pattern[str]) -> str:
+    """`folded` with every clause holding a match of `pattern` blanked (same length)."""
+    out = folded
+    for m in pattern.finditer(folded):
+        starts = [e.end() for e in _CLAUSE_END.finditer(folded, 0, m.start())]
+        a = starts[-1] if starts else 0
+        nxt = _CLAUSE_END.search(folded, m.end())
+        b = nxt.start() if nxt else len(folded)
+        out = out[:a] + " " * (b - a) + out[b:]
+    return out
+
+
 def _from_before(folded: str, start: int, from_word: re.Pattern[str]) -> bool:
     before = folded[max(0, start - 14) : start]
     return any(m.end() >= len(before) - 3 for m in from_word.finditer(before))
@@ -1125,7 +1187,11 @@ def _mask_scale_ranges(folded: str) -> str:
             out = out[:a] + " " * (b - a) + out[b:]
         return out
 
-    return _SCALE_RANGE.sub(blank, folded)
+    folded = _SCALE_RANGE.sub(blank, folded)
+    # German "Stufe vier von fünf": "von" + the size after a level number (not "von 3 auf 4")
+    return _DE_OF_SIZE.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), folded
+    )
 
 
 def _dateline_ends(text: str) -> list[tuple[int, int]]:

@@ -29,6 +29,7 @@ ACTIONS: dict[Action, Vocab] = {
         "sv": ["hävd*", "upphäv*"],
         "nb": ["opphevet", "avviklet"],
         "da": ["ophævet"],
+        "de": ["aufgehoben", "hebt auf", "beendet"],
         "es": ["desactiva*", "levantad*", "anulad*"],
         "it": ["revocat*", "annullat*"],
     },
@@ -45,6 +46,7 @@ ACTIONS: dict[Action, Vocab] = {
         "sv": ["förläng*"],
         "nb": ["forlenget"],
         "da": ["forlænget"],
+        "de": ["verlängert", "verlängern", "bleibt bei", "bleibt auf"],
         "es": ["prorrogad*", "prorroga", "mantendrá"],
         "it": ["prorogat*", "esteso", "estesa", "rimarrà", "prolungat*"],
     },
@@ -68,11 +70,17 @@ ACTIONS: dict[Action, Vocab] = {
             "relevé*", "relève", "relever", "rehauss*", "réhauss*", "abaiss*", "élevé à", "élevé au", "porté*",
             "passé*", "passe", "activé*", "active", "réévalué*", "placé*", "décrété*", "baissé*",
             "rétrogradé*", "remonté*", "ramené*", "ramène",
+            "passait", "passera", "bascul*", "déclench*", "redescendu", "redescend",
         ],
         "nl": ["verhoogd", "verlaagd", "verhoogt", "verlaagt", "terug", "gaat naar", "ingesteld", "bijgesteld", "aangepast"],
         "sv": ["höj*", "sänk*", "går från", "ändr*", "har höjts", "har sänkts"],
         "nb": ["endrer", "endret", "hever", "hevet", "heves", "senker", "senket", "senkes", "nedjuster*", "oppjuster*"],
         "da": ["hæve*", "hæver", "hævet", "sænke*", "sænket", "bliver hævet", "nedjuster*"],
+        "de": [
+            "erhöht", "erhöhen", "erhöhte", "angehoben", "hebt", "heben", "anheben", "heraufgesetzt",
+            "heraufgestuft", "hochgestuft", "gesenkt", "senkt", "senken", "herabgesetzt", "herabgestuft",
+            "ausgerufen", "verhängt", "gilt ab", "liegt nun",
+        ],
         "es": ["elevad*", "eleva", "elevar", "rebaj*", "baja", "sube", "subido", "activad*", "decretad*"],
         "it": ["alzato", "alzata", "alza", "innalzat*", "abbassat*", "elevat*", "entrato in vigore", "portato", "portata", "dichiarat*"],
     },
@@ -104,6 +112,7 @@ HISTORY: Vocab = {
     "nb": ["tidligere"],
     "da": ["tidligere"],
     "es": ["desde el 11-m"],
+    "de": ["zuletzt", "damals", "bereits im", "war zuvor", "hatte zuvor"],
     "it": ["in precedenza"],
 }  # fmt: skip
 
@@ -152,6 +161,7 @@ UNCHANGED: Vocab = {
     "sv": ["oförändr*", "ligger kvar"],
     "nb": ["uendret", "holder nivået", "på det samme"],
     "da": ["uændret", "skærpet inden for"],
+    "de": ["unverändert", "bleibt unverändert"],
     "es": ["dentro del nivel", "mantiene el nivel", "se mantiene en el nivel", "sin cambios"],
     "it": ["invariat*"],
 }  # fmt: skip
@@ -167,6 +177,7 @@ TRANSITION_TO: Vocab = {
     "nb": ["til", "op til"],
     "da": ["til", "op til"],
     "es": ["a", "al", "hasta"],
+    "de": ["auf", "zu"],
     "it": ["a", "al"],
 }
 
@@ -180,6 +191,7 @@ TRANSITION_FROM: Vocab = {
     "nb": ["fra"],
     "da": ["fra"],
     "es": ["de", "desde"],
+    "de": ["von"],
     "it": ["da"],
 }
 
@@ -230,6 +242,7 @@ SCALE_SIZE: Vocab = {
     "sv": ["av"],
     "nb": ["av"],
     "da": ["ud af", "af"],
+    "de": ["aus"],
     "es": ["de"],
     "it": ["su"],
 }
@@ -246,6 +259,7 @@ STOPWORDS: dict[str, set[str]] = {
     "da": set("og det som er en på for af med til har fra ikke vi efter".split()),
     "es": set("el la los las y de del en que por con para una es se".split()),
     "it": set("il la le e di del della che per con una è da dei gli alle".split()),
+    "de": set("der die das und ist nicht mit von auf für den dem des ein eine sich hat".split()),
 }
 
 # Not a decision but a condition or a promise: "if the threat grows", "в случае ее появления".
