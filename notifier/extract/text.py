@@ -84,6 +84,28 @@ _RELATIVE_PAST = re.compile(
     r"(?:avait ete|avaient ete|etait|etaient|had been|had|был[аио]?|действовал[аио]?|war|hatte|var|hade)"
     r"\s[^,;:.]{0,80}(?=,)"
 )
+# a simple-past relative clause dated by a time word ("which was raised to severe in November,",
+# "che era stato alzato a grave nel 2017,"): history inside a current sentence, blanked as above
+_MONTHS = (
+    r"january|february|march|april|june|july|august|september|october|november|december|"
+    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
+    r"januar|februar|marz|maerz|juni|juli|oktober|dezember|gennaio|febbraio|marzo|aprile|maggio|"
+    r"giugno|luglio|agosto|settembre|ottobre|dicembre|enero|febrero|abril|mayo|junio|julio|"
+    r"septiembre|octubre|noviembre|diciembre"
+)
+_RELATIVE_DATED = re.compile(
+    r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
+    r"(?:was|were|had|has been|era|erano|fue|fueron|habia|a ete|avait|wurde|war)\s"
+    r"(?=[^,;:.]{0,100}?\b(?:" + _MONTHS + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
+    r"[^,;:.]{0,100}(?=,)"
+)
+# a pronoun opening a sentence that stands for the level named in the sentence before ("Sie
+# wurde auf 4 angehoben", "It was raised to 4"): the pronoun is that level's noun
+_PRONOUN_START = re.compile(
+    r"\W{0,3}(sie|diese|it|elle|il|она|он|ella|essa)\s+"
+    r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
+    r"fue|ha|sera|e|era|stata|stato)\b"
+)
 # number words that name a scale's size after "of"/"van"/"av" ("op de schaal van vijf")
 _NUMBER_WORDS = {
     "two", "three", "four", "five", "twee", "drie", "vier", "vijf", "tva", "fyra", "fem", "to",
@@ -352,6 +374,7 @@ class TextExtractor:
             s.folded = _RELATIVE_PAST.sub(
                 lambda m: " " * len(m.group(0)), _mask_scale_ranges(s.folded)
             )
+            s.folded = _RELATIVE_DATED.sub(lambda m: " " * len(m.group(0)), s.folded)
         datelines = _dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language)
@@ -413,6 +436,7 @@ class TextExtractor:
                 areas=areas,
                 recent=recent,
                 neighbours=_neighbour_text(sentences, index),
+                previous=sentences[index - 1].folded if index else "",
                 doc_areas=doc_areas,
                 doc_markers=doc_markers,
                 matchers=matchers,
@@ -488,6 +512,7 @@ class TextExtractor:
         areas: list[_AreaHit],
         recent: list[_AreaHit],
         neighbours: str,
+        previous: str,
         doc_areas: list[_AreaHit],
         doc_markers: dict[str, int],
         matchers: list[_SchemeMatchers],
@@ -509,6 +534,11 @@ class TextExtractor:
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
         for sm in matchers:
             mentions = self._mentions(sm, folded, scale)
+            pronoun = _PRONOUN_START.match(folded)
+            if not mentions and pronoun and sm.nouns and sm.nouns.search(previous):
+                # "Die Terrorwarnstufe ... . Sie wurde auf 4 angehoben": the pronoun is the noun
+                span = (pronoun.start(1), pronoun.end(1))
+                mentions = self._mentions(sm, folded, scale, extra_nouns=[span])
             if not mentions:
                 continue
             if sm.exclude and sm.exclude.search(folded):
@@ -775,6 +805,7 @@ class TextExtractor:
         scale: re.Pattern[str] | None,
         *,
         require_noun: bool = True,
+        extra_nouns: list[tuple[int, int]] | None = None,
     ) -> list[_Mention]:
         raw: list[_Mention] = []
         for level, primary, pattern in sm.levels:
@@ -795,6 +826,7 @@ class TextExtractor:
             r for r in raw if r.primary or not any(s < r.end and r.start < e for s, e in verbs)
         ]
         noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
+        noun_spans += extra_nouns or []
         kept = [
             r
             for r in raw

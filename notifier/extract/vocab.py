@@ -79,7 +79,7 @@ ACTIONS: dict[Action, Vocab] = {
         "de": [
             "erhöht", "erhöhen", "erhöhte", "angehoben", "hebt", "heben", "anheben", "heraufgesetzt",
             "heraufgestuft", "hochgestuft", "gesenkt", "senkt", "senken", "herabgesetzt", "herabgestuft",
-            "ausgerufen", "verhängt", "gilt ab", "liegt nun",
+            "ausgerufen", "verhängt", "gilt ab", "liegt nun", "hob", "senkte", "stufte",
         ],
         "es": ["elevad*", "eleva", "elevar", "rebaj*", "baja", "sube", "subido", "activad*", "decretad*"],
         "it": ["alzato", "alzata", "alza", "innalzat*", "abbassat*", "elevat*", "entrato in vigore", "portato", "portata", "dichiarat*"],
@@ -216,11 +216,28 @@ EVENT_BEFORE_AREA: Vocab = {
         "пресс-конференци* в", "брифинг* в",
     ],
     "kk": ["шабуыл"],
-    "fr": ["attentat à", "attentat de", "attaque à", "conférence de presse à", "point presse à"],
+    "fr": [
+        "attentat à", "attentat de", "attentat survenu à", "attentats de", "attentats à", "attaque à",
+        "attaque de", "attaques de", "attaques à", "fusillade à", "fusillade de", "conférence de presse à",
+        "point presse à", "après", "suite à",
+    ],
     "nl": ["aanslag in", "aanslag op", "persconferentie in"],
     "sv": ["efter", "skottlossning* i", "attack* i", "attentat* i", "dådet i"],
     "nb": ["etter", "skyting* i", "angrep* i", "angrepet i"],
     "da": ["efter", "skyderi* i", "angreb* i"],
+    # the attack's city in the international press ("après l'attentat de Strasbourg")
+    "de": [
+        "Anschlag in", "Anschlag von", "Anschlag auf", "Anschlägen in", "Anschlägen von", "Anschläge in",
+        "Angriff in", "Attentat in", "Attentat von", "Pressekonferenz in",
+    ],
+    "it": [
+        "attacco a", "attacco di", "attacco in", "attacchi a", "attacchi di", "attentato a", "attentato di",
+        "attentati a", "attentati di", "strage di", "conferenza stampa a", "dopo",
+    ],
+    "es": [
+        "atentado en", "atentado de", "atentados en", "atentados de", "ataque en", "ataque de",
+        "ataques en", "ataques de", "rueda de prensa en", "tras", "después de",
+    ],
 }  # fmt: skip
 
 # Pointers back to areas of an earlier sentence.
@@ -252,7 +269,9 @@ STOPWORDS: dict[str, set[str]] = {
     "en": set("the and of to in is was has have that for with on by from this are at".split()),
     "ru": set("и в на не что по с из для как это от уровень был года".split()),
     "kk": set("және бен мен үшін бойынша туралы деңгейі облысы қаласы жылы".split()),
-    "fr": set("le la les et des du un une est pour dans que au sur par".split()),
+    "fr": set(
+        "le la les et des du un une est pour dans que au sur par son sa ses leur leurs ont ete aux".split()
+    ),
     "nl": set("de het een en van is op te dat niet voor met zijn naar".split()),
     "sv": set("och att det som är en på för av med till har från inte".split()),
     "nb": set("og det som er en på for av med til har fra ikke jeg vi".split()),
