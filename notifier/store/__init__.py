@@ -435,19 +435,6 @@ class Store:
             )
         return int(result.rowcount or 0)
 
-    async def next_due(self) -> datetime | None:
-        async with self.engine.connect() as conn:
-            value = (
-                await conn.execute(
-                    select(func.min(deliveries.c.next_attempt_at)).where(
-                        deliveries.c.status == PENDING
-                    )
-                )
-            ).scalar()
-        return (
-            value.replace(tzinfo=UTC) if isinstance(value, datetime) and not value.tzinfo else value
-        )
-
     async def update_provider_status(
         self, provider_id: str, status: str, error_code: str, now: datetime
     ) -> bool:
