@@ -99,6 +99,32 @@ _RELATIVE_DATED = re.compile(
     r"(?=[^,;:.]{0,100}?\b(?:" + _MONTHS + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
     r"[^,;:.]{0,100}(?=,)"
 )
+# round 7: a past tense with "since <date>" ("Seit 2015 galt ...", "Sinds 2019 gold ...", "depuis
+# 2015 était ...") or a German/Dutch pluperfect passive ("war ... angehoben worden", "was ...
+# verhoogd") is the level's history; "erstmals seit 2015 gesenkt" (a current change) is not.
+_SINCE_PAST = re.compile(
+    r"(?<!erstmals )(?<!ersten mal )(?<!eerst )(?<!premiere fois )(?<!prima volta )(?<!primera vez )"
+    r"\b(?:seit|sinds|depuis|dal|desde)\s+(?:(?:dem|den|de|le|la|el|il|l')\s*)?"
+    r"(?:\d{1,2}\.?\s+)?(?:(?:" + _MONTHS + r")\s+)?(?:19|20)\d\d\b"
+)
+_PAST_FINITE = re.compile(r"\b(?:galt|gold|war|waren|etait|avait|era|erano|aveva|estaba|habia)\b")
+_PLUPERFECT = re.compile(
+    r"\b(?:war|waren)\b[^.;:]{0,120}\bworden\b"
+    r"|\b(?:was|waren)\s+(?:[^.;:\s]+\s+){0,6}?(?:verhoogd|verlaagd|bijgesteld|ingesteld)\b"
+    r"|\b(?:avait|avaient)\s+(?:[^.;:\s]+\s+){0,3}?(?:releve|abaisse|porte|rehausse|baisse|passe|place|eleve)e?s?\b"
+    r"|\b(?:aveva|avevano)\s+(?:[^.;:\s]+\s+){0,3}?(?:alzato|abbassato|innalzato|portato|elevato|ridotto)\b"
+)
+
+
+# a number followed by what it counts (time, people) is a count, not a level
+_COUNTED_AFTER = re.compile(
+    r"\s+(?:tage|tagen|wochen|monate|monaten|jahre|jahren|stunden|days?|weeks?|months?|years?|hours?"
+    r"|jours|semaines|mois|ans|annees|heures|giorni|settimane|mesi|anni|ore|dias|semanas|meses|anos"
+    r"|horas|dagen|weken|maanden|jaar|jaren|uur|дн\w*|недел\w*|месяц\w*|лет|год\w*|час\w*"
+    r"|menschen|personen|people|persons|personnes|persone|personas|mensen|человек)\b"
+)
+
+
 # a pronoun opening a sentence that stands for the level named in the sentence before ("Sie
 # wurde auf 4 angehoben", "It was raised to 4"): the pronoun is that level's noun
 _PRONOUN_START = re.compile(
@@ -614,6 +640,8 @@ class TextExtractor:
                 and not _same_day(folded, self.compiled.vocab(vocab.SAME_DAY, langs))
             )
             or _is_past(folded, ref_year)
+            or bool(_SINCE_PAST.search(folded) and _PAST_FINITE.search(folded))
+            or bool(_PLUPERFECT.search(folded))
             or (hypothetical and hypothetical.search(folded))
         ):
             ctx.history = True
@@ -639,6 +667,17 @@ class TextExtractor:
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
         remain = self.compiled.vocab(vocab.REMAIN, langs)
+        keep = self.compiled.vocab(vocab.KEEP, langs)
+        if keep is not None:
+            # "keeps/maintient/hält/mantiene the level at 3" is an extension of its own level
+            # word only (the level may follow the noun: "hält die Terrorwarnstufe bei drei")
+            action_hits = [
+                h
+                for h in action_hits
+                if h[2] is not Action.EXTEND
+                or not _is_at(keep, folded, h[0], h[1])
+                or any(_remain_attached(folded, h, m, ahead=80) for m in mentions)
+            ]
         if remain is not None:
             # "remains"/"сохраняется" acts only on a level word attached to it: "remains
             # “severe”", "«сары» деңгейі сақталады"; never "terrorism remains a threat"
@@ -647,6 +686,7 @@ class TextExtractor:
                 for h in action_hits
                 if h[2] is not Action.EXTEND
                 or not _is_at(remain, folded, h[0], h[1])
+                or (keep is not None and _is_at(keep, folded, h[0], h[1]))
                 or any(_remain_attached(folded, h, m) for m in mentions)
             ]
         is_nationwide = bool(nationwide and nationwide.search(folded))
@@ -818,6 +858,8 @@ class TextExtractor:
                     continue
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
+                if _COUNTED_AFTER.match(folded, m.end()):
+                    continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
         if not raw or (sm.nouns is None and require_noun):
             return []
@@ -1263,9 +1305,11 @@ def _describes_scale(
     )
 
 
-def _remain_attached(folded: str, hit: tuple[int, int, Action], mention: _Mention) -> bool:
+def _remain_attached(
+    folded: str, hit: tuple[int, int, Action], mention: _Mention, ahead: int = 25
+) -> bool:
     start, end, _ = hit
-    if 0 <= mention.span_start - end <= 25:
+    if 0 <= mention.span_start - end <= ahead:
         return not re.search(r"[,;.:]", folded[end : mention.span_start])
     if 0 <= start - mention.end <= 120:
         return not re.search(r"[;.]", folded[mention.end : start])

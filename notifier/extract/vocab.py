@@ -35,20 +35,21 @@ ACTIONS: dict[Action, Vocab] = {
     },
     Action.EXTEND: {
         "any": ["prodlen*", "prodlil*"],
-        "en": ["extended", "extends", "extend", "extending", "prolonged", "renewed", "reissued", "reissues", "reissue", "re-issued", "remains", "remain", "will remain"],
+        "en": ["extended", "extends", "extend", "extending", "prolonged", "renewed", "reissued", "reissues", "reissue", "re-issued", "remains", "remain", "will remain", "keeps", "keep", "kept", "maintains", "maintained", "maintain"],
+        # round 7: "keeps/maintains the level at 3" ("maintient", "hält ... bei", "mantiene")
         "ru": [
             "продл*", "продолжает действовать", "сохраня*", "сохранит*", "сохранен*",
             "действует", "остается", "останется",
         ],
         "kk": ["ұзартыл*", "сақтал*", "сақталады"],
-        "fr": ["prolongé*", "prolonge", "maintenu*", "maintient", "reconduit*"],
-        "nl": ["verlengd", "gehandhaafd"],
+        "fr": ["prolongé*", "prolonge", "maintenu*", "maintient", "maintiennent", "maintenir", "reconduit*", "reste fixé*", "demeure"],
+        "nl": ["verlengd", "gehandhaafd", "handhaaft", "houdt"],
         "sv": ["förläng*"],
         "nb": ["forlenget"],
         "da": ["forlænget"],
-        "de": ["verlängert", "verlängern", "bleibt bei", "bleibt auf"],
-        "es": ["prorrogad*", "prorroga", "mantendrá"],
-        "it": ["prorogat*", "esteso", "estesa", "rimarrà", "prolungat*"],
+        "de": ["verlängert", "verlängern", "bleibt bei", "bleibt auf", "hält", "belässt", "beibehalten", "behält"],
+        "es": ["prorrogad*", "prorroga", "mantendrá", "mantiene", "mantienen", "mantenido", "mantener"],
+        "it": ["prorogat*", "esteso", "estesa", "rimarrà", "prolungat*", "mantiene", "mantengono", "mantenuto", "resta fissato", "resta fissata", "resta", "rimane", "confermato"],
     },
     Action.SET: {
         "en": [
@@ -94,7 +95,7 @@ HISTORY: Vocab = {
         "last year", "last month", "last january", "last february", "last march", "last april",
         "last may", "last june", "last july", "last august", "last september", "last october",
         "last november", "last december", "when it was",
-        "is defined", "means that", "would be", "stood at", "for years",
+        "is defined", "means that", "would be", "stood at", "for years", "at the time",
     ],
     "ru": [
         "тогда же", "ранее", "впервые",
@@ -105,15 +106,15 @@ HISTORY: Vocab = {
     "fr": [
         "avait été", "depuis le", "pour la première fois", "était passé", "était ensuite",
         "était redescendu", "était monté", "est resté", "était resté", "a perduré", "signifiait",
-        "correspondait",
+        "correspondait", "à l'époque", "a l'epoque", "à cette époque", "était alors",
     ],
-    "nl": ["eerder", "in maart", "was het", "gold al", "stond jarenlang", "jarenlang"],
+    "nl": ["eerder", "in maart", "was het", "gold al", "stond jarenlang", "jarenlang", "destijds", "toentertijd", "toen werd", "gold sinds"],
     "sv": ["senast", "tidigare"],
     "nb": ["tidligere"],
     "da": ["tidligere"],
-    "es": ["desde el 11-m"],
-    "de": ["zuletzt", "damals", "bereits im", "war zuvor", "hatte zuvor"],
-    "it": ["in precedenza"],
+    "es": ["desde el 11-m", "en aquel momento", "en aquella época", "había sido"],
+    "de": ["zuletzt", "damals", "bereits im", "war zuvor", "hatte zuvor", "seinerzeit", "galt seit", "hatte gegolten"],
+    "it": ["in precedenza", "all'epoca", "a quel tempo", "allora era", "era stato", "era stata"],
 }  # fmt: skip
 
 # A passive past ("был введен") is background, unless the sentence places it on the day of
@@ -373,6 +374,18 @@ REMAIN: Vocab = {
     "nl": ["gehandhaafd"],
     "es": ["mantendrá"],
     "it": ["rimarrà"],
+}  # fmt: skip
+
+# Verbs that keep a level where it is ("keeps the threat level at 3", "maintient le niveau à 3",
+# "hält die Warnstufe bei drei", "mantiene il livello a 3"): extend, never set. Like REMAIN they act
+# only on a level word of their own clause, but the level may stand further away (after the noun).
+KEEP: Vocab = {
+    "en": ["keeps", "keep", "kept", "maintains", "maintained", "maintain"],
+    "fr": ["maintient", "maintiennent", "maintenir", "maintenu*", "reste fixé*", "demeure"],
+    "nl": ["handhaaft", "houdt", "gehandhaafd"],
+    "de": ["hält", "belässt", "beibehalten", "behält"],
+    "es": ["mantiene", "mantienen", "mantenido", "mantener", "mantendrá"],
+    "it": ["mantiene", "mantengono", "mantenuto", "resta fissato", "resta fissata", "resta", "rimane", "confermato"],
 }  # fmt: skip
 
 # Words that name the scale itself ("five levels", "dreigingsniveaus", "på en skala").
