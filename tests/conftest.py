@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from notifier.extract import Catalog, Extractor
 from notifier.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +68,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
     elif os.environ.get(PG_ENV):
         terminalreporter.write_line(f"PostgreSQL tests ran against {PG_ENV}.", green=True)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped schemes and gazetteer, loaded once for the whole run."""
+    return Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas")
+
+
+@pytest.fixture(scope="session")
+def extractor(catalog: Catalog) -> Extractor:
+    return Extractor(catalog)

@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from notifier.extract import Catalog, Extractor
 from notifier.model import Action, AreaRef, CapAlert, CapArea, CapInfo, Document, Severity
 from notifier.sources.parse import parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SENT = datetime(2024, 1, 2, 3, 4, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas")
 
 
 def cap_doc(

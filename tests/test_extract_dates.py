@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Extractor
 from notifier.extract.dates import parse_validity
 from notifier.extract.normalise import fold
 from notifier.model import Action, Document
@@ -18,11 +18,6 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 ALMATY = ZoneInfo("Asia/Almaty")
 ROME = ZoneInfo("Europe/Rome")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
 
 
 def expires(text: str, zone: ZoneInfo, ref: datetime | None = None) -> str | None:

@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Extractor
 from notifier.model import Document
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
 
 
 def tuples(

@@ -13,24 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Extractor
 from notifier.model import Document
+from tests.extracting import D2024, tuples
 
 ROOT = Path(__file__).resolve().parent.parent
 D2003 = datetime(2003, 2, 8, tzinfo=UTC)
-D2024 = datetime(2024, 5, 2, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
-
-
-def tuples(
-    extractor: Extractor, text: str, published: datetime | None = D2024
-) -> list[tuple[str, str, str | None, str]]:
-    doc = Document(source_id="t", id="d", text=text, published=published)
-    return sorted((a.scheme, a.area.id, a.level, a.action.value) for a in extractor.extract(doc))
 
 
 # --- a colour belongs to the scheme of the country the text is about ------------------------

@@ -8,17 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Extractor
 from notifier.extract.patterns import phrase_regex
 from notifier.model import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEN = datetime(2022, 1, 26, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
 
 
 def tuples(extractor: Extractor, text: str) -> set[tuple[str, str, str | None, str]]:

@@ -8,26 +8,14 @@ level. Every sentence here was written for these tests (none is copied from a he
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from notifier.extract import Catalog, Extractor
-from notifier.model import Document
+from notifier.extract import Extractor
+from tests.extracting import tuples
 
 ROOT = Path(__file__).resolve().parent.parent
-D2024 = datetime(2024, 5, 2, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
-
-
-def tuples(extractor: Extractor, text: str) -> list[tuple[str, str, str | None, str]]:
-    doc = Document(source_id="t", id="d", text=text, published=D2024)
-    return sorted((a.scheme, a.area.id, a.level, a.action.value) for a in extractor.extract(doc))
 
 
 @pytest.mark.parametrize(

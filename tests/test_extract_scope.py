@@ -24,16 +24,6 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 Tuple = tuple[str, str, str | None, str]
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas")
-
-
-@pytest.fixture(scope="module")
-def extractor(catalog: Catalog) -> Extractor:
-    return Extractor(catalog)
-
-
 def tuples(extractor: Extractor, text: str, when: datetime | None, title: str = "") -> set[Tuple]:
     doc = Document(source_id="t", id="d", title=title, text=text, published=when)
     return {(a.scheme, a.area.id, a.level, a.action.value) for a in extractor.extract(doc)}

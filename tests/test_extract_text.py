@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Extractor
 from notifier.extract.normalise import clean, fold
 from notifier.model import Action, Document, Severity
 from notifier.sources.parse import parse_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Extractor:
-    return Extractor(Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas"))
 
 
 def tuples(
