@@ -1,4 +1,5 @@
-"""The further European schemes (dk, fi, pl, pl-crp, cz, sk, lv, lt, at, lu, pt, ro, md, bg, ua):
+"""The further European schemes (dk, fi, pl, pl-crp, cz, sk, lv, lt, at, lu, pt, ro, md, bg, ua,
+hu):
 levels and severities as documented, local area names, and one clear announcement in English and
 in the issuer's language read by the current extractor, with a weather look-alike that is not.
 
@@ -94,6 +95,7 @@ LEVELS: dict[str, tuple[list[str], list[Severity], str, str]] = {
         "BG",
     ),
     "ua": (["grey", "blue", "yellow", "red"], [MINOR, MODERATE, SEVERE, EXTREME], "stated", "UA"),
+    "hu": (["4", "3", "2", "1"], [MINOR, MODERATE, SEVERE, EXTREME], "never", "HU"),
 }
 
 
@@ -115,6 +117,8 @@ def test_the_scheme_follows_the_issuer_not_the_colour(catalog: Catalog) -> None:
     assert catalog.level_rank("ua", "yellow") == 3
     assert catalog.severity_of("ua", "yellow") is SEVERE
     assert catalog.severity_of("bg", "yellow") is MODERATE
+    # Hungary numbers its levels downwards: 1 is the critical one
+    assert catalog.level_rank("hu", "1") == 4
     # Portugal numbers its degrees downwards: "grau 3" is significant, the middle one
     pt = catalog.schemes["pt"]
     assert pt.level("significant") is not None
@@ -154,6 +158,8 @@ def test_the_scheme_follows_the_issuer_not_the_colour(catalog: Catalog) -> None:
         ("Донецкая область", "UA-14"),
         ("Kharkiv Oblast", "UA-63"),
         ("Київ", "UA-30"),
+        ("Magyarország", "HU"),
+        ("Budapest", "HU-BU"),
     ],
 )
 def test_local_names_resolve(catalog: Catalog, name: str, area_id: str) -> None:
@@ -351,6 +357,17 @@ ANNOUNCEMENTS = [
         id="ua-uk",
         marks=_xfail("uk"),
     ),
+    pytest.param(
+        "Hungary raised its terror threat level to critical, TEK said.",
+        [("hu", "HU", "1", "set")],
+        id="hu-en",
+    ),
+    pytest.param(
+        "A belügyminiszter elrendelte a 2-es terrorfenyegetettségi fokozatot Magyarországon.",
+        [("hu", "HU", "2", "set")],
+        id="hu-hu",
+        marks=_xfail("hu"),
+    ),
 ]
 
 
@@ -378,6 +395,7 @@ LOOK_ALIKES = [
     "Meteorologii au emis cod galben de ploi în Republica Moldova.",
     "НИМХ обяви оранжев код за силен вятър в София.",
     "Укргідрометцентр оголосив червоний рівень небезпеки через сильний вітер у Львівській області.",
+    "Az OMSZ harmadfokú figyelmeztetést adott ki a hőség miatt Budapesten.",
     "Latvia's weather service issued an orange warning for strong winds in Riga.",
 ]
 
@@ -428,7 +446,7 @@ def test_a_stated_end_date_becomes_the_expiry(extractor: Extractor) -> None:
 # --- language packs written here (the engine helper owns the model; see PACKS.md) ---------
 
 ENGINE_PACKS = {"kk", "ru", "uk", "en", "fr", "nl", "de", "it", "es", "sv", "nb", "da"}
-OUR_PACKS = {"pl", "fi", "cs", "sk", "lv", "lt", "pt", "ro", "bg"}
+OUR_PACKS = {"pl", "fi", "cs", "sk", "lv", "lt", "pt", "ro", "bg", "hu"}
 NEW_SCHEMES = set(LEVELS)
 
 
