@@ -213,6 +213,57 @@ def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@CONFIG_OPTION
+@click.option(
+    "--trust",
+    type=click.Choice(["official", "media", "unverified"]),
+    default="media",
+    show_default=True,
+    help="Trust of the source the documents are taken to come from.",
+)
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Start from the levels and recent reports in the configured database (only read).",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def simulate(
+    config_path: Path | None, trust: str, from_store: bool, paths: tuple[Path, ...]
+) -> None:
+    """Show what documents would send, changing nothing: one JSON line per notice, then a
+    summary line. Each file is its own source; documents run in the order given."""
+    from notifier.model import Trust
+    from notifier.simulate import simulate as run_simulation
+
+    config = _load(config_path)
+    # The scratch service runs in SMS dry-run on purpose; its warning would only confuse here.
+    logging.getLogger("notifier.channels.twilio_sms").setLevel(logging.ERROR)
+    files = [
+        f
+        for p in paths
+        for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])
+    ]
+
+    def show(notice: dict[str, Any]) -> None:
+        click.echo(json.dumps(notice, ensure_ascii=False))
+
+    try:
+        result = asyncio.run(
+            run_simulation(config, files, trust=Trust(trust), from_store=from_store, on_notice=show)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    except NotifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for file, error in result.unreadable:
+        click.echo(f"error: {file}: {error}", err=True)
+    click.echo(json.dumps(result.summary(Trust(trust)), ensure_ascii=False))
+    sys.exit(1 if result.unreadable else 0)
+
+
 @main.group(invoke_without_command=True)
 @CONFIG_OPTION
 @click.pass_context

@@ -129,8 +129,9 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+    async def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema
+        (`migrate_schema=False`: read a database as it is, e.g. `notifier simulate --from-store`)."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -143,7 +144,8 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            await migrate.upgrade(engine)
+            if migrate_schema:
+                await migrate.upgrade(engine)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
