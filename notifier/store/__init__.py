@@ -281,6 +281,11 @@ class Store:
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEVELS_LOCK_KEY}
                 )
+            elif self.dialect == "sqlite":
+                # The sqlite3 driver begins a transaction only at the first write, so the reads
+                # before it (levels, the trust stage's reports) would see no lock: take the
+                # write lock first, and two processes on one file take turns as replicas do.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield LevelsTransaction(conn)
 
     async def commit_outcome(self, **outcome: Any) -> int:
