@@ -233,6 +233,9 @@ async def test_operators_confirm_and_dismiss_from_the_command_line(
                 listing = await asyncio.to_thread(
                     cli.invoke, main, ["reports", "--config", str(file)]
                 )
+                pending = await asyncio.to_thread(
+                    cli.invoke, main, ["review", "--config", str(file)]
+                )
                 ids = {
                     m.group(2): int(m.group(1))
                     for m in re.finditer(r"^#(\d+) \[.*?\] kz (\w+):", listing.output, re.M)
@@ -266,6 +269,11 @@ async def test_operators_confirm_and_dismiss_from_the_command_line(
 
     assert listing.exit_code == 0, listing.output
     assert "needs operator" in listing.output
+    # `notifier review` shows them alongside the confidence review queue.
+    assert pending.output.splitlines()[0] == (
+        "2 unconfirmed reports (`notifier reports confirm|dismiss ID`):"
+    )
+    assert pending.output.splitlines()[1:] == listing.output.splitlines()
     assert confirm.output == (
         f"report #{ids['Aktobe']} confirmed; the running service applies it within seconds\n"
     )
