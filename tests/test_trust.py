@@ -454,3 +454,31 @@ def test_trust_defaults_and_schema() -> None:
     assert (
         schema["$defs"]["WebhookEndpoint"]["properties"]["include_unconfirmed"]["default"] is False
     )
+
+
+async def test_the_reports_api_is_read_only_and_checks_its_status(tmp_path: Path) -> None:
+    import aiohttp
+
+    from tests.test_e2e import serve_api
+
+    config = make_config(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'api.db'}")
+    async with quiet(config) as svc:
+        await svc.ingest(document("tengri", "https://tengrinews.kz/a"), source(config, "tengri"))
+        runner, base = await serve_api(svc)
+        try:
+            async with aiohttp.ClientSession() as s:
+                async with s.get(f"{base}/api/reports?status=bogus") as bad:
+                    assert bad.status == 400
+                    assert "status must be one of unconfirmed, approved" in await bad.text()
+                async with s.post(f"{base}/api/reports", json={}) as write:
+                    assert write.status == 405
+                async with s.get(f"{base}/api/reports") as ok:
+                    [report] = (await ok.json())["reports"]
+        finally:
+            await runner.cleanup()
+    assert (report["status"], report["needs"], report["decided_by"]) == (
+        "unconfirmed",
+        "corroboration",
+        None,
+    )
+    assert report["source"]["source_id"] == "tengri"
