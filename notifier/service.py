@@ -459,7 +459,7 @@ class Service:
                     metrics.ANNOUNCEMENTS.labels(v.announcement.scheme, v.announcement.action).inc()
                     metrics.TRUST.labels(v.outcome.value).inc()
                     if v.acts:
-                        transitions.extend(v.stamp(self.book.apply(v.announcement, now)))
+                        transitions.extend(v.with_sources(self.book.apply(v.announcement, now)))
                 if expire:
                     transitions.extend(self.book.expire(now))
                 events = [Event.from_transition(t, now) for t in transitions if t.notifies]

@@ -184,7 +184,7 @@ class Verdict:
     def acts(self) -> bool:
         return self.outcome is Outcome.ACT
 
-    def stamp(self, transitions: Iterable[Transition]) -> list[Transition]:
+    def with_sources(self, transitions: Iterable[Transition]) -> list[Transition]:
         """The LevelBook's transitions for this verdict, with its sources as their evidence."""
         from dataclasses import replace
 
@@ -250,7 +250,8 @@ class TrustPolicy:
         agreeing = [r for r in pending if r.source.trust is Trust.MEDIA]
         publishers = independent_publishers(
             [(r.source.source_id, r.source.site) for r in agreeing]
-            + [(report.source.source_id, report.source.site)]
+            + [(report.source.source_id, report.source.site)],
+            enough=self.publishers,
         )
         if publishers >= self.publishers:
             by = DecidedBy.CORROBORATION
@@ -319,10 +320,11 @@ def covers_a_country(catalog: _Gazetteer, scheme_id: str, area_id: str) -> bool:
     return scheme is not None and scheme.default_area is not None and scheme.default_area == area_id
 
 
-def independent_publishers(reports: Iterable[tuple[str, str]]) -> int:
+def independent_publishers(reports: Iterable[tuple[str, str]], enough: int | None = None) -> int:
     """The most reports that pairwise differ in both source and site: the size of a maximum
     matching between sources and sites (one feed carrying three sites counts once, as do
-    three feeds of one site). An unknown site ("") is one site."""
+    three feeds of one site). An unknown site ("") is one site. With `enough`, counting stops
+    there, which also bounds the depth of the search by it."""
     edges: dict[str, set[str]] = {}
     for source, site in reports:
         edges.setdefault(source, set()).add(site)
@@ -338,7 +340,12 @@ def independent_publishers(reports: Iterable[tuple[str, str]]) -> int:
                 return True
         return False
 
-    return sum(augment(source, set()) for source in sorted(edges))
+    matched = 0
+    for source in sorted(edges):
+        if enough is not None and matched >= enough:
+            break
+        matched += augment(source, set())
+    return matched
 
 
 def site_of(*urls: str) -> str:

@@ -379,6 +379,10 @@ def test_independent_publishers_differ_in_source_and_site() -> None:
     assert independent_publishers([("a", ""), ("b", "")]) == 1  # unknown sites: one site
     many = [(f"s{i}", f"site{i % 50}.kz") for i in range(5000)]
     assert independent_publishers(many) == 50
+    assert independent_publishers(many, enough=2) == 2
+    # A chain of sources each sharing a site with the next stays within the recursion limit.
+    chain = [(f"s{i}", f"site{j}") for i in range(3000) for j in (i, i + 1)]
+    assert independent_publishers(chain, enough=10) == 10
 
 
 @pytest.mark.parametrize(

@@ -261,6 +261,7 @@ async def demo_webhook(request: web.Request) -> web.Response:
         service.echo(
             f"[demo consumer] verified webhook {headers.get('webhook-id')}: "
             f"{payload.get('type')} {area} {data.get('level')} ({data.get('severity')})"
+            + (" — unconfirmed" if data.get("confirmed") is False else "")
         )
         return web.json_response({"ok": True})
     log.warning("demo consumer: a request failed signature verification")
