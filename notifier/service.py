@@ -45,7 +45,6 @@ from notifier.model import (
     Notice,
     Reported,
     Severity,
-    SourceRef,
     Transition,
     Trust,
 )
@@ -554,15 +553,12 @@ class Service:
         for item in await self.store.review_items("approved"):
             try:
                 announcement = announcement_from_record(item.announcement)
-                trust = next(
-                    (s.trust for s in self.config.sources if s.id == item.source_id), Trust.OFFICIAL
-                )
-                confirmed = Report(
+                source = next((s for s in self.config.sources if s.id == item.source_id), None)
+                confirmed = Report.confirmed_by_operator(
                     announcement,
-                    SourceRef(
-                        item.source_id, trust, "", item.document_id, evidence=announcement.evidence
-                    ),
-                    operator=True,
+                    source_id=item.source_id,
+                    document_id=item.document_id,
+                    trust=source.trust if source else Trust.OFFICIAL,
                 )
                 total += await self._apply([confirmed], document=None, source_id=item.source_id)
             except Exception as exc:

@@ -112,6 +112,14 @@ class Report:
             ),
         )
 
+    @classmethod
+    def confirmed_by_operator(
+        cls, announcement: Announcement, *, source_id: str, document_id: str, trust: Trust
+    ) -> Report:
+        """A report an operator vouched for (an approved review item): it acts at once."""
+        source = SourceRef(source_id, trust, "", document_id, evidence=announcement.evidence)
+        return cls(announcement, source, operator=True)
+
     def stamp(self, now: datetime) -> datetime:
         """Its time for the corroboration window: when it was published, never in the future."""
         published = self.announcement.published

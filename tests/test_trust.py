@@ -486,3 +486,28 @@ async def test_the_reports_api_is_read_only_and_checks_its_status(tmp_path: Path
         None,
     )
     assert report["source"]["source_id"] == "tengri"
+
+
+async def test_a_review_item_an_operator_approves_acts_though_its_source_is_media(
+    tmp_path: Path,
+) -> None:
+    doubtful = parse_config(
+        config_text(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'rv.db'}").replace(
+            '{id: tengri, type: rss, url: "https://tengrinews.kz/rss"}',
+            '{id: tengri, type: rss, url: "https://tengrinews.kz/rss", min_confidence: 0.99}',
+        ),
+        environ={},
+    )
+    clock = Clock()
+    async with quiet(doubtful, clock) as svc:
+        await svc.ingest(document("tengri", "https://tengrinews.kz/a"), source(doubtful, "tengri"))
+        assert await svc.store.reports(None) == []  # held for review, not weighed yet
+        [item] = await svc.store.review_items()
+        await svc.store.decide_review(item.id, "approved", clock.now)
+        assert await svc.apply_approved() == 3
+        [report] = await svc.store.reports(None)
+    assert (report.status, report.decided_by, report.source.trust.value) == (
+        ReportStatus.CONFIRMED,
+        "operator",
+        "media",
+    )
