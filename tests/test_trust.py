@@ -511,3 +511,41 @@ async def test_a_review_item_an_operator_approves_acts_though_its_source_is_medi
         "operator",
         "media",
     )
+
+
+async def test_migration_0003_keeps_events_and_downgrades(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from notifier.store import Store
+    from notifier.store.migrate import alembic_config
+
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0002"))
+            await conn.execute(
+                text(
+                    "INSERT INTO events (id, kind, scheme, area_id, area_name, at, created, "
+                    "evidence, source_id, document_id) VALUES ('evt_1', 'issued', 'kz', "
+                    "'KZ-AKT', 'Aktobe', '2016-06-06 12:00:00', '2016-06-06 12:00:00', '', "
+                    "'seeds', 'doc')"
+                )
+            )
+        store = await Store.open(database_url)  # migrates to 0003_trust_reports
+        try:
+            [event] = await store.recent_events()
+            assert (event["id"], event["sources"]) == ("evt_1", [])
+            assert await store.reports(None) == []
+        finally:
+            await store.close()
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "0002"))
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+            assert "reports" not in tables
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).one()
+            assert version[0] == "0003_trust_reports"
+    finally:
+        await engine.dispose()
