@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -194,8 +194,6 @@ class Verdict:
 
     def with_sources(self, transitions: Iterable[Transition]) -> list[Transition]:
         """The LevelBook's transitions for this verdict, with its sources as their evidence."""
-        from dataclasses import replace
-
         return [replace(t, sources=self.sources) for t in transitions]
 
 
@@ -245,7 +243,10 @@ class TrustPolicy:
             # Official sources act at once; so does a report an operator confirmed.
             by = DecidedBy.OPERATOR if report.operator else DecidedBy.OFFICIAL
             await record(ReportStatus.CONFIRMED, by=by)
-            await ledger.set_report_status([r.id for r in pending], ReportStatus.CONFIRMED, by, now)
+            waiting = [r.id for r in pending]
+            if seen is not None and seen.status is not ReportStatus.CONFIRMED:
+                waiting.append(seen.id)  # it said so before, when its source was trusted less
+            await ledger.set_report_status(waiting, ReportStatus.CONFIRMED, by, now)
             return self._act(ann, [report.source, *(r.source for r in pending)])
         if seen is not None:
             return Verdict(Outcome.REPEAT, ann)  # this document said it before: nothing new
