@@ -213,6 +213,57 @@ def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@CONFIG_OPTION
+@click.option(
+    "--trust",
+    type=click.Choice(["official", "media", "unverified"]),
+    default="media",
+    show_default=True,
+    help="Trust of the source the documents are taken to come from.",
+)
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Start from the levels and recent reports in the configured database (only read).",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def simulate(
+    config_path: Path | None, trust: str, from_store: bool, paths: tuple[Path, ...]
+) -> None:
+    """Show what documents would send, changing nothing: one JSON line per notice, then a
+    summary line. Each file is its own source; documents run in the order given."""
+    from notifier.model import Trust
+    from notifier.simulate import simulate as run_simulation
+
+    config = _load(config_path)
+    # The scratch service runs in SMS dry-run on purpose; its warning would only confuse here.
+    logging.getLogger("notifier.channels.twilio_sms").setLevel(logging.ERROR)
+    files = [
+        f
+        for p in paths
+        for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])
+    ]
+
+    def show(notice: dict[str, Any]) -> None:
+        click.echo(json.dumps(notice, ensure_ascii=False))
+
+    try:
+        result = asyncio.run(
+            run_simulation(config, files, trust=Trust(trust), from_store=from_store, on_notice=show)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    except NotifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for file, error in result.unreadable:
+        click.echo(f"error: {file}: {error}", err=True)
+    click.echo(json.dumps(result.summary(Trust(trust)), ensure_ascii=False))
+    sys.exit(1 if result.unreadable else 0)
+
+
 @main.group(invoke_without_command=True)
 @CONFIG_OPTION
 @click.pass_context
@@ -267,8 +318,12 @@ def review(ctx: click.Context, config_path: Path | None, show_all: bool) -> None
     async def work(store: Any) -> list[Any]:
         return list(await store.review_items(None if show_all else "pending"))
 
+    async def work_reports(store: Any) -> list[Any]:
+        return list(await store.reports(None if show_all else "unconfirmed"))
+
     items = _with_store(config, work)
-    if not items:
+    held = _with_store(config, work_reports)
+    if not items and not held:
         click.echo("nothing to review")
     for item in items:
         a = item.announcement
@@ -278,6 +333,30 @@ def review(ctx: click.Context, config_path: Path | None, show_all: bool) -> None
             f"{a.get('level')} (confidence {item.confidence:.2f}, source {item.source_id})"
         )
         click.echo(f"    {a.get('evidence', '')[:200]}")
+    if held:
+        click.echo(
+            f"{len(held)} unconfirmed reports (`notifier reports confirm|dismiss ID`):"
+            if not show_all
+            else f"{len(held)} reports:"
+        )
+    for report in held:
+        _echo_report(report)
+
+
+def _echo_report(report: Any) -> None:
+    a = report.announcement
+    source = report.source
+    state = report.status.value + (
+        f", needs {report.needs}" if report.status == "unconfirmed" else ""
+    )
+    if report.decided_by and report.status != "unconfirmed":
+        state += f" by {report.decided_by}"
+    click.echo(
+        f"#{report.id} [{state}] {a.scheme} {a.area.name}: {a.action.value} {a.level or ''} "
+        f"(source {source.source_id}, {source.trust.value}, site {source.site or 'unknown'}, "
+        f"reported {report.reported_at.isoformat(timespec='minutes')})"
+    )
+    click.echo(f"    {a.evidence[:200]}")
 
 
 def _decide(config: Config, item_id: int, status: str) -> None:
@@ -306,6 +385,66 @@ def review_approve(config: Config, item_id: int) -> None:
 def review_reject(config: Config, item_id: int) -> None:
     """Reject item ITEM_ID: it never reaches anyone."""
     _decide(config, item_id, "rejected")
+
+
+@main.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.option(
+    "--status",
+    type=click.Choice(["unconfirmed", "approved", "confirmed", "dismissed", "all"]),
+    default="unconfirmed",
+    show_default=True,
+    help="Which reports to list.",
+)
+@click.pass_context
+def reports(ctx: click.Context, config_path: Path | None, status: str) -> None:
+    """List reports the trust stage holds: unconfirmed media reports, unverified sources."""
+    config = _load(config_path)
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+
+    async def work(store: Any) -> list[Any]:
+        return list(await store.reports(None if status == "all" else status))
+
+    found = _with_store(config, work)
+    if not found:
+        click.echo(f"no {'' if status == 'all' else status + ' '}reports")
+    for report in found:
+        _echo_report(report)
+
+
+def _decide_report(config: Config, report_id: int, confirm: bool) -> None:
+    from notifier.trust import ReportStatus
+
+    status = ReportStatus.APPROVED if confirm else ReportStatus.DISMISSED
+
+    async def work(store: Any) -> Any:
+        return await store.decide_report(report_id, status, datetime.now(UTC))
+
+    if _with_store(config, work) is None:
+        click.echo(f"error: report #{report_id} does not exist or is not unconfirmed", err=True)
+        sys.exit(1)
+    if confirm:
+        click.echo(f"report #{report_id} confirmed; the running service applies it within seconds")
+    else:
+        click.echo(f"report #{report_id} dismissed; it changes nothing and counts for nothing")
+
+
+@reports.command("confirm")
+@click.argument("report_id", type=int)
+@click.pass_obj
+def reports_confirm(config: Config, report_id: int) -> None:
+    """Confirm report REPORT_ID: it changes the level and notifies subscribers."""
+    _decide_report(config, report_id, confirm=True)
+
+
+@reports.command("dismiss")
+@click.argument("report_id", type=int)
+@click.pass_obj
+def reports_dismiss(config: Config, report_id: int) -> None:
+    """Dismiss report REPORT_ID: it never reaches anyone and corroborates nothing."""
+    _decide_report(config, report_id, confirm=False)
 
 
 @main.command()

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from notifier.errors import ConfigError
-from notifier.model import Severity, TransitionKind
+from notifier.model import Severity, TransitionKind, Trust
 
 DEFAULT_CONFIG = Path("config/notifier.yaml")
 CONFIG_ENV = "NOTIFIER_CONFIG"
@@ -65,6 +65,11 @@ class SourceBase(Strict):
         3600.0,
         gt=0,
         description="Longest wait before retrying a failing source (the wait doubles per failure).",
+    )
+    trust: Trust = Field(
+        Trust.MEDIA,
+        description="official: acts at once; media: unconfirmed until corroborated; "
+        "unverified: waits for an operator (README 'Trust').",
     )
 
 
@@ -237,6 +242,11 @@ class WebhookEndpoint(Follower):
     url: str = Field(pattern=r"^https?://")
     secret: SecretStr = Field(description="Standard Webhooks secret, whsec_<base64>.")
     timeout_s: float = Field(15.0, gt=0)
+    include_unconfirmed: bool = Field(
+        False,
+        description="Also receive unconfirmed reports (level.reported, confirmed false) that "
+        "changed no level yet.",
+    )
 
     @field_validator("secret")
     @classmethod
@@ -328,6 +338,33 @@ class LevelsConfig(Strict):
     expiry_check_s: float = Field(15.0, gt=0, description="How often terms are checked for expiry.")
 
 
+class CorroborationConfig(Strict):
+    """When media reports confirm each other (README 'Trust')."""
+
+    publishers: int = Field(
+        2,
+        ge=2,
+        le=10,
+        description="Independent publishers (different sources and sites) that must report the "
+        "same scheme, area, level and action.",
+    )
+    window_s: float = Field(
+        21600.0,
+        ge=60,
+        le=7 * 86400,
+        description="Reports count together when their times are at most this far apart.",
+    )
+
+
+class TrustConfig(Strict):
+    corroboration: CorroborationConfig = CorroborationConfig()
+    extreme_nationwide_needs_operator: bool = Field(
+        True,
+        description="An extreme level for a whole country from a source that is not official "
+        "waits for an operator, however many publishers report it.",
+    )
+
+
 class StorageConfig(Strict):
     url: str | None = Field(
         None,
@@ -366,6 +403,7 @@ class Config(Strict):
     twilio: TwilioConfig = TwilioConfig()
     outbox: OutboxConfig = OutboxConfig()
     levels: LevelsConfig = LevelsConfig()
+    trust: TrustConfig = TrustConfig()
     templates: TemplatesConfig = TemplatesConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)

@@ -13,6 +13,11 @@ ANNOUNCEMENTS = Counter(
     "Announcements extracted, by scheme and action",
     ["scheme", "action"],
 )
+TRUST = Counter(
+    "notifier_trust_verdicts_total",
+    "Announcements weighed by the trust stage, by outcome (act, hold, repeat)",
+    ["outcome"],
+)
 TRANSITIONS = Counter("notifier_transitions_total", "Level transitions, by kind", ["kind"])
 DELIVERIES = Counter(
     "notifier_delivery_attempts_total",

@@ -1,7 +1,9 @@
 """Wiring and lifecycle: the pipeline in one place.
 
-    source --poll--> documents --extract--> announcements --LevelBook.apply--> transitions
-      --Event--> route --> render --> outbox (durable) --claim--> channel --> recorded result
+    source --poll--> documents --extract--> announcements --trust--> verdicts
+      act:  --LevelBook.apply--> transitions --Event--> route --> render --> outbox (durable)
+      hold: --> reports ledger (operators) --> opted-in webhooks (level.reported) --> outbox
+    outbox --claim--> channel --> recorded result
 
 `Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
 timer, housekeeping), the shared aiohttp session and the HTTP server.
@@ -14,8 +16,8 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
-from datetime import datetime
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +37,26 @@ from notifier.errors import ConfigError
 from notifier.extract import Catalog, Extractor
 from notifier.levels import LevelBook
 from notifier.model import (
-    Action,
-    Announcement,
-    AreaRef,
     ChannelKind,
     DeliveryResult,
     Document,
     Event,
     LevelState,
     Notice,
+    Reported,
     Severity,
     Transition,
+    Trust,
 )
 from notifier.sources import SourcePoller, SourceState
 from notifier.store import Delivery, Store, delivery_id
+from notifier.trust import (
+    Report,
+    TrustPolicy,
+    announcement_from_record,
+    announcement_record,
+    covers_a_country,
+)
 
 log = logging.getLogger("notifier")
 
@@ -93,6 +101,7 @@ class Service:
         self.config_overrides = dict(config_overrides or {})
         self.catalog = load_catalog(config)
         self.extractor = Extractor(self.catalog)
+        self.trust = _trust_policy(config, self.catalog)
         self.renderer = _renderer(config, self.catalog)
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
@@ -287,6 +296,7 @@ class Service:
         async with self._levels_lock:
             self.config, self.catalog, self.renderer = new, catalog, renderer
             self.extractor = Extractor(catalog)
+            self.trust = _trust_policy(new, catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
             await self.refresh_router()
         if new.twilio != old.twilio:
@@ -389,7 +399,11 @@ class Service:
         return notified
 
     async def ingest(self, doc: Document, source: SourceBase | None = None) -> int:
-        """Extract, apply, route and enqueue one document; returns the outbox rows written."""
+        """Extract, weigh, apply, route and enqueue one document; returns the outbox rows written.
+
+        A document handed in without its source (tests, tools) passes no gate: no confidence
+        threshold, and it acts at once as an official source's would.
+        """
         announcements = self.extractor.extract(doc)
         threshold = source.min_confidence if source else 0.0
         confident = [a for a in announcements if a.confidence >= threshold]
@@ -405,22 +419,28 @@ class Service:
                 a.evidence[:120],
             )
         metrics.DOCUMENTS.labels(doc.source_id, "announced" if announcements else "nothing").inc()
+        trust = source.trust if source else Trust.OFFICIAL
+        source_url = getattr(source, "url", "")
         return await self._apply(
-            confident,
+            [Report.of(a, doc, trust, source_url) for a in confident],
             document=doc,
             source_id=doc.source_id,
-            reviews=[(_announcement_record(a), a.confidence) for a in doubtful],
+            reviews=[(announcement_record(a), a.confidence) for a in doubtful],
         )
 
     async def _apply(
         self,
-        announcements: Sequence[Announcement],
+        reports: Sequence[Report],
         *,
         document: Document | None,
         source_id: str,
         reviews: Sequence[tuple[dict[str, Any], float]] = (),
         expire: bool = False,
+        approved: int | None = None,
     ) -> int:
+        """Weigh the reports, apply what may act, and commit levels, events, outbox rows,
+        review items and the reports ledger in one transaction (`approved`: also the report
+        of that id if an operator confirmed it)."""
         transitions: list[Transition] = []
         try:
             async with self._levels_lock, self.store.levels_transaction() as tx:
@@ -431,13 +451,20 @@ class Service:
                     self.book = self.new_book(await tx.states(), await tx.memory())
                 before = {(st.scheme, st.area.id): st for st in self.book.states()}
                 memory_before = self.book.memory()
-                for a in announcements:
-                    metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
-                    transitions.extend(self.book.apply(a, now))
+                verdicts = [await self.trust.decide(r, tx, now) for r in reports]
+                if approved is not None:
+                    verdicts += await self.trust.apply_approved(tx, approved, now)
+                for v in verdicts:
+                    metrics.ANNOUNCEMENTS.labels(v.announcement.scheme, v.announcement.action).inc()
+                    metrics.TRUST.labels(v.outcome.value).inc()
+                    if v.acts:
+                        transitions.extend(v.with_sources(self.book.apply(v.announcement, now)))
                 if expire:
                     transitions.extend(self.book.expire(now))
                 events = [Event.from_transition(t, now) for t in transitions if t.notifies]
+                held = [v.reported for v in verdicts if v.reported is not None]
                 notices = [n for ev in events for n in self._notices(ev)]
+                notices += [n for r in held for n in self._report_notices(r)]
                 after = {(st.scheme, st.area.id): st for st in self.book.states()}
                 # Every state that changed, also those a rule changed without a transition.
                 writes = [
@@ -467,6 +494,8 @@ class Service:
         for t in transitions:
             metrics.TRANSITIONS.labels(t.kind.value).inc()
             self._report(t, document)
+        for r in held:
+            self._report_held(r)
         if inserted:
             self.kick_outbox()
         return inserted
@@ -496,16 +525,42 @@ class Service:
             out.append(notice)
         return out
 
+    def _report_notices(self, reported: Reported) -> list[Notice]:
+        return [
+            self.renderer.render_report(
+                reported,
+                follower,
+                delivery_id=delivery_id(reported.id, follower.id, ChannelKind.WEBHOOK.value),
+            )
+            for follower in self.router.route_report(reported)
+        ]
+
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)
 
     async def apply_approved(self) -> int:
-        """Apply review items an operator approved (`notifier review approve ID`)."""
+        """Apply what operators confirmed: review items (`notifier review approve ID`) and
+        unconfirmed reports (`notifier reports confirm ID`)."""
         total = 0
+        for report in await self.store.reports("approved"):
+            try:
+                total += await self._apply([], document=None, source_id="", approved=report.id)
+            except Exception as exc:
+                # It stays approved (applied once the catalog knows it); the others go on.
+                log.error("report %d cannot be applied: %s: %s", report.id, type(exc).__name__, exc)
+                continue
+            log.info("report %d confirmed by an operator and applied", report.id)
         for item in await self.store.review_items("approved"):
             try:
-                announcement = _announcement_from_record(item.announcement)
-                total += await self._apply([announcement], document=None, source_id=item.source_id)
+                announcement = announcement_from_record(item.announcement)
+                source = next((s for s in self.config.sources if s.id == item.source_id), None)
+                confirmed = Report.confirmed_by_operator(
+                    announcement,
+                    source_id=item.source_id,
+                    document_id=item.document_id,
+                    trust=source.trust if source else Trust.OFFICIAL,
+                )
+                total += await self._apply([confirmed], document=None, source_id=item.source_id)
             except Exception as exc:
                 # It stays approved (applied once the catalog knows it); the others go on.
                 log.error(
@@ -525,6 +580,13 @@ class Service:
             self.echo(f"{where}{t.area.name}: {level} — {t.kind.value}  ({t.scheme})")
         else:
             log.info("%s%s: %s unchanged (%s)", where, t.area.name, level, t.scheme)
+
+    def _report_held(self, r: Reported) -> None:
+        a = r.announcement
+        self.echo(
+            f"[{r.source.source_id}] {a.area.name}: {a.action.value} {a.level or ''} — "
+            f"unconfirmed report #{r.report_id}, needs {r.needs}  ({a.scheme})"
+        )
 
     def _on_delivery(self, row: Delivery, result: DeliveryResult, status: str) -> None:
         if result.opted_out or result.disable_endpoint:
@@ -555,6 +617,10 @@ def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
         raise ConfigError(errors, "")
 
 
+def _trust_policy(config: Config, catalog: Catalog) -> TrustPolicy:
+    return TrustPolicy(config.trust, nationwide=partial(covers_a_country, catalog))
+
+
 def _renderer(config: Config, catalog: Catalog) -> Renderer:
     return Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
 
@@ -576,23 +642,3 @@ def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, i
             continue
         marks.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(marks)
-
-
-def _announcement_record(a: Announcement) -> dict[str, Any]:
-    record = asdict(a)
-    for key, value in record.items():
-        if isinstance(value, datetime):
-            record[key] = value.isoformat()
-    return record
-
-
-def _announcement_from_record(record: dict[str, Any]) -> Announcement:
-    data = dict(record)
-    data["area"] = AreaRef(**data["area"])
-    data["action"] = Action(data["action"])
-    data["severity"] = Severity(data["severity"]) if data.get("severity") else None
-    data["references"] = tuple(data.get("references") or ())
-    for key in ("effective", "expires", "published"):
-        if data.get(key):
-            data[key] = datetime.fromisoformat(data[key])
-    return Announcement(**data)

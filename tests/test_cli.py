@@ -161,7 +161,8 @@ def inbox_config(tmp_path: Path) -> Path:
 data_dir: {tmp_path / "data"}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 sources:
-  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.999}}
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.999,
+      trust: official}}
 subscribers:
   - {{id: desk, phone: "+77771234567", areas: [KZ]}}
 """

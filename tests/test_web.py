@@ -80,7 +80,8 @@ data_dir: {tmp_path / "data"}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
 sources:
-  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3}}
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3,
+      trust: official}}
 subscribers:
   - {{id: aktobe-ru, phone: "{RU}", language: ru, areas: [KZ-AKT]}}
   - {{id: desk-en, phone: "{EN}", language: en, areas: [KZ]}}

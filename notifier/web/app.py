@@ -12,6 +12,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from notifier.config import SmsSubscriber, iter_followers
 from notifier.model import LevelState
+from notifier.trust import StoredReport
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -33,6 +34,7 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/api/deliveries", api_deliveries)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
+    app.router.add_get("/api/reports", api_reports)
     app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
@@ -173,6 +175,45 @@ async def api_review(request: web.Request) -> web.Response:
     )
 
 
+REPORT_STATUSES = ("unconfirmed", "approved", "confirmed", "dismissed", "all")
+
+
+def report_json(report: StoredReport) -> dict[str, Any]:
+    a = report.announcement
+    return {
+        "id": report.id,
+        "status": report.status.value,
+        "needs": report.needs or None,
+        "decided_by": report.decided_by or None,
+        "scheme": a.scheme,
+        "area": {"id": a.area.id, "name": a.area.name},
+        "level": a.level,
+        "severity": a.severity.value if a.severity else None,
+        "action": a.action.value,
+        "expires": a.expires.isoformat() if a.expires else None,
+        "evidence": a.evidence,
+        "confidence": a.confidence,
+        "source": report.source.to_json(),
+        "reported_at": report.reported_at.isoformat(),
+        "created": report.created.isoformat(),
+        "decided": report.decided.isoformat() if report.decided else None,
+    }
+
+
+async def api_reports(request: web.Request) -> web.Response:
+    """What the trust stage holds or held: `?status=unconfirmed` (default) … or `all`.
+
+    Read-only: operators confirm or dismiss with `notifier reports confirm|dismiss ID`."""
+    service = request.app[SERVICE]
+    status = request.query.get("status", "unconfirmed")
+    if status not in REPORT_STATUSES:
+        raise web.HTTPBadRequest(text=f"status must be one of {', '.join(REPORT_STATUSES)}")
+    found = await service.store.reports(
+        None if status == "all" else status, limit=query_limit(request)
+    )
+    return web.json_response({"reports": [report_json(r) for r in found]})
+
+
 async def api_subscribers(request: web.Request) -> web.Response:
     """Who follows what; phone numbers are masked and secrets never shown."""
     service = request.app[SERVICE]
@@ -220,6 +261,7 @@ async def demo_webhook(request: web.Request) -> web.Response:
         service.echo(
             f"[demo consumer] verified webhook {headers.get('webhook-id')}: "
             f"{payload.get('type')} {area} {data.get('level')} ({data.get('severity')})"
+            + (" — unconfirmed" if data.get("confirmed") is False else "")
         )
         return web.json_response({"ok": True})
     log.warning("demo consumer: a request failed signature verification")
