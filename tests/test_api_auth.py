@@ -5,6 +5,7 @@ Every request goes over real HTTP to the app served on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -120,6 +121,33 @@ async def test_tokens_and_scopes(serve: Serve) -> None:
     assert "GET" in headers["Allow"]
     status, body, _ = await call("GET", base + "/api/nothing-here", READER)
     assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+async def test_no_spelling_of_a_path_gets_past_the_guard(serve: Serve) -> None:
+    base = await serve(config_yaml(Path("/tmp/unused"), api=TOKENS))
+    port = int(base.rsplit(":", 1)[1])
+    spellings = [
+        "/api/./levels",
+        "/api/../api/levels",
+        "/%61pi/levels",
+        "/api//levels",
+        "/api%2Flevels",
+        "//api/levels",
+        "/./api/levels",
+        "/API/levels",
+        "/healthz/../api/levels",
+        "/api/openapi.json/../levels",
+        "/api/levels?x=/api/openapi.json",
+    ]
+    for path in spellings:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        status = int(answer.split(b" ", 2)[1])
+        assert status in (401, 404), (path, answer[:200])
+        assert b'"levels"' not in answer, path
 
 
 async def test_open_paths_need_no_token(serve: Serve) -> None:

@@ -272,9 +272,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Guard /api and answer its errors as JSON; every other path passes untouched."""
-    if not (request.path == "/api" or request.path.startswith("/api/")):
+    # By path and by the route it resolved to: however a request spells its path, a handler
+    # of /api never runs unguarded.
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else ""
+    if not (
+        request.path == "/api" or request.path.startswith("/api/") or canonical.startswith("/api/")
+    ):
         return await handler(request)
-    if request.path not in OPEN_API_PATHS:
+    if request.path not in OPEN_API_PATHS or canonical not in OPEN_API_PATHS:
         outcome = request.app[GUARD].check(request)
         if isinstance(outcome, web.Response):
             return outcome
