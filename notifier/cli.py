@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -246,7 +247,11 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
     from notifier.service import Service
     from notifier.web.app import create_app
 
-    service = Service(config, config_file=config_file, config_overrides=overrides)
+    echo = None
+    if config.log_format.value == "json":
+        # Transitions and dry-run SMS become records too: every line on stderr is JSON.
+        echo = logging.getLogger("notifier.events").info
+    service = Service(config, config_file=config_file, config_overrides=overrides, echo=echo)
     runner = web.AppRunner(create_app(service), access_log=None)
     await runner.setup()
     try:

@@ -179,6 +179,14 @@ def test_run_with_the_admin_token_from_the_environment_and_json_logs(
 ) -> None:
     port = free_port()
     admin = "ntf_an-admin-token-for-this-test-000000"
+    # A second source that trusts the same text: its transition is echoed, as a JSON record.
+    sure = tmp_path / "sure"
+    sure.mkdir()
+    (sure / "aktobe.txt").write_bytes(SEED.read_bytes())
+    config_file.write_text(
+        config_file.read_text()
+        + f"  - {{id: sure, type: dir, path: {sure}, baseline: false, min_confidence: 0.3}}\n"
+    )
     command = [sys.executable, "-m", "notifier.cli", "run", "--config", str(config_file)]
     command += ["--host", "0.0.0.0", "--port", str(port), "--data-dir", str(tmp_path / "d")]
     command += ["--log-format", "json"]
@@ -207,16 +215,30 @@ def test_run_with_the_admin_token_from_the_environment_and_json_logs(
         request = urllib.request.Request(
             base + "/api/review", headers={"Authorization": f"Bearer {admin}"}
         )
-        with urllib.request.urlopen(request, timeout=5) as r:
-            held = json.load(r)["review"]
+        held: list[Any] = []
+        levels: list[Any] = []
+        levels_request = urllib.request.Request(
+            base + "/api/levels", headers={"Authorization": f"Bearer {admin}"}
+        )
+        while not (held and levels) and time.monotonic() < deadline:  # polls run after start
+            with urllib.request.urlopen(request, timeout=5) as r:
+                held = json.load(r)["review"]
+            with urllib.request.urlopen(levels_request, timeout=5) as r:
+                levels = json.load(r)["levels"]
+            time.sleep(0.1)
+        assert [x["level"] for x in levels] == ["red"]
         assert [i["announcement"]["level"] for i in held] == ["red"]
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]  # every line
     assert records, err
     assert all({"time", "level", "logger", "message", "replica"} <= r.keys() for r in records)
+    [issued] = [r for r in records if r["logger"] == "notifier.events"]
+    assert issued["message"] == "[sure] Aktobe: red (extreme) — issued  (kz)"
+    [dry_run] = [r for r in records if "SMS DRY-RUN" in r["message"]]
+    assert (dry_run["logger"], dry_run["level"]) == ("notifier.channels.twilio_sms", "WARNING")
     [held_log] = [r for r in records if "held for review" in r["message"]]
     assert held_log["source"] == "inbox"
     assert held_log["document"].endswith("aktobe.txt")
