@@ -311,3 +311,86 @@ def test_rate_limiter_refills_and_forgets_the_oldest_keys() -> None:
     for i in range(100_000):
         limiter.take(f"addr:{i}")
     assert len(limiter) == 100
+
+
+# --- the OpenAPI registry as a newcomer extends it ------------------------------------------
+
+
+def test_a_documented_write_route_appears_with_its_body_and_admin_scope() -> None:
+    from openapi_spec_validator import validate
+    from pydantic import BaseModel, Field
+
+    from notifier.web.api_models import LevelsResponse
+    from notifier.web.openapi import add_openapi_route, documented, openapi_document
+
+    class Silence(BaseModel):
+        area: str = Field(description="Area id to mute.")
+        until: str
+
+    @documented(response=LevelsResponse, body=Silence, status=201)
+    async def api_silence(request: web.Request) -> web.Response:
+        """Mute an area.
+
+        Until the given time."""
+        return web.json_response({"levels": []}, status=201)
+
+    app = web.Application()
+    add_openapi_route(app)
+    app.router.add_post("/api/silences", api_silence)
+    doc = openapi_document(app)
+    validate(doc)
+    op = doc["paths"]["/api/silences"]["post"]
+    assert (op["summary"], op["description"], op["x-scope"]) == (
+        "Mute an area.",
+        "Until the given time.",
+        "admin",
+    )
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Silence"
+    }
+    assert doc["components"]["schemas"]["Silence"]["required"] == ["area", "until"]
+    assert set(op["responses"]) == {"201", "400", "401", "403", "429"}
+
+
+def test_an_undocumented_api_route_is_named() -> None:
+    from notifier.web.openapi import openapi_document
+
+    async def api_secret(request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_get("/api/secret", api_secret)
+    app.router.add_get("/not-api", api_secret)  # outside /api nothing is required
+    with pytest.raises(LookupError, match=r"^GET /api/secret has no @documented contract$"):
+        openapi_document(app)
+
+
+async def test_a_failing_handler_answers_a_json_500_without_details(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from notifier.web.auth import GUARD, ApiGuard, api_middleware
+
+    async def api_boom(request: web.Request) -> web.Response:
+        raise RuntimeError("password=hunter2 in a stack trace")
+
+    config = parse_config("", environ={})
+    app = web.Application(middlewares=[api_middleware])
+    app[GUARD] = ApiGuard(lambda: config, {})
+    app.router.add_get("/api/boom", api_boom)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        status, body, _ = await call("GET", f"http://127.0.0.1:{runner.addresses[0][1]}/api/boom")
+    finally:
+        await runner.cleanup()
+    assert (status, body) == (
+        500,
+        {
+            "error": {
+                "code": "internal_server_error",
+                "message": "internal error; the service's log has the details",
+            }
+        },
+    )
+    assert "hunter2" in caplog.text  # for the operator, in the log

@@ -293,3 +293,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         message = exc.text if exc.text and exc.content_type == "text/plain" else exc.reason
         headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
         return error_response(exc.status, message or exc.reason, headers=headers)
+    except Exception:
+        # The detail goes to the log, not to the caller.
+        log.exception("api: %s %s failed", request.method, request.path)
+        return error_response(500, "internal error; the service's log has the details")
