@@ -222,6 +222,7 @@ def run(
     try:
         check_exposure(config, os.environ)
     except ConfigError as exc:
+        exc.file = str(_config_file(config_path))
         _print_config_error(exc)
         sys.exit(2)
     logs.configure(config.log_level, config.log_format.value)

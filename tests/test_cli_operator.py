@@ -288,3 +288,27 @@ async def test_each_task_keeps_its_own_context() -> None:
     await asyncio.gather(poll("a"), poll("b"))
     assert seen == {"a": "a", "b": "b"}
     assert "source" not in logs.current()
+
+
+async def test_no_database_on_either_engine_is_exit_2_not_an_empty_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    from notifier.store import Store
+
+    file = tmp_path / "notifier.yaml"
+    file.write_text(
+        f"storage: {{url: '{database_url}'}}\n"
+        f"catalog: {{schemes: {ROOT / 'config' / 'schemes'}, areas: {ROOT / 'config' / 'areas'}}}\n"
+    )
+
+    def review() -> Any:  # the CLI runs its own event loop: give it a thread
+        return CliRunner().invoke(main, ["review", "--json", "--config", str(file)])
+
+    missing = await asyncio.to_thread(review)
+    assert missing.exit_code == 2, missing.output
+    assert "error: no notifier database at " in missing.output
+    store = await Store.open(database_url)  # what `notifier run` does first
+    await store.close()
+    present = await asyncio.to_thread(review)
+    assert present.exit_code == 0, present.output
+    assert json.loads(present.output) == {"review": []}
