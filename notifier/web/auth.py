@@ -225,8 +225,9 @@ class ApiGuard:
             caller = Caller("loopback", frozenset({TokenScope.READ}))
         else:
             problem = "this endpoint needs 'Authorization: Bearer <token>'"
-        # Failed attempts count against the client's address, so guessing tokens is slow too.
-        key = f"token:{caller.name}" if caller else f"addr:{request.remote}"
+        # A token's requests share its bucket wherever they come from; the rest (failed
+        # attempts too, so guessing tokens is slow) count against the client's address.
+        key = f"token:{caller.name}" if caller and header else f"addr:{request.remote}"
         wait_s = limiter.take(key)
         if wait_s > 0:
             retry_after = str(max(1, int(wait_s + 0.999)))
