@@ -80,6 +80,12 @@ def _load(config_path: Path | None = None, overrides: dict[str, Any] | None = No
         sys.exit(2)
 
 
+def _setup_logging(level: str, fmt: str = "console") -> None:
+    from notifier import logging as logs
+
+    logs.configure(level, fmt)
+
+
 async def _database_exists(url: str) -> bool:
     """Whether `url` holds a notifier database (one `notifier run` has created and migrated)."""
     from sqlalchemy import inspect
@@ -207,7 +213,6 @@ def run(
     config_path: Path | None, port: int | None, host: str | None, log_format: str | None
 ) -> None:
     """Run the service: poll sources, keep levels, deliver notices, serve HTTP."""
-    from notifier import logging as logs
     from notifier.web.auth import check_exposure
 
     extra: dict[str, Any] = {}
@@ -225,7 +230,7 @@ def run(
         exc.file = str(_config_file(config_path))
         _print_config_error(exc)
         sys.exit(2)
-    logs.configure(config.log_level, config.log_format.value)
+    _setup_logging(config.log_level, config.log_format.value)
     try:
         asyncio.run(_serve(config, _config_file(config_path), overrides))
     except ConfigError as exc:
