@@ -77,7 +77,7 @@ def test_dockerfile_installs_dependencies_before_the_code(tmp_path: Path) -> Non
         text=True,
         check=True,
     ).stdout.split()
-    assert "aiohttp>=3.13,<4" in listed and "python-json-logger>=3.1" in listed
+    assert "aiohttp>=3.14,<4" in listed and "python-json-logger>=3.1" in listed
     assert not any(name.startswith(("pytest", "ruff", "mypy")) for name in listed)
 
 
