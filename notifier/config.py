@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -381,6 +382,63 @@ class ServerConfig(Strict):
     )
 
 
+class TokenScope(StrEnum):
+    """What a token may do: `read` every GET of /api, `admin` everything (reads included)."""
+
+    READ = "read"
+    ADMIN = "admin"
+
+
+class ApiToken(Strict):
+    """A bearer token of the API, stored as the SHA-256 of the token (`notifier token new`)."""
+
+    name: str = Field(
+        pattern=_ID, description="Who holds the token; shown in logs, never the token."
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the token (`notifier token hash`)."
+    )
+    scopes: list[TokenScope] = Field(min_length=1, description="read and/or admin.")
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        if isinstance(value, int | float):  # all digits, or digits and one e: YAML's number
+            raise ValueError("put the hash in quotes: YAML read it as a number")
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ApiConfig(Strict):
+    """Who may call /api and how often (see the README's operator guide)."""
+
+    tokens: list[ApiToken] = Field(default_factory=list)
+    rate_per_s: float = Field(
+        10.0, gt=0, le=100000, description="Requests per second per token (or per client address)."
+    )
+    burst: int = Field(30, ge=1, le=100000, description="Requests allowed at once above the rate.")
+
+    @model_validator(mode="after")
+    def _unique(self) -> ApiConfig:
+        names: dict[str, int] = {}
+        hashes: dict[str, int] = {}
+        for i, token in enumerate(self.tokens):
+            if token.name in names:
+                raise ValueError(
+                    f"tokens[{i}].name: duplicate name {token.name!r} (first at tokens[{names[token.name]}])"
+                )
+            if token.sha256 in hashes:
+                raise ValueError(
+                    f"tokens[{i}].sha256: the same token as tokens[{hashes[token.sha256]}]"
+                )
+            names[token.name] = hashes[token.sha256] = i
+        return self
+
+
+class LogFormat(StrEnum):
+    CONSOLE = "console"
+    JSON = "json"
+
+
 class CatalogConfig(Strict):
     schemes: Path = Path("schemes")
     areas: Path = Path("areas")
@@ -394,6 +452,9 @@ class TemplatesConfig(Strict):
 class Config(Strict):
     data_dir: Path = Path("var")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: LogFormat = Field(
+        LogFormat.CONSOLE, description="console (readable) or json (one object per line)."
+    )
     storage: StorageConfig = StorageConfig()
     server: ServerConfig = ServerConfig()
     catalog: CatalogConfig = CatalogConfig()
@@ -405,6 +466,7 @@ class Config(Strict):
     levels: LevelsConfig = LevelsConfig()
     trust: TrustConfig = TrustConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    api: ApiConfig = ApiConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
 

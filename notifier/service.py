@@ -36,6 +36,7 @@ from notifier.dispatch.route import Router
 from notifier.errors import ConfigError
 from notifier.extract import Catalog, Extractor
 from notifier.levels import LevelBook
+from notifier.logging import bind_process, bound
 from notifier.model import (
     ChannelKind,
     DeliveryResult,
@@ -139,6 +140,7 @@ class Service:
 
     async def _start(self) -> None:
         config = self.config
+        bind_process(replica=self.name)
         self.store = await Store.open(config.database_url)
         if self.store.dialect == "sqlite":
             released = await self.store.release_all_claims(self.clock())
@@ -344,6 +346,7 @@ class Service:
 
     # --- the pipeline ----------------------------------------------------------------------
 
+    @bound(lambda self, source, *_, **__: {"source": source.id})
     async def poll_source(self, source: SourceBase) -> int:
         """One poll: fetch, keep the unseen documents, run each through the pipeline.
 
@@ -398,6 +401,7 @@ class Service:
         )
         return notified
 
+    @bound(lambda self, doc, *_, **__: {"source": doc.source_id, "document": doc.id})
     async def ingest(self, doc: Document, source: SourceBase | None = None) -> int:
         """Extract, weigh, apply, route and enqueue one document; returns the outbox rows written.
 
