@@ -77,7 +77,8 @@ async def test_a_valid_change_swaps_in_and_an_invalid_one_is_refused(
     assert await service.reload_if_changed() is False
     assert (
         "configuration reload refused, the running one stays: "
-        "subscribers[1].areas: Field required; subscribers[1].phone: Field required"
+        "subscribers[1].areas (line 7, column 5): Field required; "
+        "subscribers[1].phone (line 7, column 5): Field required"
     ) in caplog.text
     assert [s.id for s in service.config.subscribers] == ["first", "second"]
 
