@@ -158,6 +158,8 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # `kill -HUP <pid>` reloads the configuration now instead of at the next look.
+        loop.add_signal_handler(signal.SIGHUP, service.request_reload)
         await stop.wait()
         click.echo("stopping: finishing deliveries in flight …")
     finally:

@@ -588,7 +588,10 @@ def _too_deep(text: str) -> int:
     recursive and takes seconds to fail on thousands of nested brackets."""
     depth = 0
     for number, line in enumerate(text.splitlines(), 1):
-        if len(line) - len(line.lstrip(" ")) > _MAX_INDENT:
+        content = line.lstrip(" ")
+        if not content.strip() or content.startswith("#"):
+            continue  # blank lines and comments nest nothing
+        if len(line) - len(content) > _MAX_INDENT:
             return number
         for char in line:  # brackets inside quoted strings count too: a harmless overestimate
             if char in "[{":

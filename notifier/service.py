@@ -11,23 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import ValidationError
 
 from notifier import __version__, metrics
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
-from notifier.config import Config, SmsSubscriber, SourceBase, iter_followers, load_config
+from notifier.config import (
+    Config,
+    SmsSubscriber,
+    SourceBase,
+    iter_followers,
+    parse_config,
+    read_config_text,
+)
 from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_name
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
@@ -47,6 +56,7 @@ from notifier.model import (
     Severity,
     Transition,
 )
+from notifier.preflight import prepare, reload_refusals
 from notifier.sources import SourcePoller, SourceState
 from notifier.store import Delivery, Store, delivery_id
 
@@ -55,20 +65,39 @@ log = logging.getLogger("notifier")
 USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
 
 
-def load_catalog(config: Config) -> Catalog:
-    """Load schemes and areas and check that every follower's areas exist."""
-    catalog = Catalog.load(
-        config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
-    )
-    errors = []
-    for group, items in (("subscribers", config.subscribers), ("webhooks", config.webhooks)):
-        for i, follower in enumerate(items):
-            for j, area in enumerate(follower.areas):
-                if catalog.area(area) is None:
-                    errors.append(f"{group}[{i}].areas[{j}]: unknown area id {area!r}")
-    if errors:
-        raise ConfigError(errors, "")
-    return catalog
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    """How the last reload went: shown in the log, /readyz, the status page and /metrics."""
+
+    ok: bool
+    at: datetime
+    trigger: str  # "file change" or "SIGHUP"
+    errors: tuple[str, ...] = ()
+    summary: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "at": self.at.isoformat(),
+            "trigger": self.trigger,
+            "errors": list(self.errors),
+            "summary": self.summary,
+        }
+
+
+@dataclass
+class _Staged:
+    """Everything a reload builds before it touches the running service."""
+
+    config: Config
+    catalog: Catalog
+    renderer: Renderer
+    policy: RetryPolicy
+    source_triggers: dict[str, IntervalTrigger]
+    expiry_trigger: IntervalTrigger
+    webhook: WebhookChannel
+    sms: TwilioSmsChannel | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class Service:
@@ -82,6 +111,7 @@ class Service:
         start_scheduler: bool = True,
         config_file: Path | None = None,
         config_overrides: dict[str, Any] | None = None,
+        reload_settle_s: float = 0.5,
     ) -> None:
         """`config_file` (with the overrides the command line gave) enables reload on change."""
         self.config = config
@@ -91,9 +121,14 @@ class Service:
         self.start_scheduler = start_scheduler
         self.config_file = config_file
         self.config_overrides = dict(config_overrides or {})
-        self.catalog = load_catalog(config)
+        prepared = prepare(config)
+        self.catalog = prepared.catalog
         self.extractor = Extractor(self.catalog)
-        self.renderer = _renderer(config, self.catalog)
+        self.renderer = prepared.renderer
+        # A reload reads the file only once it is unchanged across two looks this far apart.
+        self.reload_settle_s = reload_settle_s
+        self.last_reload: ReloadOutcome | None = None
+        self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
         self._kick: asyncio.Event | None = None
@@ -163,7 +198,7 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         if self.start_scheduler:
-            self._schedule_sources(config)
+            self._schedule_sources(config, _source_triggers(config))
             self.scheduler.add_job(
                 self.expire_levels, "interval", seconds=config.levels.expiry_check_s, id="expiry"
             )
@@ -172,6 +207,7 @@ class Service:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
             self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        metrics.CONFIG_LAST_RELOAD_OK.set(1)
         self.started = True
 
     async def stop(self) -> None:
@@ -222,20 +258,28 @@ class Service:
                 log.warning("SMS subscription of %s skipped: not a valid phone number", phone)
         return members
 
-    def _schedule_sources(self, config: Config) -> None:
+    def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
+        """One polling job per enabled source; a source whose settings did not change keeps
+        its job (and its next poll time)."""
+        running = {s.id: s for s in self.config.sources} if self.started else {}
         for job in self.scheduler.get_jobs():
             if job.id.startswith("source:"):
-                job.remove()
+                source_id = job.id.removeprefix("source:")
+                if source_id not in triggers or running.get(source_id) != job.args[0]:
+                    job.remove()
+        present = {job.id for job in self.scheduler.get_jobs()}
         for source in config.sources:
-            if source.enabled:
+            job_id = f"source:{source.id}"
+            if source.id in triggers and not (
+                job_id in present and running.get(source.id) == source
+            ):
                 self.scheduler.add_job(
                     self.poll_source,
-                    "interval",
-                    seconds=source.interval_s,
-                    jitter=source.jitter_s,
+                    triggers[source.id],
                     args=[source],
-                    id=f"source:{source.id}",
+                    id=job_id,
                     next_run_time=self.clock(),
+                    replace_existing=True,
                 )
 
     def _webhook_channel(self, config: Config) -> WebhookChannel:
@@ -255,66 +299,159 @@ class Service:
         fingerprint = _fingerprint(self.config, self.config_file)
         if fingerprint == self._fingerprint:
             return False
-        self._fingerprint = fingerprint
-        return await self.reload()
+        return await self.reload("file change")
 
-    async def reload(self) -> bool:
-        """Swap in the file's configuration atomically; an invalid file changes nothing.
+    def request_reload(self, trigger: str = "SIGHUP") -> None:
+        """Reload now, from a signal handler: the file is read as soon as it is settled."""
+        task = asyncio.create_task(self.reload(trigger, patience=20), name="reload")
+        self._tasks.append(task)
+        task.add_done_callback(self._forget_task)
 
-        Sources, subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings
-        take effect at once; storage, server and data_dir need a restart (a warning says so).
+    def _forget_task(self, task: asyncio.Task[Any]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def reload(self, trigger: str = "file change", *, patience: int = 1) -> bool:
+        """Swap in the file's configuration all at once, or refuse it and change nothing.
+
+        The file is read only when it stayed the same across two looks `reload_settle_s`
+        apart (up to `patience` tries; otherwise the next look tries again). Everything that
+        can fail (the schema, refusals of an empty or emptied file, catalogs, templates,
+        triggers, channels) is built before the running service is touched. Sources,
+        subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings take
+        effect at once; storage, server and data_dir need a restart (a warning says so).
         """
         if self.config_file is None:
             return False
-        try:
-            new = load_config(self.config_file, overrides=self.config_overrides)
-            catalog = load_catalog(new)
-            renderer = _renderer(new, catalog)
-            _check_levels_known(catalog, self.book.states())
-        except ConfigError as exc:
-            log.error(
-                "configuration reload refused, the running one stays: %s",
-                "; ".join(exc.errors),
+        async with self._reload_lock:
+            fingerprint = _fingerprint(self.config, self.config_file)
+            try:
+                text = await self._settled_text(patience)
+            except ConfigError as exc:
+                return self._refused(trigger, exc.errors)
+            if text is None:
+                log.info("configuration file is still being written; reading it again soon")
+                return False
+            self._fingerprint = fingerprint
+            try:
+                staged = self._stage(text)
+            except ConfigError as exc:
+                return self._refused(trigger, exc.errors)
+            except (
+                Exception
+            ) as exc:  # e.g. an OverflowError no bound foresaw: refuse, don't half-apply
+                log.exception("configuration reload failed while preparing it")
+                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
+            if staged.sms is not None:
+                try:
+                    await staged.sms.start()
+                except Exception as exc:
+                    await staged.sms.aclose()
+                    return self._refused(trigger, [f"twilio: cannot start: {exc}"])
+            await self._swap_in(staged)
+            new = staged.config
+            summary = (
+                f"{len(new.sources)} sources, {len(new.subscribers)} SMS subscribers, "
+                f"{len(new.webhooks)} webhooks"
             )
-            return False
+            self._record(ReloadOutcome(True, self.clock(), trigger, summary=summary))
+            return True
+
+    async def _settled_text(self, patience: int) -> str | None:
+        """The file's text once two looks `reload_settle_s` apart agree on size, mtime and
+        content; None if it kept changing. A half-written file is caught between the looks."""
+        assert self.config_file is not None
+        for _ in range(max(patience, 1)):
+            first = _file_mark(self.config_file)
+            await asyncio.sleep(self.reload_settle_s)
+            second = _file_mark(self.config_file)
+            if first is not None and second is not None and first[0] == second[0]:
+                return second[1]
+        return None
+
+    def _stage(self, text: str) -> _Staged:
+        assert self.config_file is not None
+        new = parse_config(text, file=self.config_file, overrides=self.config_overrides)
+        refusals = reload_refusals(self.config, new, text)
+        if refusals:
+            raise ConfigError(refusals, str(self.config_file))
         old = self.config
-        for part in ("storage", "server", "data_dir"):
-            if getattr(new, part) != getattr(old, part):
-                log.warning("configuration: %s changed; it takes effect after a restart", part)
+        warnings = [
+            f"configuration: {part} changed; it takes effect after a restart"
+            for part in ("storage", "server", "data_dir")
+            if getattr(new, part) != getattr(old, part)
+        ]
         new = new.model_copy(
             update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
         )
+        prepared = prepare(new)
+        _check_levels_known(prepared.catalog, self.book.states())
+        return _Staged(
+            config=new,
+            catalog=prepared.catalog,
+            renderer=prepared.renderer,
+            policy=self._retry_policy(new),
+            source_triggers=_source_triggers(new),
+            expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
+            webhook=self._webhook_channel(new),
+            sms=TwilioSmsChannel(new.twilio, echo=self.echo) if new.twilio != old.twilio else None,
+            warnings=warnings,
+        )
+
+    async def _swap_in(self, staged: _Staged) -> None:
+        """Apply a staged configuration; nothing here depends on the file's values failing."""
+        for warning in staged.warnings:
+            log.warning("%s", warning)
+        old, new = self.config, staged.config
+        if self.start_scheduler and self.scheduler.running:
+            self._schedule_sources(new, staged.source_triggers)
+            if new.levels.expiry_check_s != old.levels.expiry_check_s:
+                self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
         async with self._levels_lock:
-            self.config, self.catalog, self.renderer = new, catalog, renderer
-            self.extractor = Extractor(catalog)
+            self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
+            self.extractor = Extractor(staged.catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
             await self.refresh_router()
-        if new.twilio != old.twilio:
-            sms = TwilioSmsChannel(new.twilio, echo=self.echo)
-            await sms.start()
+        if staged.sms is not None:
             self._retired.append(self.sms)
-            self.sms = sms
-            self.channels[ChannelKind.TWILIO_SMS] = sms
-        self.channels[ChannelKind.WEBHOOK] = self._webhook_channel(new)
-        self.outbox.policy = self._retry_policy(new)
+            self.sms = staged.sms
+            self.channels[ChannelKind.TWILIO_SMS] = staged.sms
+        self.channels[ChannelKind.WEBHOOK] = staged.webhook
+        self.outbox.policy = staged.policy
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
             per_endpoint=new.outbox.per_endpoint,
             claim_timeout_s=new.outbox.claim_timeout_s,
         )
-        if self.start_scheduler and self.scheduler.running:
-            self._schedule_sources(new)
-            if new.levels.expiry_check_s != old.levels.expiry_check_s:
-                self.scheduler.reschedule_job(
-                    "expiry", trigger="interval", seconds=new.levels.expiry_check_s
-                )
-        log.info(
-            "configuration reloaded: %d sources, %d SMS subscribers, %d webhooks",
-            len(new.sources),
-            len(new.subscribers),
-            len(new.webhooks),
-        )
-        return True
+
+    def _refused(self, trigger: str, errors: Sequence[str]) -> bool:
+        self._record(ReloadOutcome(False, self.clock(), trigger, tuple(errors)))
+        return False
+
+    def _record(self, outcome: ReloadOutcome) -> None:
+        self.last_reload = outcome
+        metrics.CONFIG_RELOADS.labels("ok" if outcome.ok else "refused").inc()
+        metrics.CONFIG_LAST_RELOAD_OK.set(1 if outcome.ok else 0)
+        if outcome.ok:
+            log.info("configuration reloaded (%s): %s", outcome.trigger, outcome.summary)
+        else:
+            log.error(
+                "configuration reload refused, the running one stays: %s",
+                "; ".join(outcome.errors),
+            )
+
+    def degradations(self) -> list[str]:
+        """What works less well than configured (for /readyz and the status page)."""
+        out = []
+        last = self.last_reload
+        if last is not None and not last.ok:
+            first = last.errors[0] if last.errors else "no reason given"
+            more = f" (and {len(last.errors) - 1} more)" if len(last.errors) > 1 else ""
+            out.append(
+                f"configuration reload refused at {last.at.isoformat(timespec='seconds')} "
+                f"({last.trigger}); the previous configuration runs: {first}{more}"
+            )
+        return out
 
     async def _outbox_loop(self) -> None:
         assert self._kick is not None
@@ -555,8 +692,29 @@ def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
         raise ConfigError(errors, "")
 
 
-def _renderer(config: Config, catalog: Catalog) -> Renderer:
-    return Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
+def _source_triggers(config: Config) -> dict[str, IntervalTrigger]:
+    """The polling trigger of every enabled source, built up front: a value a trigger cannot
+    take fails here, before any job is touched."""
+    return {
+        source.id: IntervalTrigger(seconds=source.interval_s, jitter=source.jitter_s)
+        for source in config.sources
+        if source.enabled
+    }
+
+
+def _file_mark(path: Path) -> tuple[tuple[int, int, str], str] | None:
+    """((size, mtime, content hash), text) of the file, None while it is missing;
+    ConfigError if it cannot be read."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file: {exc}"], str(path)) from None
+    text = read_config_text(path)
+    # Compare contents, not only size and mtime: a rewrite within one mtime tick looks the same.
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return (st.st_size, st.st_mtime_ns, digest), text
 
 
 def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:
