@@ -54,11 +54,14 @@ def check_areas(config: Config, catalog: Catalog) -> list[str]:
 
 def suggest_area(catalog: Catalog, text: str) -> str:
     """'; 'Almaty' is a name; did you mean KZ-ALA (Almaty) or KZ-ALM (Almaty Region)?', or ''."""
+    by_upper = {area_id.upper(): area_id for area_id in catalog.areas}
+    if text.strip().upper() in by_upper:
+        exact = by_upper[text.strip().upper()]
+        return f"; ids are written exactly; did you mean {_alternatives(catalog, [exact])}?"
     named = catalog.find_area(text)
     if named is not None:
         ids = [named, *_twins(catalog, named)]
         return f"; {text!r} is a name; did you mean {_alternatives(catalog, ids)}?"
-    by_upper = {area_id.upper(): area_id for area_id in catalog.areas}
     close = difflib.get_close_matches(text.upper(), list(by_upper), n=3, cutoff=0.75)
     if close:
         return f"; did you mean {_alternatives(catalog, [by_upper[c] for c in close])}?"

@@ -170,7 +170,7 @@ def test_config_env_variable_chooses_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     file = tmp_path / "other.yaml"
-    file.write_text("log_level: DEBUG\n")
+    file.write_text(CATALOG + "log_level: DEBUG\n")
     monkeypatch.setenv("NOTIFIER_CONFIG", str(file))
     result = CliRunner().invoke(main, ["check-config"])
     assert result.exit_code == 0
@@ -420,3 +420,76 @@ def test_custom_tags_and_huge_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(big, environ={})
     assert info.value.errors == ["config file is larger than 4 MiB"]
+
+
+# --- check-config checks what start-up checks ----------------------------------------------------
+
+CATALOG = (
+    f"catalog: {{schemes: {ROOT / 'config' / 'schemes'}, areas: {ROOT / 'config' / 'areas'}}}\n"
+)
+
+
+def test_check_config_checks_area_ids_and_suggests_the_closest(tmp_path: Path) -> None:
+    file = tmp_path / "n.yaml"
+    file.write_text(
+        CATALOG + "subscribers:\n  - id: s\n    phone: '+77011112233'\n"
+        "    areas: [Almaty, KZ-AKTT, kz-akt, Nowhere]\n"
+    )
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        "  subscribers[0].areas[0] (line 5, column 13): unknown area id 'Almaty'; 'Almaty' is "
+        "a name; did you mean KZ-ALA (Almaty) or KZ-ALM (Almaty Region)?",
+        "  subscribers[0].areas[1] (line 5, column 21): unknown area id 'KZ-AKTT'; did you mean "
+        "KZ-AKT (Aktobe Region), KZ-ATY (Atyrau Region) or KZ-AST (Astana)?",
+        "  subscribers[0].areas[2] (line 5, column 30): unknown area id 'kz-akt'; ids are "
+        "written exactly; did you mean KZ-AKT (Aktobe Region)?",
+        "  subscribers[0].areas[3] (line 5, column 38): unknown area id 'Nowhere' "
+        "(`notifier areas QUERY` lists the ids)",
+    ]
+
+
+def test_check_config_compiles_the_templates_like_start_up(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "sms.en.j2").write_text("{{ level }")
+    file = tmp_path / "n.yaml"
+    file.write_text(CATALOG + f"templates: {{dir: {tmp_path / 't'}}}\n")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert "sms.en.j2" in result.output
+
+
+def test_areas_lists_ids_and_names_in_every_language() -> None:
+    config = str(ROOT / "config" / "notifier.yaml")
+    result = CliRunner().invoke(main, ["areas", "--config", config, "алматы"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "KZ-ALA  city      Almaty · Алматы  (in KZ)",
+        "KZ-ALM  region    Almaty Region · Алматинская область · Алматы облысы  (in KZ)",
+    ]
+    result = CliRunner().invoke(main, ["areas", "--config", config, "Aktobe", "--json"])
+    assert result.exit_code == 0
+    assert [a["id"] for a in json.loads(result.output)] == ["KZ-AKT", "KZ-AKT-AKTOBE"]
+    result = CliRunner().invoke(main, ["areas", "--config", config])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) > 100
+
+
+def test_areas_exits_1_when_nothing_matches() -> None:
+    config = str(ROOT / "config" / "notifier.yaml")
+    result = CliRunner().invoke(main, ["areas", "--config", config, "Atlantis"])
+    assert result.exit_code == 1
+    assert result.output == "no area matches 'Atlantis'\n"
+
+
+def test_a_data_dir_that_cannot_be_made_is_reported_as_such(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    file = tmp_path / "n.yaml"
+    file.write_text(CATALOG + f"data_dir: {blocker / 'var'}\n")
+    result = CliRunner().invoke(main, ["run", "--config", str(file), "--port", "0"])
+    assert result.exit_code == 1
+    assert (
+        result.output.splitlines()[-1] == f"error: cannot start: Not a directory: {blocker / 'var'}"
+    )
