@@ -27,6 +27,16 @@ class Prepared:
 
 def prepare(config: Config) -> Prepared:
     """Load the catalog, check every cross-reference, compile the templates; raise ConfigError."""
+    missing = [
+        f"catalog.{name}{config.where('catalog', name)}: not a folder: {folder}"
+        for name, folder in (
+            ("schemes", config.resolve(config.catalog.schemes)),
+            ("areas", config.resolve(config.catalog.areas)),
+        )
+        if not folder.is_dir()
+    ]
+    if missing:
+        raise ConfigError(missing, "")
     catalog = Catalog.load(
         config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
     )

@@ -452,12 +452,28 @@ def test_check_config_checks_area_ids_and_suggests_the_closest(tmp_path: Path) -
 
 def test_check_config_compiles_the_templates_like_start_up(tmp_path: Path) -> None:
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "sms.en.j2").write_text("{{ level }")
+    (tmp_path / "t" / "sms.en.j2").write_text("{{ level }} {{ colour }}")
     file = tmp_path / "n.yaml"
-    file.write_text(CATALOG + f"templates: {{dir: {tmp_path / 't'}}}\n")
+    file.write_text(CATALOG + "templates: {dir: t}\n")
     result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
     assert result.exit_code == 2
-    assert "sms.en.j2" in result.output
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        f"  templates: {tmp_path / 't' / 'sms.en.j2'}: UndefinedError: 'colour' is undefined "
+        "(rendering a 'issued' transition)",
+    ]
+
+
+def test_check_config_names_a_missing_catalog_folder_with_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "n.yaml"
+    file.write_text("log_level: INFO\ncatalog:\n  schemes: nope\n")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        f"  catalog.schemes (line 3, column 3): not a folder: {tmp_path / 'nope'}",
+        f"  catalog.areas (line 2, column 1): not a folder: {tmp_path / 'areas'}",
+    ]
 
 
 def test_areas_lists_ids_and_names_in_every_language() -> None:
