@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -112,6 +113,7 @@ class Service:
         config_file: Path | None = None,
         config_overrides: dict[str, Any] | None = None,
         reload_settle_s: float = 0.5,
+        reload_unterminated_s: float = 10.0,
     ) -> None:
         """`config_file` (with the overrides the command line gave) enables reload on change."""
         self.config = config
@@ -127,6 +129,7 @@ class Service:
         self.renderer = prepared.renderer
         # A reload reads the file only once it is unchanged across two looks this far apart.
         self.reload_settle_s = reload_settle_s
+        self.reload_unterminated_s = reload_unterminated_s
         self.last_reload: ReloadOutcome | None = None
         self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
@@ -337,9 +340,8 @@ class Service:
                 staged = self._stage(text)
             except ConfigError as exc:
                 return self._refused(trigger, exc.errors)
-            except (
-                Exception
-            ) as exc:  # e.g. an OverflowError no bound foresaw: refuse, don't half-apply
+            except Exception as exc:
+                # e.g. an OverflowError no bound foresaw: refuse rather than half-apply.
                 log.exception("configuration reload failed while preparing it")
                 return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
             if staged.sms is not None:
@@ -359,14 +361,24 @@ class Service:
 
     async def _settled_text(self, patience: int) -> str | None:
         """The file's text once two looks `reload_settle_s` apart agree on size, mtime and
-        content; None if it kept changing. A half-written file is caught between the looks."""
+        content; None if it kept changing. A half-written file is caught between the looks.
+
+        A file that ends mid-line (no final newline) is most likely still being written, so it
+        must also be `reload_unterminated_s` old; an editor that leaves no final newline only
+        makes its reload wait that long.
+        """
         assert self.config_file is not None
         for _ in range(max(patience, 1)):
             first = _file_mark(self.config_file)
             await asyncio.sleep(self.reload_settle_s)
             second = _file_mark(self.config_file)
-            if first is not None and second is not None and first[0] == second[0]:
-                return second[1]
+            if first is None or second is None or first[0] != second[0]:
+                continue
+            (_, mtime_ns, _), text = second
+            age_s = time.time() - mtime_ns / 1e9
+            if text and not text.endswith("\n") and age_s < self.reload_unterminated_s:
+                continue
+            return text
         return None
 
     def _stage(self, text: str) -> _Staged:

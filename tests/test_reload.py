@@ -34,8 +34,10 @@ subscribers:
 """
 
 
-def write(file: Path, text: str) -> None:
+def write(file: Path, text: str, *, now: bool = False) -> None:
     file.write_text(text)
+    if now:
+        return
     # Make the change visible to the fingerprint even within one mtime tick.
     st = file.stat()
     os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
@@ -352,6 +354,16 @@ async def test_a_half_written_file_during_an_alert_loses_nothing(tmp_path: Path)
             assert await looking is False  # it changed between the two looks: not read
             assert service.last_reload is None
 
+            # Cut mid-line and left so for longer than the two looks: still not read, because
+            # a file that ends mid-line must be 10 s old first.
+            middle = full.index("  - {id: s30") + 7
+            with file.open("w") as handle:
+                handle.write(full[:middle])
+            await asyncio.sleep(0.4)
+            assert await service.reload_if_changed() is False
+            assert service.last_reload is None
+            assert len(service.config.subscribers) == 40
+
             # Cut at a line and left so: it parses, but the Twilio section is missing.
             write(file, full[: full.index("  - {id: s20")])
             assert await service.reload_if_changed() is False
@@ -436,7 +448,7 @@ async def test_sighup_reloads_at_once_and_a_refusal_shows_in_readyz(tmp_path: Pa
         await wait_for(reloaded, 5)
 
         st = file.stat()
-        file.write_text(" " * len(text))  # empty, same size: again only SIGHUP sees it
+        file.write_text(" " * (len(text) - 1) + "\n")  # empty, same size: only SIGHUP sees it
         os.utime(file, ns=(st.st_atime_ns, st.st_mtime_ns))
         proc.send_signal(signal.SIGHUP)
 
@@ -466,3 +478,18 @@ async def test_sighup_reloads_at_once_and_a_refusal_shows_in_readyz(tmp_path: Pa
             output = (await proc.communicate())[0].decode()
     assert proc.returncode == 0, output
     assert "configuration reloaded (SIGHUP)" in output
+
+
+async def test_a_file_ending_mid_line_is_read_once_it_is_old_enough(
+    service: Service, config_file: Path, tmp_path: Path
+) -> None:
+    service.reload_unterminated_s = 0.5
+    text = (
+        BASE.format(data=tmp_path / "data") + '  - {id: second, phone: "+77012345678", areas: [KZ]}'
+    )
+    write(config_file, text, now=True)  # no final newline, as some editors save
+    assert await service.reload_if_changed() is False
+    assert service.last_reload is None
+    await asyncio.sleep(0.5)
+    assert await service.reload_if_changed() is True
+    assert [s.id for s in service.config.subscribers] == ["first", "second"]
