@@ -233,9 +233,12 @@ class Service:
 
     async def refresh_router(self) -> None:
         """Rebuild who hears what: the YAML's followers plus those who joined by SMS."""
-        self.router = Router(
-            [*iter_followers(self.config), *await self.sms_members()],
-            self.catalog.contains,
+        self.router = await self._router_for(self.config, self.catalog)
+
+    async def _router_for(self, config: Config, catalog: Catalog) -> Router:
+        return Router(
+            [*iter_followers(config), *await self.sms_members(catalog)],
+            catalog.contains,
             blocked=await self.store.blocked_subscribers(),
         )
 
@@ -244,11 +247,12 @@ class Service:
         async with self._levels_lock:
             await self.refresh_router()
 
-    async def sms_members(self) -> list[SmsSubscriber]:
+    async def sms_members(self, catalog: Catalog | None = None) -> list[SmsSubscriber]:
         """People who texted JOIN <area>, as subscribers with the id `member_id(phone)`."""
+        catalog = catalog or self.catalog
         by_phone: dict[str, tuple[list[str], str]] = {}
         for phone, area_id, language in await self.store.sms_subscriptions():
-            if self.catalog.area(area_id) is not None:  # an area the catalog no longer has
+            if catalog.area(area_id) is not None:  # an area the catalog no longer has
                 by_phone.setdefault(phone, ([], language))[0].append(area_id)
         members = []
         for phone, (areas, language) in by_phone.items():
@@ -264,25 +268,20 @@ class Service:
     def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
         """One polling job per enabled source; a source whose settings did not change keeps
         its job (and its next poll time)."""
-        running = {s.id: s for s in self.config.sources} if self.started else {}
+        wanted = {s.id: s for s in config.sources if s.id in triggers}
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("source:"):
-                source_id = job.id.removeprefix("source:")
-                if source_id not in triggers or running.get(source_id) != job.args[0]:
-                    job.remove()
+            source_id = job.id.removeprefix("source:")
+            if job.id.startswith("source:") and wanted.get(source_id) != job.args[0]:
+                job.remove()
         present = {job.id for job in self.scheduler.get_jobs()}
-        for source in config.sources:
-            job_id = f"source:{source.id}"
-            if source.id in triggers and not (
-                job_id in present and running.get(source.id) == source
-            ):
+        for source in wanted.values():
+            if f"source:{source.id}" not in present:
                 self.scheduler.add_job(
                     self.poll_source,
                     triggers[source.id],
                     args=[source],
-                    id=job_id,
+                    id=f"source:{source.id}",
                     next_run_time=self.clock(),
-                    replace_existing=True,
                 )
 
     def _webhook_channel(self, config: Config) -> WebhookChannel:
@@ -350,7 +349,13 @@ class Service:
                 except Exception as exc:
                     await staged.sms.aclose()
                     return self._refused(trigger, [f"twilio: cannot start: {exc}"])
-            await self._swap_in(staged)
+            try:
+                await self._swap_in(staged)
+            except Exception as exc:
+                log.exception("configuration reload failed before it changed anything")
+                if staged.sms is not None:
+                    await staged.sms.aclose()
+                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
             new = staged.config
             summary = (
                 f"{len(new.sources)} sources, {len(new.subscribers)} SMS subscribers, "
@@ -411,19 +416,22 @@ class Service:
         )
 
     async def _swap_in(self, staged: _Staged) -> None:
-        """Apply a staged configuration; nothing here depends on the file's values failing."""
+        """Apply a staged configuration. Only the first step, reading the SMS members and
+        opt-outs from the database, can fail, and it fails before anything changed."""
+        old, new = self.config, staged.config
+        async with self._levels_lock:
+            router = await self._router_for(new, staged.catalog)
+            # From here on nothing depends on the database or on the file's values.
+            self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
+            self.router = router
+            self.extractor = Extractor(staged.catalog)
+            self.book = self.new_book(self.book.states(), self.book.memory())
         for warning in staged.warnings:
             log.warning("%s", warning)
-        old, new = self.config, staged.config
         if self.start_scheduler and self.scheduler.running:
             self._schedule_sources(new, staged.source_triggers)
             if new.levels.expiry_check_s != old.levels.expiry_check_s:
                 self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
-        async with self._levels_lock:
-            self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
-            self.extractor = Extractor(staged.catalog)
-            self.book = self.new_book(self.book.states(), self.book.memory())
-            await self.refresh_router()
         if staged.sms is not None:
             self._retired.append(self.sms)
             self.sms = staged.sms
