@@ -92,6 +92,7 @@ class _Staged:
 
     config: Config
     catalog: Catalog
+    extractor: Extractor
     renderer: Renderer
     policy: RetryPolicy
     source_triggers: dict[str, IntervalTrigger]
@@ -336,7 +337,8 @@ class Service:
                 return False
             self._fingerprint = fingerprint
             try:
-                staged = self._stage(text)
+                # Parsing and loading catalogs take seconds for large files: not on the loop.
+                staged = await asyncio.to_thread(self._stage, text, self.config, self.book.states())
             except ConfigError as exc:
                 return self._refused(trigger, exc.errors)
             except Exception as exc:
@@ -386,13 +388,13 @@ class Service:
             return text
         return None
 
-    def _stage(self, text: str) -> _Staged:
+    def _stage(self, text: str, old: Config, states: Sequence[LevelState]) -> _Staged:
+        """Build everything the file's configuration needs; touches nothing that runs."""
         assert self.config_file is not None
         new = parse_config(text, file=self.config_file, overrides=self.config_overrides)
-        refusals = reload_refusals(self.config, new, text)
+        refusals = reload_refusals(old, new, text)
         if refusals:
             raise ConfigError(refusals, str(self.config_file))
-        old = self.config
         warnings = [
             f"configuration: {part} changed; it takes effect after a restart"
             for part in ("storage", "server", "data_dir")
@@ -402,10 +404,11 @@ class Service:
             update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
         )
         prepared = prepare(new)
-        _check_levels_known(prepared.catalog, self.book.states())
+        _check_levels_known(prepared.catalog, states)
         return _Staged(
             config=new,
             catalog=prepared.catalog,
+            extractor=Extractor(prepared.catalog),
             renderer=prepared.renderer,
             policy=self._retry_policy(new),
             source_triggers=_source_triggers(new),
@@ -424,7 +427,7 @@ class Service:
             # From here on nothing depends on the database or on the file's values.
             self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
             self.router = router
-            self.extractor = Extractor(staged.catalog)
+            self.extractor = staged.extractor
             self.book = self.new_book(self.book.states(), self.book.memory())
         for warning in staged.warnings:
             log.warning("%s", warning)

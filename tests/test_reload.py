@@ -493,3 +493,34 @@ async def test_a_file_ending_mid_line_is_read_once_it_is_old_enough(
     await asyncio.sleep(0.5)
     assert await service.reload_if_changed() is True
     assert [s.id for s in service.config.subscribers] == ["first", "second"]
+
+
+async def test_a_large_reload_does_not_stall_the_event_loop(
+    service: Service, config_file: Path, tmp_path: Path
+) -> None:
+    many = "".join(
+        f'  - {{id: m{i}, phone: "+7701{i:07d}", areas: [KZ]}}\n' for i in range(1, 3001)
+    )
+    write(config_file, BASE.format(data=tmp_path / "data") + many)
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    beating = asyncio.create_task(heartbeat())
+    started = time.perf_counter()
+    try:
+        assert await service.reload_if_changed() is True
+    finally:
+        beating.cancel()
+    took = time.perf_counter() - started
+    assert len(service.config.subscribers) == 3001
+    # Parsing and validating 3001 followers takes seconds; on the loop, one gap would be about
+    # that long. In a thread the loop keeps turning (GIL hand-overs and GC cost a little).
+    assert took > 0.5
+    assert max(gaps) < min(1.0, took / 3), (took, max(gaps))
