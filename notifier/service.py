@@ -330,7 +330,8 @@ class Service:
             fingerprint = _fingerprint(self.config, self.config_file)
             try:
                 text = await self._settled_text(patience)
-            except ConfigError as exc:
+            except ConfigError as exc:  # missing or unreadable: say so once, not every look
+                self._fingerprint = fingerprint
                 return self._refused(trigger, exc.errors)
             if text is None:
                 log.info("configuration file is still being written; reading it again soon")
@@ -379,6 +380,10 @@ class Service:
             first = _file_mark(self.config_file)
             await asyncio.sleep(self.reload_settle_s)
             second = _file_mark(self.config_file)
+            if first is None and second is None:
+                raise ConfigError(
+                    [f"config file not found: {self.config_file}"], str(self.config_file)
+                )
             if first is None or second is None or first[0] != second[0]:
                 continue
             (_, mtime_ns, _), text = second

@@ -524,3 +524,19 @@ async def test_a_large_reload_does_not_stall_the_event_loop(
     # that long. In a thread the loop keeps turning (GIL hand-overs and GC cost a little).
     assert took > 0.5
     assert max(gaps) < min(1.0, took / 3), (took, max(gaps))
+
+
+async def test_a_deleted_file_is_reported_once_and_its_return_reloads(
+    service: Service, config_file: Path, tmp_path: Path
+) -> None:
+    refused_before = reload_metric("refused")
+    os.unlink(config_file)
+    assert await service.reload_if_changed() is False
+    assert service.last_reload is not None
+    assert service.last_reload.errors == (f"config file not found: {config_file}",)
+    assert await service.reload_if_changed() is False  # nothing new to say
+    assert reload_metric("refused") == refused_before + 1
+    assert [s.id for s in service.config.subscribers] == ["first"]
+    write(config_file, BASE.format(data=tmp_path / "data"))
+    assert await service.reload_if_changed() is True
+    assert service.degradations() == []
