@@ -1,6 +1,8 @@
 """The YAML configuration: pydantic models (the only schema), loading, `${ENV}` interpolation.
 
-Errors name the YAML path (`sources[0].url: ...`); secrets are `SecretStr` and never printed.
+The file is YAML 1.2 (ruamel.yaml). Errors name the YAML path and the line and column of its
+key (`sources[0].url (line 4, column 5): ...`); secrets are `SecretStr` and never printed.
+Every duration, count and size uses one of the bounded types (`Seconds`, `Count` ...).
 """
 
 from __future__ import annotations
@@ -744,10 +746,6 @@ def _where(positions: Positions, loc: Loc) -> str:
         if found:
             return f" (line {found[0]}, column {found[1]})"
     return ""
-
-
-def _yaml_path(loc: tuple[int | str, ...]) -> str:
-    return _path_text(_clean_loc(loc))
 
 
 def _interpolate(
