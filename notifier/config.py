@@ -458,6 +458,22 @@ class Config(Strict):
                         f"{name}[{i}].id: duplicate id {item.id!r} (first at {name}[{seen[item.id]}])"
                     )
                 seen[item.id] = i
+        # Opt-outs, disabled endpoints and deliveries are keyed by follower id alone.
+        subscriber_ids = {s.id: i for i, s in enumerate(self.subscribers)}
+        for i, hook in enumerate(self.webhooks):
+            if hook.id in subscriber_ids:
+                raise ValueError(
+                    f"webhooks[{i}].id: id {hook.id!r} is also subscribers"
+                    f"[{subscriber_ids[hook.id]}].id; a follower id must be unique across "
+                    "subscribers and webhooks"
+                )
+        for name, followers in (("subscribers", self.subscribers), ("webhooks", self.webhooks)):
+            for i, follower in enumerate(followers):
+                if follower.id.startswith("sms:"):
+                    raise ValueError(
+                        f"{name}[{i}].id: ids starting with 'sms:' are reserved for people who "
+                        "join by SMS"
+                    )
         return self
 
     def where(self, *loc: str | int) -> str:

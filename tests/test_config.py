@@ -73,6 +73,18 @@ def errors_of(text: str, environ: dict[str, str] | None = None) -> list[str]:
             "subscribers[0].language (line 5, column 5): must be a two-letter ISO 639-1 language code such as en, ru or kk",
         ),
         ("- a\n- b\n", "the top level must be a mapping of settings, not list"),
+        (
+            "subscribers:\n  - {id: x, phone: '+77012345678', areas: [KZ]}\n"
+            "webhooks:\n  - {id: x, url: 'https://x.example/h', areas: [KZ], "
+            "secret: whsec_PXnfEUHYY4coxTWm/udnPUK/7TVJYodAuOssgxKbfPg=}\n",
+            "webhooks[0].id (line 4, column 6): id 'x' is also subscribers[0].id; a follower id "
+            "must be unique across subscribers and webhooks",
+        ),
+        (
+            "subscribers:\n  - {id: 'sms:77012345678', phone: '+77012345678', areas: [KZ]}\n",
+            "subscribers[0].id (line 2, column 6): ids starting with 'sms:' are reserved for "
+            "people who join by SMS",
+        ),
     ],
 )
 def test_each_mistake_gets_one_line_with_its_yaml_path(text: str, expected: str) -> None:
