@@ -101,7 +101,7 @@ def reload_refusals(running: Config, new: Config, text: str) -> list[str]:
     named in `allow_empty`. Half-written files look exactly like that.
     """
     if read_yaml(text)[0] in (None, {}):
-        return ["the file is empty (or only comments); the running configuration stays"]
+        return ["the file is empty (or only comments)"]
     written = new.model_fields_set
     allowed = set(new.allow_empty)
 

@@ -183,13 +183,12 @@ async def test_an_empty_file_is_refused_and_the_refusal_shows(
     assert [s.id for s in service.config.subscribers] == ["first"]
     last = service.last_reload
     assert last is not None and not last.ok and last.trigger == "file change"
-    assert last.errors == ("the file is empty (or only comments); the running configuration stays",)
+    assert last.errors == ("the file is empty (or only comments)",)
     assert reload_metric("refused") == refused_before + 1
     assert metrics.CONFIG_LAST_RELOAD_OK._value.get() == 0
     [degraded] = service.degradations()
     assert degraded.endswith(
-        "(file change); the previous configuration runs: the file is empty (or only comments); "
-        "the running configuration stays"
+        "(file change); the previous configuration runs: the file is empty (or only comments)"
     )
 
 
