@@ -76,15 +76,6 @@ class ReloadOutcome:
     errors: tuple[str, ...] = ()
     summary: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "at": self.at.isoformat(),
-            "trigger": self.trigger,
-            "errors": list(self.errors),
-            "summary": self.summary,
-        }
-
 
 @dataclass
 class _Staged:
