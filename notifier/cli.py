@@ -174,21 +174,67 @@ def main(config_path: Path | None) -> None:
 @main.command("check-config")
 @CONFIG_OPTION
 def check_config(config_path: Path | None) -> None:
-    """Validate the configuration; exit 0 when valid, 2 with one line per error otherwise."""
+    """Validate the configuration exactly as start-up does (schema, catalog, area ids,
+    templates, the API token policy); exit 0 when valid, 2 with one line per error otherwise."""
+    from notifier.preflight import prepare
     from notifier.web.auth import check_exposure
 
     path = _config_file(config_path)
     config = _load(path)
     try:
+        prepare(config)  # the same checks start-up and every reload make
         check_exposure(config, os.environ)
     except ConfigError as exc:
-        exc.file = str(path)
+        if not exc.file:
+            exc.file = str(path)
         _print_config_error(exc)
         sys.exit(2)
     click.echo(
         f"{path}: ok ({len(config.sources)} sources, {len(config.subscribers)} SMS subscribers, "
         f"{len(config.webhooks)} webhooks)"
     )
+
+
+@main.command("areas")
+@CONFIG_OPTION
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+def areas_command(config_path: Path | None, query: str | None, as_json: bool) -> None:
+    """List area ids and their names in every language, or those matching QUERY (a part of an
+    id, code, name or alias in any language); exit 1 when none matches."""
+    from notifier.extract import Catalog
+    from notifier.extract.normalise import fold_phrase
+
+    config = _load(config_path)
+    try:
+        catalog = Catalog.load(
+            config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    wanted = fold_phrase(query) if query else ""
+    found = []
+    for area in sorted(catalog.areas.values(), key=lambda a: a.id):
+        words = [area.id, *area.codes, *area.names.values()]
+        words += [w for phrases in area.aliases.values() for w in phrases if "*" not in w]
+        if wanted and not any(wanted in fold_phrase(w) for w in words):
+            continue
+        found.append(area)
+    if not found:
+        click.echo(f"no area matches {query!r}", err=True)
+        sys.exit(1)
+    if as_json:
+        records = [
+            {"id": a.id, "kind": a.kind, "parent": a.parent, "names": a.names} for a in found
+        ]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    width = max(len(a.id) for a in found)
+    for a in found:
+        names = " · ".join(dict.fromkeys(a.names.values()))
+        inside = f"  (in {a.parent})" if a.parent else ""
+        click.echo(f"{a.id:<{width}}  {a.kind:<8}  {names}{inside}")
 
 
 @main.command("config-schema")
@@ -240,10 +286,9 @@ def run(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(
-            f"error: cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}",
-            err=True,
-        )
+        # Not the listening socket (that is reported by _serve): a data dir, a file, a folder.
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: cannot start: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
 
 
@@ -262,7 +307,12 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.server.host, config.server.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise NotifierError(
+                f"cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}"
+            ) from exc
         await service.start()
         host, port = config.server.host, config.server.port
         click.echo(
@@ -273,6 +323,8 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # `kill -HUP <pid>` reloads the configuration now instead of at the next look.
+        loop.add_signal_handler(signal.SIGHUP, service.request_reload)
         await stop.wait()
         click.echo("stopping: finishing deliveries in flight …")
     finally:

@@ -271,14 +271,14 @@ def test_is_loopback() -> None:
 
 def test_token_config_errors_name_the_path() -> None:
     bad = {
-        "api: {tokens: [{name: a, sha256: abc, scopes: [read]}]}": "api.tokens[0].sha256: String should match pattern '^[0-9a-f]{64}$'",
-        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: []}}]}}": "api.tokens[0].scopes: List should have at least 1 item after validation, not 0",
-        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [write]}}]}}": "api.tokens[0].scopes[0]: Input should be 'read' or 'admin'",
-        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [read]}}, {{name: a, sha256: {'b' * 64}, scopes: [read]}}]}}": "api: tokens[1].name: duplicate name 'a' (first at tokens[0])",
-        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [read]}}, {{name: b, sha256: {'A' * 64}, scopes: [read]}}]}}": "api: tokens[1].sha256: the same token as tokens[0]",
-        f"api: {{tokens: [{{name: a, sha256: {'1' * 64}, scopes: [read]}}]}}": "api.tokens[0].sha256: put the hash in quotes: YAML read it as a number",
-        "api: {rate_per_s: 0}": "api.rate_per_s: Input should be greater than 0",
-        "api: {burst: 0}": "api.burst: Input should be greater than or equal to 1",
+        "api: {tokens: [{name: a, sha256: abc, scopes: [read]}]}": "api.tokens[0].sha256 (line 1, column 26): String should match pattern '^[0-9a-f]{64}$'",
+        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: []}}]}}": "api.tokens[0].scopes (line 1, column 100): List should have at least 1 item after validation, not 0",
+        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [write]}}]}}": "api.tokens[0].scopes[0] (line 1, column 109): Input should be 'read' or 'admin'",
+        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [read]}}, {{name: a, sha256: {'b' * 64}, scopes: [read]}}]}}": "api (line 1, column 1): tokens[1].name: duplicate name 'a' (first at tokens[0])",
+        f"api: {{tokens: [{{name: a, sha256: {'a' * 64}, scopes: [read]}}, {{name: b, sha256: {'A' * 64}, scopes: [read]}}]}}": "api (line 1, column 1): tokens[1].sha256: the same token as tokens[0]",
+        f"api: {{tokens: [{{name: a, sha256: {'1' * 64}, scopes: [read]}}]}}": "api.tokens[0].sha256 (line 1, column 26): put the hash in quotes: YAML read it as a number",
+        "api: {rate_per_s: 0}": "api.rate_per_s (line 1, column 7): Input should be greater than 0",
+        "api: {burst: 0}": "api.burst (line 1, column 7): Input should be greater than or equal to 1",
     }
     for text, message in bad.items():
         with pytest.raises(ConfigError) as info:

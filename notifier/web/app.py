@@ -72,7 +72,9 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception as exc:
             problems.append(f"database: {type(exc).__name__}")
     status = 503 if problems else 200
-    return web.json_response({"ready": not problems, "problems": problems}, status=status)
+    # Degraded is still ready: the service runs, but not as the operator configured it.
+    body = {"ready": not problems, "problems": problems, "degraded": service.degradations()}
+    return web.json_response(body, status=status)
 
 
 async def metrics(request: web.Request) -> web.Response:

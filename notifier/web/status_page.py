@@ -75,6 +75,21 @@ async def status_page(request: web.Request) -> web.Response:
         for r in sources
     ]
     outbox = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
+    last = service.last_reload
+    if last is None:
+        reload_html = "<p>Running the configuration it started with; not reloaded since.</p>"
+    elif last.ok:
+        reload_html = (
+            f"<p>Last reload {_e(last.at.isoformat(timespec='seconds'))} ({_e(last.trigger)}): "
+            f"ok — {_e(last.summary)}.</p>"
+        )
+    else:
+        reload_html = (
+            f"<p class='severe'>Last reload {_e(last.at.isoformat(timespec='seconds'))} "
+            f"({_e(last.trigger)}) was refused; the previous configuration runs.</p><ul>"
+            + "".join(f"<li>{_e(error)}</li>" for error in last.errors)
+            + "</ul>"
+        )
     html = (
         "<!doctype html><html><head><meta charset='utf-8'><title>notifier</title>"
         f"<meta http-equiv='refresh' content='30'><style>{_STYLE}</style></head><body>"
@@ -97,6 +112,7 @@ async def status_page(request: web.Request) -> web.Response:
         + "<h2>Sources</h2>"
         + _table(["Id", "Type", "Status", "Last success", "Last error"], source_rows, "None.")
         + f"<h2>Outbox</h2><p>{_e(outbox)}</p>"
+        + f"<h2>Configuration</h2>{reload_html}"
         + "<p><a href='/api/levels'>/api/levels</a> · <a href='/api/reports'>/api/reports</a> · "
         "<a href='/metrics'>/metrics</a></p>" + "</body></html>"
     )
