@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from notifier.errors import CatalogError
 from notifier.extract.normalise import fold_phrase
+from notifier.extract.packs import BUNDLED, Lexicon, bundled_lexicon, check_coverage, load_packs
 from notifier.model import Action, AreaRef, Severity
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -206,6 +207,7 @@ class Catalog:
     _by_name: dict[str, str] = field(default_factory=dict, repr=False)
     _by_code: dict[str, str] = field(default_factory=dict, repr=False)
     _compiled: Any = field(default=None, repr=False)
+    lexicon: Lexicon = field(default_factory=bundled_lexicon, repr=False)
 
     def __post_init__(self) -> None:
         for area in self.areas.values():
@@ -227,8 +229,16 @@ class Catalog:
     # --- loading ----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, schemes_dir: Path, areas_dir: Path) -> Catalog:
-        """Load and cross-check every `*.yaml` in both folders; raise `CatalogError` if invalid."""
+    def load(cls, schemes_dir: Path, areas_dir: Path, languages_dir: Path | None = None) -> Catalog:
+        """Load and cross-check every `*.yaml` in the folders; raise `CatalogError` if invalid.
+
+        Language packs come from `languages_dir`, else from a `languages/` folder beside the
+        schemes folder, else the bundled packs; every language a scheme declares needs one."""
+        if languages_dir is None:
+            sibling = schemes_dir.parent / "languages"
+            languages_dir = sibling if sibling.is_dir() else BUNDLED
+        packs = load_packs(languages_dir)
+        declared: dict[str, set[str]] = {}
         areas: dict[str, Area] = {}
         for path in _yaml_files(areas_dir):
             spec = _validate(path, AreaFileSpec)
@@ -284,6 +294,7 @@ class Catalog:
                 errors.append("default_expiry.days: required when kind is 'days'")
             if errors:
                 raise CatalogError(errors, str(path))
+            declared[str(path)] = _declared_languages(s)
             schemes[s.id] = Scheme(
                 id=s.id,
                 name=s.name,
@@ -307,7 +318,8 @@ class Catalog:
                 not_areas=tuple(s.not_areas),
                 file=str(path),
             )
-        return cls(schemes=schemes, areas=areas)
+        check_coverage(declared, packs)
+        return cls(schemes=schemes, areas=areas, lexicon=Lexicon(packs))
 
     # --- schemes ----------------------------------------------------------------------------
 
@@ -374,6 +386,17 @@ class Catalog:
 
     def area_by_code(self, code: str) -> str | None:
         return self._by_code.get(code.strip().upper())
+
+
+def _declared_languages(s: SchemeSpec) -> set[str]:
+    """The languages a scheme file uses: its `languages` and every key of its word lists."""
+    langs = set(s.languages)
+    for words in (s.cues, s.markers, s.level_nouns, s.exclude, *s.actions.values()):
+        langs.update(words)
+    for level in s.levels:
+        langs.update(level.names)
+        langs.update(level.adjectives)
+    return langs - {"any"}
 
 
 def _yaml_files(folder: Path) -> list[Path]:

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import re
 
-from notifier.extract.vocab import STOPWORDS
-
+# A tie in everyday words goes to the language listed first (a short French sentence shares
+# "de"/"la" with Spanish; the feeds this service watches are more often French).
+TIE_ORDER = ("en", "ru", "kk", "fr", "nl", "sv", "nb", "da", "es", "it", "de")
 _TOKEN = re.compile(r"\w+")
 _KAZAKH_LETTERS = set("әіңғүұқөһ")
 _CYRILLIC = re.compile("[а-яәіңғүұқөһ]")
 _LATIN = re.compile("[a-z]")
 
 
-def detect_languages(folded: str, hint: str | None = None) -> tuple[str, ...]:
-    """The languages of `folded` text, most likely first; `hint` (a feed's language) is kept."""
+def detect_languages(
+    folded: str, hint: str | None, stopwords: dict[str, set[str]]
+) -> tuple[str, ...]:
+    """The languages of `folded` text, most likely first; `hint` (a feed's language) is kept.
+    `stopwords` are the packs' everyday words per language."""
+    order = {lang: i for i, lang in enumerate(TIE_ORDER)}
+    STOPWORDS = dict(
+        sorted(stopwords.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    )
     scores: dict[str, float] = dict.fromkeys(STOPWORDS, 0.0)
     kazakh = 0
     for token in _TOKEN.findall(folded[:20000]):
@@ -22,7 +30,7 @@ def detect_languages(folded: str, hint: str | None = None) -> tuple[str, ...]:
                 scores[lang] += 1
         if _KAZAKH_LETTERS.intersection(token):
             kazakh += 1
-    scores["kk"] += kazakh * 0.5
+    scores["kk"] = scores.get("kk", 0.0) + kazakh * 0.5
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     top = ranked[0][1]
     langs = [lang for lang, score in ranked if top and score >= max(2.0, 0.25 * top)]

@@ -16,12 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from notifier.extract import vocab
 from notifier.extract.catalog import Catalog, Level, Scheme
-from notifier.extract.dates import Validity, event_dates, has_date, parse_validity
+from notifier.extract.dates import DateWords, Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
-from notifier.extract.normalise import clean, fold, fold_phrase
-from notifier.extract.patterns import BOUNDARY_END, BOUNDARY_START, compile_phrases, phrase_regex
+from notifier.extract.normalise import clean, fold
+from notifier.extract.patterns import (
+    BOUNDARY_END,
+    BOUNDARY_START,
+    alternation,
+    compile_phrases,
+    phrase_regex,
+)
 from notifier.model import Action
 
 _SENTENCE_END = re.compile(
@@ -51,10 +56,7 @@ _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le pl
 _ATTACH_FIRST = 90
 _NAMED_AFTER_ANAPHOR = 6  # "городах астана", "the cities of aktobe"
 _ATTACH_NEXT = 45
-_REPORTING = re.compile(
-    r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|reports?|reported|according\s+to|сообщил\w*|сообщает'
-    r"|сообщается|говорится|заявил\w*|передает|по\s+данным|хабарлады)(?!\w)"
-)
+_QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
@@ -84,44 +86,36 @@ _RELATIVE_PAST = re.compile(
     r"(?:avait ete|avaient ete|etait|etaient|had been|had|был[аио]?|действовал[аио]?|war|hatte|var|hade)"
     r"\s[^,;:.]{0,80}(?=,)"
 )
+
+
 # a simple-past relative clause dated by a time word ("which was raised to severe in November,",
 # "che era stato alzato a grave nel 2017,"): history inside a current sentence, blanked as above
-_MONTHS = (
-    r"january|february|march|april|june|july|august|september|october|november|december|"
-    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
-    r"januar|februar|marz|maerz|juni|juli|oktober|dezember|gennaio|febbraio|marzo|aprile|maggio|"
-    r"giugno|luglio|agosto|settembre|ottobre|dicembre|enero|febrero|abril|mayo|junio|julio|"
-    r"septiembre|octubre|noviembre|diciembre"
-)
-_RELATIVE_DATED = re.compile(
-    r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
-    r"(?:was|were|had|has been|era|erano|fue|fueron|habia|a ete|avait|wurde|war)\s"
-    r"(?=[^,;:.]{0,100}?\b(?:" + _MONTHS + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
-    r"[^,;:.]{0,100}(?=,)"
-)
 # round 7: a past tense with "since <date>" ("Seit 2015 galt ...", "Sinds 2019 gold ...", "depuis
 # 2015 était ...") or a German/Dutch pluperfect passive ("war ... angehoben worden", "was ...
 # verhoogd") is the level's history; "erstmals seit 2015 gesenkt" (a current change) is not.
-_SINCE_PAST = re.compile(
-    r"(?<!erstmals )(?<!ersten mal )(?<!eerst )(?<!premiere fois )(?<!prima volta )(?<!primera vez )"
-    r"\b(?:seit|sinds|depuis|dal|desde)\s+(?:(?:dem|den|de|le|la|el|il|l')\s*)?"
-    r"(?:\d{1,2}\.?\s+)?(?:(?:" + _MONTHS + r")\s+)?(?:19|20)\d\d\b"
-)
+def _relative_dated(months: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
+        r"(?:was|were|had|has been|era|erano|fue|fueron|habia|a ete|avait|wurde|war)\s"
+        r"(?=[^,;:.]{0,100}?\b(?:" + months + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
+        r"[^,;:.]{0,100}(?=,)"
+    )
+
+
+def _since_past(months: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<!erstmals )(?<!ersten mal )(?<!eerst )(?<!premiere fois )(?<!prima volta )(?<!primera vez )"
+        r"\b(?:seit|sinds|depuis|dal|desde)\s+(?:(?:dem|den|de|le|la|el|il|l')\s*)?"
+        r"(?:\d{1,2}\.?\s+)?(?:(?:" + months + r")\s+)?(?:19|20)\d\d\b"
+    )
+
+
 _PAST_FINITE = re.compile(r"\b(?:galt|gold|war|waren|etait|avait|era|erano|aveva|estaba|habia)\b")
 _PLUPERFECT = re.compile(
     r"\b(?:war|waren)\b[^.;:]{0,120}\bworden\b"
     r"|\b(?:was|waren)\s+(?:[^.;:\s]+\s+){0,6}?(?:verhoogd|verlaagd|bijgesteld|ingesteld)\b"
     r"|\b(?:avait|avaient)\s+(?:[^.;:\s]+\s+){0,3}?(?:releve|abaisse|porte|rehausse|baisse|passe|place|eleve)e?s?\b"
     r"|\b(?:aveva|avevano)\s+(?:[^.;:\s]+\s+){0,3}?(?:alzato|abbassato|innalzato|portato|elevato|ridotto)\b"
-)
-
-
-# a number followed by what it counts (time, people) is a count, not a level
-_COUNTED_AFTER = re.compile(
-    r"\s+(?:tage|tagen|wochen|monate|monaten|jahre|jahren|stunden|days?|weeks?|months?|years?|hours?"
-    r"|jours|semaines|mois|ans|annees|heures|giorni|settimane|mesi|anni|ore|dias|semanas|meses|anos"
-    r"|horas|dagen|weken|maanden|jaar|jaren|uur|дн\w*|недел\w*|месяц\w*|лет|год\w*|час\w*"
-    r"|menschen|personen|people|persons|personnes|persone|personas|mensen|человек)\b"
 )
 
 
@@ -132,12 +126,6 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
-# number words that name a scale's size after "of"/"van"/"av" ("op de schaal van vijf")
-_NUMBER_WORDS = {
-    "two", "three", "four", "five", "twee", "drie", "vier", "vijf", "tva", "fyra", "fem", "to",
-    "tre", "fire", "dos", "tres", "cuatro", "cinco", "deux", "trois", "quatre", "cinq",
-    "двух", "трех", "четырех", "пяти", "due", "quattro", "cinque",
-}  # fmt: skip
 _CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und)\s")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
@@ -224,7 +212,30 @@ class CompiledCatalog:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._schemes: dict[tuple[str, tuple[str, ...]], _SchemeMatchers] = {}
-        self._vocab: dict[tuple[int, tuple[str, ...]], re.Pattern[str] | None] = {}
+        self._vocab: dict[tuple[str, tuple[str, ...]], re.Pattern[str] | None] = {}
+        self.lexicon = catalog.lexicon
+        self.numbers = catalog.lexicon.numbers()
+        self.stopwords = catalog.lexicon.stopwords()
+        self.dates = DateWords(catalog.lexicon)
+        months = "|".join(sorted(map(re.escape, self.dates.months), key=len, reverse=True))
+        self.relative_dated = _relative_dated(months)
+        self.since_past = _since_past(months)
+        # a number followed by what it counts (time, people) is a count, not a level
+        counted = [
+            (code, p)
+            for code, pack in catalog.lexicon.packs.items()
+            for p in [
+                *pack.spec.counted,
+                *(w for ws in (pack.spec.units or {}).values() for w in ws),
+            ]
+        ]
+        self.counted_after = re.compile(r"\s+" + (alternation(counted) or "(?!)"))
+        # a count word right after a phrase ("the remaining five"): group 1 is the word
+        self.count_word = re.compile(
+            r"\s+("
+            + "|".join(sorted(map(re.escape, self.numbers), key=len, reverse=True))
+            + r")(?!\w)"
+        )
         phrases: list[str] = []
         self._area_res: dict[str, re.Pattern[str]] = {}
         for area in catalog.areas.values():
@@ -267,9 +278,9 @@ class CompiledCatalog:
                         )
             actions = []
             for action in (Action.LIFT, Action.EXTEND, Action.SET):
-                action_words: list[tuple[str, str]] = _pairs(vocab.ACTIONS[action], langs) + _pairs(
-                    scheme.actions.get(action, {}), langs
-                )
+                action_words: list[tuple[str, str]] = _pairs(
+                    self.lexicon.action_words(action), langs
+                ) + _pairs(scheme.actions.get(action, {}), langs)
                 pattern = compile_phrases(action_words)
                 if pattern is not None:
                     actions.append((action, pattern))
@@ -285,10 +296,11 @@ class CompiledCatalog:
             self._schemes[key] = found
         return found
 
-    def vocab(self, words: dict[str, list[str]], langs: tuple[str, ...]) -> re.Pattern[str] | None:
-        key = (id(words), langs)
+    def words(self, section: str, langs: tuple[str, ...]) -> re.Pattern[str] | None:
+        """One pack section of these languages as one pattern (compiled once)."""
+        key = (section, langs)
         if key not in self._vocab:
-            self._vocab[key] = compile_phrases(_pairs(words, langs))
+            self._vocab[key] = compile_phrases(_pairs(self.lexicon.words(section), langs))
         return self._vocab[key]
 
     def areas_in(self, folded: str, offset: int = 0, on: date | None = None) -> list[_AreaHit]:
@@ -400,10 +412,10 @@ class TextExtractor:
             s.folded = _RELATIVE_PAST.sub(
                 lambda m: " " * len(m.group(0)), _mask_scale_ranges(s.folded)
             )
-            s.folded = _RELATIVE_DATED.sub(lambda m: " " * len(m.group(0)), s.folded)
+            s.folded = self.compiled.relative_dated.sub(lambda m: " " * len(m.group(0)), s.folded)
         datelines = _dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
-        langs = detect_languages(doc_folded, language)
+        langs = detect_languages(doc_folded, language, self.compiled.stopwords)
         ref_year = published.year if published else _latest_year(doc_folded)
         compiled = self.compiled
         matchers = [compiled.scheme(s, langs) for s in self._text_schemes]
@@ -421,14 +433,14 @@ class TextExtractor:
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
         }
-        unchanged = compiled.vocab(vocab.UNCHANGED, langs)
-        history = compiled.vocab(vocab.HISTORY, langs)
-        nationwide = compiled.vocab(vocab.NATIONWIDE, langs)
-        anaphora = compiled.vocab(vocab.ANAPHORA, langs)
-        event_before = compiled.vocab(vocab.EVENT_BEFORE_AREA, langs)
-        transition = compiled.vocab(vocab.TRANSITION_TO, langs)
-        from_word = compiled.vocab(vocab.TRANSITION_FROM, langs)
-        scale = compiled.vocab(vocab.SCALE_SIZE, langs)
+        unchanged = compiled.words("unchanged", langs)
+        history = compiled.words("history", langs)
+        nationwide = compiled.words("nationwide", langs)
+        anaphora = compiled.words("anaphora", langs)
+        event_before = compiled.words("event_before_area", langs)
+        transition = compiled.words("to", langs)
+        from_word = compiled.words("from", langs)
+        scale = compiled.words("scale_size", langs)
         ctx = self._context(sentences, matchers, langs, published, ref_year, scale)
         found: list[Found] = []
         recent: list[_AreaHit] = []
@@ -505,7 +517,7 @@ class TextExtractor:
         named: dict[str, list[tuple[int, list[str]]]] = {}
         past: set[int] = set()
         anchor: date | None = None
-        definition = compiled.vocab(vocab.DEFINITION, langs)
+        definition = compiled.words("definitions", langs)
         for index, s in enumerate(sentences):
             neighbours: str | None = None
             for sm in matchers:
@@ -524,7 +536,7 @@ class TextExtractor:
                     past.add(index)
                 tense = _tense(s.folded, sm)
                 if tense == "present":
-                    for d in _event_dates(s.folded, date_ref):
+                    for d in event_dates(s.folded, date_ref, compiled.dates):
                         anchor = d if anchor is None or d > anchor else anchor
         return _Context(named, anchor, date_ref, [], [], past=past)
 
@@ -628,19 +640,21 @@ class TextExtractor:
             candidates = [c for c in candidates if c[2]]
             if not candidates:
                 return []
-        hypothetical = self.compiled.vocab(vocab.HYPOTHETICAL, langs)
-        passive_past = self.compiled.vocab(vocab.PASSIVE_PAST, langs)
-        definition = self.compiled.vocab(vocab.DEFINITION, langs)
+        hypothetical = self.compiled.words("modality", langs)
+        passive_past = self.compiled.words("passive_past", langs)
+        definition = self.compiled.words("definitions", langs)
         if (
             (history and history.search(folded))
             or (definition and definition.search(folded))
             or (
                 passive_past
                 and passive_past.search(folded)
-                and not _same_day(folded, self.compiled.vocab(vocab.SAME_DAY, langs))
+                and not _same_day(
+                    folded, self.compiled.words("same_day", langs), self.compiled.dates
+                )
             )
             or _is_past(folded, ref_year)
-            or bool(_SINCE_PAST.search(folded) and _PAST_FINITE.search(folded))
+            or bool(self.compiled.since_past.search(folded) and _PAST_FINITE.search(folded))
             or bool(_PLUPERFECT.search(folded))
             or (hypothetical and hypothetical.search(folded))
         ):
@@ -650,7 +664,7 @@ class TextExtractor:
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
         if ctx.anchor is not None and _tense(folded, sm) == "past":
-            dates = _event_dates(folded, ctx.date_ref)
+            dates = event_dates(folded, ctx.date_ref, self.compiled.dates)
             if dates and max(dates) < ctx.anchor:
                 ctx.history = True  # "В полночь 26 января ... прекратил" in news of the 27th
                 return []
@@ -666,8 +680,8 @@ class TextExtractor:
             for m in pattern.finditer(folded):
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
-        remain = self.compiled.vocab(vocab.REMAIN, langs)
-        keep = self.compiled.vocab(vocab.KEEP, langs)
+        remain = self.compiled.words("remain", langs)
+        keep = self.compiled.words("keep", langs)
         if keep is not None:
             # "keeps/maintient/hält/mantiene the level at 3" is an extension of its own level
             # word only (the level may follow the noun: "hält die Terrorwarnstufe bei drei")
@@ -696,6 +710,7 @@ class TextExtractor:
             return []  # "the remaining three" when the document named another number
         if has_anaphor and ctx.recent_is_history and not in_scheme:
             return []  # "В этих регионах установили ..." after a history sentence
+        reported = self.compiled.words("reported_by", langs)
         out: list[Found] = []
         last_action: Action | None = None
         for i, mention in enumerate(mentions):
@@ -708,7 +723,10 @@ class TextExtractor:
             ):
                 continue  # "lowered from 5": the old level, said without the new one
             # a closing quote right after the level word is the level's own ('"желтый", действует')
-            stop = _REPORTING.search(folded, mention.end + 2, next_start)
+            stop = _QUOTE_COMMA.search(folded, mention.end + 2, next_start)
+            said = reported.search(folded, mention.end + 2, next_start) if reported else None
+            if said is not None and (stop is None or said.start() < stop.start()):
+                stop = said
             forward = _attached(
                 [
                     a
@@ -809,7 +827,7 @@ class TextExtractor:
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
-            validity = parse_validity(segment, published, scheme.zone)
+            validity = parse_validity(segment, published, scheme.zone, words=self.compiled.dates)
             ids = _most_specific(self.catalog, [a.area_id for a in chosen])
             for hit in chosen:
                 if hit.area_id not in ids:
@@ -818,7 +836,11 @@ class TextExtractor:
                 if hit.start > prev_end:
                     # each area takes the start stated before it in the segment
                     validity = parse_validity(
-                        segment, published, scheme.zone, anchor=hit.start - prev_end
+                        segment,
+                        published,
+                        scheme.zone,
+                        anchor=hit.start - prev_end,
+                        words=self.compiled.dates,
                     )
                 out.append(
                     Found(
@@ -852,13 +874,15 @@ class TextExtractor:
             for m in pattern.finditer(folded):
                 if (
                     scale is not None
-                    and (m.group(0).strip().isdigit() or m.group(0).strip() in _NUMBER_WORDS)
+                    and (
+                        m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
+                    )
                     and _scale_before(folded, m.start(), scale)
                 ):
                     continue
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
-                if _COUNTED_AFTER.match(folded, m.end()):
+                if self.compiled.counted_after.match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
         if not raw or (sm.nouns is None and require_noun):
@@ -994,7 +1018,7 @@ class TextExtractor:
         antecedents = ctx.named.get(sm.scheme.id)
         if not antecedents or (sm.exclude and sm.exclude.search(folded)):
             return None
-        same = self.compiled.vocab(vocab.SAME_ACTION, langs)
+        same = self.compiled.words("same_action", langs)
         m = same.search(folded) if same else None
         if m is not None:
             prev = [f for f in ctx.last_found if f.scheme == sm.scheme.id]
@@ -1005,7 +1029,7 @@ class TextExtractor:
                 return None
             return _Mention(m.start(), m.end(), level, primary=False), prev[-1].action
         noun = sm.nouns.search(folded) if sm.nouns else None
-        other = self.compiled.vocab(vocab.OTHER_REGIME, langs)
+        other = self.compiled.words("other_regime", langs)
         if noun is None or (other and other.search(folded)):
             return None
         before = [lv for i, lvs in antecedents if i < ctx.index for lv in lvs]
@@ -1034,7 +1058,7 @@ class TextExtractor:
     ) -> list[_AreaHit] | None:
         """ "в остальных пяти регионах": the areas named before, less those just singled out;
         None when the stated count does not match them."""
-        pattern = self.compiled.vocab(vocab.REMAINING, langs)
+        pattern = self.compiled.words("remaining", langs)
         m = pattern.search(folded) if pattern and not in_scheme else None
         if m is None:
             return []
@@ -1051,8 +1075,9 @@ class TextExtractor:
                 out.append(_AreaHit(-1, -1, aid, hit.factor * 0.9))
         ids = _most_specific(self.catalog, [h.area_id for h in out])
         out = [h for h in out if h.area_id in ids]
-        count = _COUNT.match(folded, m.end())
-        if (count is not None and _COUNTS[count.group(1)] != len(out)) or not out:
+        count = self.compiled.count_word.match(folded, m.end())
+        numbers = self.compiled.numbers
+        if (count is not None and numbers[count.group(1)] != len(out)) or not out:
             return None
         return out
 
@@ -1089,10 +1114,6 @@ class TextExtractor:
         return depth
 
 
-_COUNTS = {fold_phrase(k): v for k, v in vocab.COUNT_WORDS.items()}
-_COUNT = re.compile(
-    r"\s+(" + "|".join(sorted(map(re.escape, _COUNTS), key=len, reverse=True)) + r")(?!\w)"
-)
 _RU_PAST = re.compile(r"^[а-я]{2,}(?:л|ла|ло|ли|лся|лась|лось|лись)$")
 _RU_PRESENT = re.compile(r"^[а-я]{2,}(?:ет|ют|ут|ят|ит|ится|ется|утся|ются|ятся)$|^будет$|^будут$")
 _EN_PAST = re.compile(r"^[a-z]{3,}ed$")
@@ -1124,13 +1145,9 @@ def _tense(folded: str, sm: _SchemeMatchers) -> str | None:
     return None
 
 
-def _event_dates(folded: str, ref: datetime) -> list[date]:
-    return event_dates(folded, ref)
-
-
 def _negated(folded: str, at: int, compiled: CompiledCatalog, langs: tuple[str, ...]) -> bool:
     """A negation right before the action word at `at`."""
-    negation = compiled.vocab(vocab.NEGATION, langs)
+    negation = compiled.words("negation", langs)
     if at < 0 or negation is None:
         return False
     before = folded[max(0, at - 16) : at]
@@ -1169,12 +1186,12 @@ def _is_past(folded: str, ref_year: int | None) -> bool:
     return any(int(y) < ref_year for y in _YEAR.findall(folded))
 
 
-def _same_day(folded: str, same_day: re.Pattern[str] | None) -> bool:
+def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -> bool:
     """The sentence places its event on the day of the report: "сегодня", or a clock time
     ("незадолго до 18:00") with no date."""
     if same_day and same_day.search(folded):
         return True
-    return bool(_CLOCK.search(folded)) and not has_date(folded)
+    return bool(_CLOCK.search(folded)) and not has_date(folded, words)
 
 
 def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
@@ -1293,7 +1310,7 @@ def _describes_scale(
     if len(named) >= 3 and not places:
         return True
     ids = [lv.id for lv in scheme.levels]
-    words = compiled.vocab(vocab.SCALE_WORDS, langs)
+    words = compiled.words("scale_words", langs)
     return bool(
         len(ids) >= 3
         and words is not None
