@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from notifier.extract.catalog import Catalog, Level, Scheme
+from notifier.extract.clauses import Clause, ClauseAttributes, any_in, clause_at, split_clauses
 from notifier.extract.dates import DateWords, Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
 from notifier.extract.normalise import clean, fold
@@ -27,6 +28,7 @@ from notifier.extract.patterns import (
     compile_phrases,
     phrase_regex,
 )
+from notifier.extract.tuning import Tuning
 from notifier.model import Action
 
 _SENTENCE_END = re.compile(
@@ -38,8 +40,6 @@ _SENTENCE_END = re.compile(
 _BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
 _IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
-_WINDOW_NOUN = 100
-_WINDOW_GAP = 28
 _REGION_AFTER = re.compile(
     r"^(?:\s*(?:,|and|и|және|et|en|och|og)\s*[\w'-]+){0,5}\s+"
     r"(?:region|regions|oblast|oblasts|province|provinces)(?!\w)"
@@ -53,9 +53,6 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
-_ATTACH_FIRST = 90
-_NAMED_AFTER_ANAPHOR = 6  # "городах астана", "the cities of aktobe"
-_ATTACH_NEXT = 45
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
@@ -209,8 +206,9 @@ def _all_pairs(words: dict[str, list[str]]) -> list[tuple[str, str]]:
 class CompiledCatalog:
     """Regular expressions of one catalog, compiled once and cached per language set."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, tuning: Tuning | None = None) -> None:
         self.catalog = catalog
+        self.tuning = tuning or Tuning()
         self._schemes: dict[tuple[str, tuple[str, ...]], _SchemeMatchers] = {}
         self._vocab: dict[tuple[str, tuple[str, ...]], re.Pattern[str] | None] = {}
         self.lexicon = catalog.lexicon
@@ -328,13 +326,16 @@ class CompiledCatalog:
                     ):
                         aid = area.twin
                     elif not _CITY_BEFORE.search(before):
-                        factor = 0.85
+                        factor = self.tuning.factor_twin
                 hits.append(_AreaHit(m.start() + offset, m.end() + offset, aid, factor))
         out: list[_AreaHit] = []
         for hit in hits:
             successors = self.catalog.areas[hit.area_id].successors(on)
             if successors:
-                out.extend(_AreaHit(hit.start, hit.end, r, hit.factor * 0.9) for r in successors)
+                out.extend(
+                    _AreaHit(hit.start, hit.end, r, hit.factor * self.tuning.factor_successor)
+                    for r in successors
+                )
             else:
                 out.append(hit)
         return out
@@ -569,6 +570,7 @@ class TextExtractor:
         scale: re.Pattern[str] | None,
         ctx: _Context,
     ) -> list[Found]:
+        tune = self.compiled.tuning
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
         for sm in matchers:
             mentions = self._mentions(sm, folded, scale)
@@ -627,39 +629,45 @@ class TextExtractor:
                 implicit = True
         if not candidates:
             return []
-        if unchanged and unchanged.search(folded):
-            # "unchanged" vetoes its own clause only: "Bruxelles passe de 4 à 3, tandis que le
-            # reste du pays reste au niveau 3" keeps the change
-            kept = _drop_clauses(folded, unchanged)
-            if not kept.strip(" ,;"):
-                return []
-            candidates = [
-                (c[0], c[1], [m for m in c[2] if kept[m.start : m.end].strip()], c[3])
-                for c in candidates
-            ]
-            candidates = [c for c in candidates if c[2]]
-            if not candidates:
-                return []
-        hypothetical = self.compiled.words("modality", langs)
-        passive_past = self.compiled.words("passive_past", langs)
-        definition = self.compiled.words("definitions", langs)
-        if (
-            (history and history.search(folded))
-            or (definition and definition.search(folded))
-            or (
-                passive_past
-                and passive_past.search(folded)
-                and not _same_day(
-                    folded, self.compiled.words("same_day", langs), self.compiled.dates
-                )
+        # pass: attributes of each trigger's clause; a veto removes the levels of its clause only
+        clauses = split_clauses(folded, self.compiled.words("clause_breaks", langs))
+        attrs: dict[Clause, ClauseAttributes] = {}
+
+        def attributes_at(pos: int) -> ClauseAttributes:
+            # a hedge, a background or a definition also governs the clauses after it ("could
+            # lower it to 2, but keep it at 3"); never the clauses before it ("raised to severe
+            # and asked people to call police if ...")
+            clause = clause_at(clauses, pos)
+            for c in clauses:
+                if c not in attrs:
+                    attrs[c] = self._attributes(folded, c, langs, ref_year)
+                if c == clause:
+                    break
+            own = attrs[clause]
+            before = [attrs[c] for c in clauses if c.start < clause.start]
+            return replace(
+                own,
+                modal=own.modal or any(a.modal for a in before),
+                historical=own.historical or any(a.historical for a in before),
+                definitional=own.definitional or any(a.definitional for a in before),
             )
-            or _is_past(folded, ref_year)
-            or bool(self.compiled.since_past.search(folded) and _PAST_FINITE.search(folded))
-            or bool(_PLUPERFECT.search(folded))
-            or (hypothetical and hypothetical.search(folded))
-        ):
-            ctx.history = True
+
+        kept_candidates = []
+        background = False
+        for cand in candidates:
+            alive = []
+            for mention in cand[2]:
+                attr = attributes_at(mention.start)
+                if attr.vetoed:
+                    background = background or not attr.unchanged
+                    continue
+                alive.append(mention)
+            if alive:
+                kept_candidates.append((cand[0], cand[1], alive, cand[3]))
+        if not kept_candidates:
+            ctx.history = background
             return []
+        candidates = kept_candidates
         candidates.sort(key=lambda c: c[0], reverse=True)
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
@@ -703,7 +711,17 @@ class TextExtractor:
                 or (keep is not None and _is_at(keep, folded, h[0], h[1]))
                 or any(_remain_attached(folded, h, m) for m in mentions)
             ]
-        is_nationwide = bool(nationwide and nationwide.search(folded))
+        # attribution: a national body ("the National Security Committee said") names the
+        # issuer, so its words never widen the area to the whole country
+        issuers = _spans(self.compiled.words("issuer_words", langs), folded) + _spans(
+            sm.markers, folded
+        )
+        widening = [
+            (m.start(), m.end())
+            for m in (nationwide.finditer(folded) if nationwide else ())
+            if not any(a <= m.start() < b for a, b in issuers)
+        ]
+        is_nationwide = bool(widening)
         has_anaphor = bool(anaphora and anaphora.search(folded))
         remaining = self._remaining(scheme, folded, in_scheme, recent, ctx, langs)
         if remaining is None:
@@ -719,7 +737,7 @@ class TextExtractor:
             if (
                 mention.previous is None
                 and from_word
-                and _from_before(folded, mention.start, from_word)
+                and _from_before(folded, mention.start, from_word, tune.from_before)
             ):
                 continue  # "lowered from 5": the old level, said without the new one
             # a closing quote right after the level word is the level's own ('"желтый", действует')
@@ -734,6 +752,7 @@ class TextExtractor:
                     if mention.end <= a.start < (stop.start() if stop else next_start)
                 ],
                 mention.end,
+                tune,
             )
             if forward and i + 1 < len(mentions):
                 conj = _CONJ.search(folded, mention.end, forward[0].start)
@@ -745,11 +764,12 @@ class TextExtractor:
             backward = _attached_before(
                 [a for a in in_scheme if prev_end <= a.start < mention.start],
                 mention.start,
+                tune,
             )
             chosen = forward or backward
             anaphor = anaphora.search(folded, prev_end, next_start) if anaphora else None
             if anaphor is not None and any(
-                0 <= a.start - anaphor.end() <= _NAMED_AFTER_ANAPHOR for a in in_scheme
+                0 <= a.start - anaphor.end() <= tune.named_after_anaphor for a in in_scheme
             ):
                 anaphor = None  # "в городах Астана и Алматы": the places are named right there
             if anaphor is not None and not forward:
@@ -759,11 +779,11 @@ class TextExtractor:
                 ]
             if remaining:
                 chosen = remaining
-            conf = 0.92 if mention.primary else 0.82
+            conf = tune.conf_named if mention.primary else tune.conf_adjective
             if not cue_here:
-                conf -= 0.25
+                conf -= tune.penalty_cue_near
             segment = folded[prev_end:next_start]
-            nationwide_here = bool(nationwide and nationwide.search(segment))
+            nationwide_here = any(prev_end <= a < next_start for a, _ in widening)
             if (
                 nationwide_here
                 and scheme.default_area
@@ -775,24 +795,24 @@ class TextExtractor:
             if not chosen:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
-                    conf -= 0.1
+                    conf -= tune.penalty_anaphor
                 if (
                     not chosen
                     and scheme.default_area
                     and (is_nationwide or not placed)
                     and not self._other_country_only(scheme, doc_areas)
                 ):
-                    factor = 1.0 if is_nationwide else 0.8
+                    factor = 1.0 if is_nationwide else tune.factor_default_area
                     if not doc_markers.get(scheme.id) and not any(
                         self._under(scheme, a.area_id) for a in doc_areas
                     ):
                         # nothing in the text says it is about this scheme's country (a bare
                         # "orange level"): the operator decides
-                        factor *= 0.6
+                        factor *= tune.factor_foreign_default
                     chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
                 if not chosen and not placed and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
-                    conf -= 0.2
+                    conf -= tune.penalty_recent
                 if not chosen:
                     continue
             action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
@@ -806,8 +826,16 @@ class TextExtractor:
                 last = mentions[-1]
                 if tail:
                     action, action_at = self._action(last, tail, last.end, len(folded), folded)
-                    conf -= 0.05
-            if action is not None and _negated(folded, action_at, self.compiled, langs):
+                    conf -= tune.penalty_list_verb
+            action_end = next((h[1] for h in action_hits if h[0] == action_at), action_at)
+            if action is not None and _negated(
+                folded,
+                mention,
+                (action_at, action_end),
+                clause_at(clauses, mention.start),
+                self.compiled,
+                langs,
+            ):
                 continue  # "the only region not to raise its threat level"
             if action is None and implicit:
                 action = implicit_action
@@ -816,14 +844,14 @@ class TextExtractor:
                     action = ctx.last_found[-1].action
                 if action is None:
                     continue
-                conf -= 0.15
+                conf -= tune.penalty_implicit
             if (
                 action is None
                 and last_action is not None
                 and ";" in folded[prev_end : mention.start]
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
-                conf -= 0.05
+                conf -= tune.penalty_list_verb
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
@@ -869,6 +897,7 @@ class TextExtractor:
         require_noun: bool = True,
         extra_nouns: list[tuple[int, int]] | None = None,
     ) -> list[_Mention]:
+        tune = self.compiled.tuning
         raw: list[_Mention] = []
         for level, primary, pattern in sm.levels:
             for m in pattern.finditer(folded):
@@ -877,7 +906,7 @@ class TextExtractor:
                     and (
                         m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
                     )
-                    and _scale_before(folded, m.start(), scale)
+                    and _scale_before(folded, m.start(), scale, tune.scale_before)
                 ):
                     continue
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
@@ -898,7 +927,7 @@ class TextExtractor:
             for r in raw
             if not require_noun
             or any(
-                abs(ns - r.end) <= _WINDOW_NOUN or abs(r.start - ne) <= _WINDOW_NOUN
+                abs(ns - r.end) <= tune.window_noun or abs(r.start - ne) <= tune.window_noun
                 for ns, ne in noun_spans
                 if not (ns >= r.start and ne <= r.end) or (ns, ne) != (r.start, r.end)
             )
@@ -917,7 +946,7 @@ class TextExtractor:
             if merged:
                 last = merged[-1]
                 gap = folded[last.end : r.start]
-                close = len(gap) <= _WINDOW_GAP and not re.search(
+                close = len(gap) <= tune.window_gap and not re.search(
                     r"[.;]|\s(?:до|to|naar|à|a|till|til)\s", gap
                 )
                 if close and last.level.id == r.level.id:
@@ -945,7 +974,7 @@ class TextExtractor:
                 gap = folded[m.end : n.start]
                 if (
                     n.level.id != m.level.id
-                    and len(gap) <= 70
+                    and len(gap) <= self.compiled.tuning.pair_gap
                     and "." not in gap
                     and transition.search(gap)
                 ):
@@ -957,6 +986,36 @@ class TextExtractor:
             out.append(m)
             i += 1
         return out
+
+    def _attributes(
+        self, folded: str, clause: Clause, langs: tuple[str, ...], ref_year: int | None
+    ) -> ClauseAttributes:
+        """The typed attributes of one clause (see clauses.py)."""
+        compiled = self.compiled
+        part = folded[clause.start : clause.end]
+
+        def has(section: str) -> bool:
+            return any_in(compiled.words(section, langs), folded, clause)
+
+        passive_past = compiled.words("passive_past", langs)
+        historical = (
+            has("history")
+            or bool(
+                passive_past
+                and passive_past.search(part)
+                and not _same_day(folded, compiled.words("same_day", langs), compiled.dates)
+            )
+            or _is_past(part, ref_year)
+            or bool(compiled.since_past.search(part) and _PAST_FINITE.search(part))
+            or bool(_PLUPERFECT.search(part))
+        )
+        return ClauseAttributes(
+            modal=has("modality"),
+            historical=historical,
+            definitional=has("definitions"),
+            unchanged=has("unchanged"),
+            reported_by=has("reported_by"),
+        )
 
     def _action(
         self,
@@ -997,18 +1056,22 @@ class TextExtractor:
         doc_markers: dict[str, int],
         langs: tuple[str, ...],
     ) -> float:
+        tune = self.compiled.tuning
         scheme = sm.scheme
         score = 0.0
         if sm.markers is not None and sm.markers.search(folded):
-            score += 4
-        score += min(doc_markers.get(scheme.id, 0), 3) * 0.7
+            score += tune.score_marker
+        score += min(doc_markers.get(scheme.id, 0), 3) * tune.score_doc_marker
         here = [a for a in areas if self._under(scheme, a.area_id)]
-        score += 3 * min(len(here), 2)
-        score += min(sum(1 for a in doc_areas if self._under(scheme, a.area_id)), 4) * 0.5
+        score += tune.score_area_here * min(len(here), 2)
+        score += (
+            min(sum(1 for a in doc_areas if self._under(scheme, a.area_id)), 4)
+            * tune.score_area_doc
+        )
         if here:
-            score += 2.5 * max(self._root_depth(scheme, a.area_id) for a in here)
+            score += tune.score_depth * max(self._root_depth(scheme, a.area_id) for a in here)
         if langs and langs[0] in scheme.languages:
-            score += 0.5
+            score += tune.score_language
         return score
 
     def _implicit(
@@ -1072,7 +1135,9 @@ class TextExtractor:
             if any(self.catalog.contains(x, aid) or self.catalog.contains(aid, x) for x in singled):
                 continue
             if all(h.area_id != aid for h in out):
-                out.append(_AreaHit(-1, -1, aid, hit.factor * 0.9))
+                out.append(
+                    _AreaHit(-1, -1, aid, hit.factor * self.compiled.tuning.factor_successor)
+                )
         ids = _most_specific(self.catalog, [h.area_id for h in out])
         out = [h for h in out if h.area_id in ids]
         count = self.compiled.count_word.match(folded, m.end())
@@ -1145,13 +1210,33 @@ def _tense(folded: str, sm: _SchemeMatchers) -> str | None:
     return None
 
 
-def _negated(folded: str, at: int, compiled: CompiledCatalog, langs: tuple[str, ...]) -> bool:
-    """A negation right before the action word at `at`."""
+def _negated(
+    folded: str,
+    mention: _Mention,
+    action: tuple[int, int],
+    clause: Clause,
+    compiled: CompiledCatalog,
+    langs: tuple[str, ...],
+) -> bool:
+    """negation: a negation word of the trigger's clause right before the action word, or
+    between the level and its action ("hat die Stufe nicht auf vier angehoben", "did not raise
+    its level to critical"); a negation inside the action phrase ("не продлили": a lift) is
+    the action's own."""
     negation = compiled.words("negation", langs)
+    at, end = action
     if at < 0 or negation is None:
         return False
-    before = folded[max(0, at - 16) : at]
-    return any(m.end() >= len(before) - 1 for m in negation.finditer(before))
+    window = compiled.tuning.negation_before
+    before = folded[max(0, at - window) : at]
+    if any(m.end() >= len(before) - 1 for m in negation.finditer(before)):
+        return True
+    lo = max(clause.start, min(at, mention.span_start) - window)
+    hi = min(clause.end, max(at, mention.start))
+    return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
+
+
+def _spans(pattern: re.Pattern[str] | None, folded: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(folded)] if pattern else []
 
 
 def _bullet_len(text: str) -> int:
@@ -1203,23 +1288,23 @@ def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> b
     return False
 
 
-def _attached(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+def _attached(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_AreaHit]:
     """Areas that follow a level: the first close to it, the next ones close to each other."""
     out: list[_AreaHit] = []
     last = origin
     for hit in sorted(hits, key=lambda h: h.start):
-        if hit.start - last > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+        if hit.start - last > (tune.attach_first if not out else tune.attach_next):
             break
         out.append(hit)
         last = max(last, hit.end)
     return out
 
 
-def _attached_before(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+def _attached_before(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_AreaHit]:
     out: list[_AreaHit] = []
     first = origin
     for hit in sorted(hits, key=lambda h: h.start, reverse=True):
-        if first - hit.end > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+        if first - hit.end > (tune.attach_first if not out else tune.attach_next):
             break
         out.append(hit)
         first = min(first, hit.start)
@@ -1243,13 +1328,13 @@ def _drop_clauses(folded: str, pattern: re.Pattern[str]) -> str:
     return out
 
 
-def _from_before(folded: str, start: int, from_word: re.Pattern[str]) -> bool:
-    before = folded[max(0, start - 14) : start]
+def _from_before(folded: str, start: int, from_word: re.Pattern[str], window: int) -> bool:
+    before = folded[max(0, start - window) : start]
     return any(m.end() >= len(before) - 3 for m in from_word.finditer(before))
 
 
-def _scale_before(folded: str, start: int, scale: re.Pattern[str]) -> bool:
-    before = folded[max(0, start - 16) : start]
+def _scale_before(folded: str, start: int, scale: re.Pattern[str], window: int) -> bool:
+    before = folded[max(0, start - window) : start]
     return any(m.end() >= len(before) - 1 for m in scale.finditer(before))
 
 
