@@ -20,7 +20,7 @@ from notifier.extract.catalog import Catalog, Level, Scheme
 from notifier.extract.clauses import Clause, ClauseAttributes, any_in, clause_at, split_clauses
 from notifier.extract.dates import DateWords, Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
-from notifier.extract.normalise import clean, fold
+from notifier.extract.normalise import clean, fold, fold_phrase
 from notifier.extract.patterns import (
     BOUNDARY_END,
     BOUNDARY_START,
@@ -262,7 +262,7 @@ class CompiledCatalog:
             for level in scheme.levels:
                 for primary, words in ((True, level.names), (False, level.adjectives)):
                     regs = {
-                        phrase_regex(p, lang, inflect=lang == "ru")
+                        phrase_regex(p, lang, inflect=lang == "ru") + self._case_suffix(lang)
                         for lang, p in _pairs(words, langs)
                     }
                     if regs:
@@ -293,6 +293,29 @@ class CompiledCatalog:
             )
             self._schemes[key] = found
         return found
+
+    def _case_suffix(self, lang: str) -> str:
+        """An optional from/to case ending of an agglutinative language ("сарыдан", "қызылға")."""
+        pack = self.lexicon.packs.get(lang)
+        ft = pack.spec.from_to if pack else None
+        if ft is None or not (ft.from_suffix or ft.to_suffix):
+            return ""
+        endings = sorted({fold_phrase(x) for x in [*ft.from_suffix, *ft.to_suffix]}, key=len)
+        return "(?:" + "|".join(re.escape(e) for e in reversed(endings)) + ")?"
+
+    def suffix_role(self, word: str, langs: tuple[str, ...]) -> str | None:
+        """'from' or 'to' when a level word ends in that case suffix of one of `langs`."""
+        for lang in langs:
+            pack = self.lexicon.packs.get(lang)
+            ft = pack.spec.from_to if pack else None
+            if ft is None:
+                continue
+            for role, endings in (("from", ft.from_suffix), ("to", ft.to_suffix)):
+                # longest first: "-дан" is not "-а"
+                for e in sorted((fold_phrase(x) for x in endings), key=len, reverse=True):
+                    if word.endswith(e) and len(word) > len(e) + 2:
+                        return role
+        return None
 
     def words(self, section: str, langs: tuple[str, ...]) -> re.Pattern[str] | None:
         """One pack section of these languages as one pattern (compiled once)."""
@@ -676,7 +699,7 @@ class TextExtractor:
             if dates and max(dates) < ctx.anchor:
                 ctx.history = True  # "В полночь 26 января ... прекратил" in news of the 27th
                 return []
-        mentions = self._pair(mentions, folded, transition)
+        mentions = self._pair(mentions, folded, langs, sm)
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
         if _describes_scale(scheme, mentions, bool(in_scheme), folded, self.compiled, langs):
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
@@ -961,10 +984,21 @@ class TextExtractor:
         return merged
 
     def _pair(
-        self, mentions: list[_Mention], folded: str, transition: re.Pattern[str] | None
+        self,
+        mentions: list[_Mention],
+        folded: str,
+        langs: tuple[str, ...],
+        sm: _SchemeMatchers,
     ) -> list[_Mention]:
-        if transition is None or len(mentions) < 2:
+        """from_to: two levels of one change become one mention of the new level with its
+        previous one, in any word order: "raised from orange to red", "von drei auf vier",
+        "с жёлтого на красный", "to red from orange", "сарыдан қызылға" (case suffixes). A verb
+        of direction ("raised", "gesenkt") orients a pair the words leave ambiguous."""
+        if len(mentions) < 2:
             return mentions
+        compiled = self.compiled
+        to_word = compiled.words("to", langs)
+        from_word = compiled.words("from", langs)
         out: list[_Mention] = []
         i = 0
         while i < len(mentions):
@@ -972,20 +1006,73 @@ class TextExtractor:
             if i + 1 < len(mentions):
                 n = mentions[i + 1]
                 gap = folded[m.end : n.start]
+                order = None
                 if (
                     n.level.id != m.level.id
-                    and len(gap) <= self.compiled.tuning.pair_gap
+                    and len(gap) <= compiled.tuning.pair_gap
                     and "." not in gap
-                    and transition.search(gap)
                 ):
-                    n.previous = m.level
-                    n.first_start = m.start
-                    out.append(n)
+                    role_m = compiled.suffix_role(folded[m.start : m.end], langs)
+                    role_n = compiled.suffix_role(folded[n.start : n.end], langs)
+                    if (to_word is not None and to_word.search(gap)) or (role_m, role_n) == (
+                        "from",
+                        "to",
+                    ):
+                        order = "old-new"
+                    elif (role_m, role_n) == ("to", "from"):
+                        order = "new-old"
+                    elif self._reversed(folded, m, gap, to_word, from_word):
+                        order = "new-old"  # "to red from orange"
+                if order is not None:
+                    old, new = (m, n) if order == "old-new" else (n, m)
+                    old, new = self._orient(old, new, folded, m.start, n.end, langs)
+                    new.previous = old.level
+                    new.first_start = m.start if new is n else -1
+                    if new is m:
+                        new.end = max(new.end, m.end)
+                    out.append(new)
                     i += 2
                     continue
             out.append(m)
             i += 1
         return out
+
+    @staticmethod
+    def _reversed(
+        folded: str,
+        new: _Mention,
+        gap: str,
+        to_word: re.Pattern[str] | None,
+        from_word: re.Pattern[str] | None,
+    ) -> bool:
+        """ "to red from orange": the gap is only a from-word and a to-word opens the pair."""
+        if to_word is None or from_word is None:
+            return False
+        if not from_word.fullmatch(gap.strip(' "')):
+            return False
+        before = folded[max(0, new.start - 8) : new.start]
+        return any(m.end() >= len(before.rstrip(' "')) for m in to_word.finditer(before))
+
+    def _orient(
+        self,
+        old: _Mention,
+        new: _Mention,
+        folded: str,
+        lo: int,
+        hi: int,
+        langs: tuple[str, ...],
+    ) -> tuple[_Mention, _Mention]:
+        """Swap a pair whose order contradicts the only direction verb near it."""
+        up = self.compiled.words("actions.raise", langs)
+        down = self.compiled.words("actions.lower", langs)
+        lo, hi = max(0, lo - 60), min(len(folded), hi + 60)
+        raised = bool(up and up.search(folded, lo, hi))
+        lowered = bool(down and down.search(folded, lo, hi))
+        if raised != lowered:
+            rising = new.level.rank > old.level.rank
+            if rising != raised:
+                return new, old
+        return old, new
 
     def _attributes(
         self, folded: str, clause: Clause, langs: tuple[str, ...], ref_year: int | None
