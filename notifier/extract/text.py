@@ -12,6 +12,7 @@ definitions or unchanged levels yield nothing.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -236,6 +237,7 @@ class CompiledCatalog:
         )
         phrases: list[str] = []
         self._area_res: dict[str, re.Pattern[str]] = {}
+        self._span_ids: dict[str, list[str]] = {}
         for area in catalog.areas.values():
             regs = {
                 phrase_regex(p, lang, inflect=True)
@@ -334,7 +336,11 @@ class CompiledCatalog:
                 folded[max(0, m.start() - 20) : m.start()]
             ):
                 continue
-            ids = [aid for aid, rx in self._area_res.items() if rx.fullmatch(span)]
+            ids = self._span_ids.get(span)
+            if ids is None:
+                ids = [aid for aid, rx in self._area_res.items() if rx.fullmatch(span)]
+                if len(self._span_ids) < 65536:
+                    self._span_ids[span] = ids
             if not ids:
                 continue
             for aid in ids[:1] if len(ids) == 1 else self._prefer(ids):
@@ -379,8 +385,10 @@ class _Sentence:
     from_title: bool = False
 
 
-def split_sentences(text: str) -> list[_Sentence]:
-    """Sentences of clean text; bullet items keep their introducing line as `header`."""
+def split_sentences(text: str, max_chars: int = 2000) -> list[_Sentence]:
+    """Sentences of clean text; bullet items keep their introducing line as `header`. A run
+    longer than `max_chars` without a sentence end is cut into pieces (at a space where there
+    is one), so the work per sentence is bounded and extraction stays linear."""
     out: list[_Sentence] = []
     pos = 0
     for m in [*_SENTENCE_END.finditer(text), None]:
@@ -391,6 +399,13 @@ def split_sentences(text: str) -> list[_Sentence]:
             lead = len(chunk) - len(chunk.lstrip())
             s = pos + lead
             e = pos + len(chunk.rstrip())
+            while e - s > max_chars:
+                cut = text.rfind(" ", s + max_chars // 2, s + max_chars)
+                cut = cut if cut > s else s + max_chars
+                out.append(_Sentence(s, cut, text[s:cut], fold(text[s:cut])))
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
             out.append(_Sentence(s, e, text[s:e], fold(text[s:e])))
         pos = m.end() if m else len(text)
         if m is not None and m.end() == m.start():
@@ -412,6 +427,9 @@ class TextExtractor:
 
     def __init__(self, catalog: Catalog, compiled: CompiledCatalog | None = None) -> None:
         self.catalog = catalog
+        self._under_cache: dict[tuple[str, str], bool] = {}
+        self._memo: dict[tuple[str, str, int, int], object] = {}
+        self._mention_cache: dict[tuple[object, ...], tuple[tuple[int, int, Level, bool], ...]] = {}
         self.compiled = compiled or CompiledCatalog(catalog)
         self._text_schemes = [
             s for s in catalog.schemes.values() if any(lv.names for lv in s.levels)
@@ -420,9 +438,12 @@ class TextExtractor:
     def find(
         self, title: str, text: str, published: datetime | None, language: str | None = None
     ) -> list[Found]:
-        title = clean(title).strip()
-        text = clean(text)
-        body_sentences = split_sentences(text)
+        tune = self.compiled.tuning
+        self._mention_cache.clear()  # mentions are indexed once per document
+        # bounded work per document: a text longer than any article is read up to the limit
+        title = clean(title[: tune.max_sentence_chars]).strip()
+        text = clean(text[: tune.max_text_chars])
+        body_sentences = split_sentences(text, tune.max_sentence_chars)[: tune.max_sentences]
         sentences: list[_Sentence] = []
         if title and not (
             body_sentences and fold(body_sentences[0].text).startswith(fold(title)[:60])
@@ -470,7 +491,8 @@ class TextExtractor:
         recent: list[_AreaHit] = []
         for index, s in enumerate(sentences):
             ctx.index = index
-            ctx.prior_areas = [h for i in range(index) for h in sentence_areas[i]]
+            if index:
+                ctx.prior_areas.extend(sentence_areas[index - 1])
             if s.is_header:
                 continue
             if s.header is not None:
@@ -826,8 +848,8 @@ class TextExtractor:
                     and not self._other_country_only(scheme, doc_areas)
                 ):
                     factor = 1.0 if is_nationwide else tune.factor_default_area
-                    if not doc_markers.get(scheme.id) and not any(
-                        self._under(scheme, a.area_id) for a in doc_areas
+                    if not doc_markers.get(scheme.id) and not self._doc_memo(
+                        "any", scheme, doc_areas
                     ):
                         # nothing in the text says it is about this scheme's country (a bare
                         # "orange level"): the operator decides
@@ -920,10 +942,39 @@ class TextExtractor:
         require_noun: bool = True,
         extra_nouns: list[tuple[int, int]] | None = None,
     ) -> list[_Mention]:
+        """Level mentions of one scheme in one sentence, indexed once per document (the
+        pre-pass and the sentence pass share them; callers get fresh copies to pair)."""
+        key = (sm.scheme.id, folded, scale is not None, require_noun, tuple(extra_nouns or ()))
+        cached = self._mention_cache.get(key)
+        if cached is None:
+            cached = tuple(
+                (m.start, m.end, m.level, m.primary)
+                for m in self._find_mentions(
+                    sm, folded, scale, require_noun=require_noun, extra_nouns=extra_nouns
+                )
+            )
+            self._mention_cache[key] = cached
+        return [_Mention(a, b, level, primary) for a, b, level, primary in cached]
+
+    def _find_mentions(
+        self,
+        sm: _SchemeMatchers,
+        folded: str,
+        scale: re.Pattern[str] | None,
+        *,
+        require_noun: bool = True,
+        extra_nouns: list[tuple[int, int]] | None = None,
+    ) -> list[_Mention]:
         tune = self.compiled.tuning
         raw: list[_Mention] = []
+        if require_noun and not extra_nouns and not (sm.nouns and sm.nouns.search(folded)):
+            return []  # no level noun in the sentence: no level word can count
+        # bounded work per sentence: a level word repeated without end is not an announcement
+        per_pattern = 4 * tune.max_mentions
         for level, primary, pattern in sm.levels:
-            for m in pattern.finditer(folded):
+            for n, m in enumerate(pattern.finditer(folded)):
+                if n >= per_pattern:
+                    break
                 if (
                     scale is not None
                     and (
@@ -939,22 +990,32 @@ class TextExtractor:
                 raw.append(_Mention(m.start(), m.end(), level, primary))
         if not raw or (sm.nouns is None and require_noun):
             return []
-        verbs = [(m.start(), m.end()) for _, p in sm.actions for m in p.finditer(folded)]
+        # linear: one coverage array for verbs, sorted noun spans searched by bisection
+        in_verb = bytearray(len(folded) + 1)
+        for _, p in sm.actions:
+            for m in p.finditer(folded):
+                in_verb[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         raw = [  # "raised the threat level": a verb, not the adjective of a level
-            r for r in raw if r.primary or not any(s < r.end and r.start < e for s, e in verbs)
+            r for r in raw if r.primary or not any(in_verb[r.start : r.end])
         ]
         noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
         noun_spans += extra_nouns or []
-        kept = [
-            r
-            for r in raw
-            if not require_noun
-            or any(
-                abs(ns - r.end) <= tune.window_noun or abs(r.start - ne) <= tune.window_noun
-                for ns, ne in noun_spans
-                if not (ns >= r.start and ne <= r.end) or (ns, ne) != (r.start, r.end)
+        noun_spans.sort()
+        starts = [ns for ns, _ in noun_spans]
+        window = tune.window_noun
+
+        def near_noun(r: _Mention) -> bool:
+            # a noun starting within the window after the level, or ending within it before
+            # (noun spans are short, so one ending near r.start starts near it too)
+            lo = bisect_left(starts, r.start - window - 40)
+            hi = bisect_right(starts, r.end + window)
+            return any(
+                abs(ns - r.end) <= window or abs(r.start - ne) <= window
+                for ns, ne in noun_spans[lo:hi]
+                if (ns, ne) != (r.start, r.end)
             )
-        ]
+
+        kept = [r for r in raw if not require_noun or near_noun(r)]
         # Longest first at each place; then merge a level named twice side by side
         # ("умеренного («желтого»)") and drop a translated adjective next to another level's
         # name (the colour is reliable, the adjective is not).
@@ -981,7 +1042,7 @@ class TextExtractor:
                         merged[-1] = r
                     continue
             merged.append(r)
-        return merged
+        return merged[: tune.max_mentions]
 
     def _pair(
         self,
@@ -1152,7 +1213,7 @@ class TextExtractor:
         here = [a for a in areas if self._under(scheme, a.area_id)]
         score += tune.score_area_here * min(len(here), 2)
         score += (
-            min(sum(1 for a in doc_areas if self._under(scheme, a.area_id)), 4)
+            min(int(self._doc_memo("count", scheme, doc_areas)), 4)  # type: ignore[call-overload]
             * tune.score_area_doc
         )
         if here:
@@ -1214,7 +1275,7 @@ class TextExtractor:
             return []
         singled = [a.area_id for a in recent]
         out: list[_AreaHit] = []
-        for hit in ctx.prior_areas:
+        for hit in ctx.prior_areas[-500:]:  # bounded: linear time on long texts
             aid = hit.area_id
             area = self.catalog.areas.get(aid)
             if area is None or area.kind == "country" or not self._under(scheme, aid):
@@ -1234,6 +1295,9 @@ class TextExtractor:
         return out
 
     def _other_country_only(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
+        return bool(self._doc_memo("other", scheme, doc_areas))
+
+    def _other_country_only_uncached(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
         """The document names another scheme's country and nothing of this one: a level with no
         place of its own is that country's business, not this scheme's default area."""
         if any(self._under(scheme, a.area_id) for a in doc_areas):
@@ -1254,9 +1318,29 @@ class TextExtractor:
         )
 
     def _under(self, scheme: Scheme, area_id: str) -> bool:
-        if any(self.catalog.contains(other, area_id) for other in scheme.not_areas):
-            return False
-        return any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
+        key = (scheme.id, area_id)
+        got = self._under_cache.get(key)
+        if got is None:
+            got = not any(
+                self.catalog.contains(other, area_id) for other in scheme.not_areas
+            ) and any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
+            self._under_cache[key] = got
+        return got
+
+    def _doc_memo(self, kind: str, scheme: Scheme, doc_areas: list[_AreaHit]) -> object:
+        """Per-document facts about a scheme, computed once (linear time on long texts)."""
+        key = (kind, scheme.id, id(doc_areas), len(doc_areas))
+        if key not in self._memo:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            if kind == "count":
+                value: object = sum(1 for a in doc_areas if self._under(scheme, a.area_id))
+            elif kind == "any":
+                value = any(self._under(scheme, a.area_id) for a in doc_areas)
+            else:
+                value = self._other_country_only_uncached(scheme, doc_areas)
+            self._memo[key] = value
+        return self._memo[key]
 
     def _root_depth(self, scheme: Scheme, area_id: str) -> int:
         depth = 0

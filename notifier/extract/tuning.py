@@ -45,6 +45,7 @@ class Tuning:
     max_sentence_chars: int = 2000  # a longer "sentence" is cut into pieces of this size
     max_mentions: int = 12  # level mentions considered per sentence and scheme
     max_sentences: int = 4000  # sentences considered per document
+    max_text_chars: int = 200_000  # characters of one document read (articles are far shorter)
 
     def with_(self, assignments: list[str]) -> Tuning:
         """A copy with `name=value` assignments applied (values parsed as the field's type)."""
