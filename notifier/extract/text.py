@@ -12,6 +12,7 @@ definitions or unchanged levels yield nothing.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -427,6 +428,7 @@ class TextExtractor:
 
     def __init__(self, catalog: Catalog, compiled: CompiledCatalog | None = None) -> None:
         self.catalog = catalog
+        self._lock = threading.Lock()
         self._under_cache: dict[tuple[str, str], bool] = {}
         self._memo: dict[tuple[str, str, int, int], object] = {}
         self._mention_cache: dict[tuple[object, ...], tuple[tuple[int, int, Level, bool], ...]] = {}
@@ -438,8 +440,16 @@ class TextExtractor:
     def find(
         self, title: str, text: str, published: datetime | None, language: str | None = None
     ) -> list[Found]:
+        # the per-document caches below belong to one document at a time
+        with self._lock:
+            return self._find(title, text, published, language)
+
+    def _find(
+        self, title: str, text: str, published: datetime | None, language: str | None = None
+    ) -> list[Found]:
         tune = self.compiled.tuning
         self._mention_cache.clear()  # mentions are indexed once per document
+        self._memo.clear()  # per-document facts (keyed by the document's area list)
         # bounded work per document: a text longer than any article is read up to the limit
         title = clean(title[: tune.max_sentence_chars]).strip()
         text = clean(text[: tune.max_text_chars])
@@ -1331,8 +1341,6 @@ class TextExtractor:
         """Per-document facts about a scheme, computed once (linear time on long texts)."""
         key = (kind, scheme.id, id(doc_areas), len(doc_areas))
         if key not in self._memo:
-            if len(self._memo) > 4096:
-                self._memo.clear()
             if kind == "count":
                 value: object = sum(1 for a in doc_areas if self._under(scheme, a.area_id))
             elif kind == "any":
