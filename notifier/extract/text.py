@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -39,6 +39,7 @@ _SENTENCE_END = re.compile(
     r"|\n+(?![a-zа-яёәіңғүұқөһ]|\d{4}\s*(?:года|г\.|жыл))"
     r"|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
 )
+_ORDINAL_DAY = re.compile(r"(?<!\d)[0-3]?\d\.$")
 _BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
 _IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
@@ -125,7 +126,7 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
-_CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und)\s")
+_CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und|а|ал)\s")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
 
@@ -386,13 +387,24 @@ class _Sentence:
     from_title: bool = False
 
 
-def split_sentences(text: str, max_chars: int = 2000) -> list[_Sentence]:
+def split_sentences(
+    text: str, max_chars: int = 2000, months: Collection[str] = ()
+) -> list[_Sentence]:
     """Sentences of clean text; bullet items keep their introducing line as `header`. A run
     longer than `max_chars` without a sentence end is cut into pieces (at a space where there
     is one), so the work per sentence is bounded and extraction stays linear."""
     out: list[_Sentence] = []
     pos = 0
-    for m in [*_SENTENCE_END.finditer(text), None]:
+    ends = [
+        m
+        for m in _SENTENCE_END.finditer(text)
+        # "bis zum 15. Mai", "til 15. mai": a day's ordinal point before a month ends nothing
+        if not (
+            _ORDINAL_DAY.search(text, max(0, m.start() - 4), m.start())
+            and _first_word(text, m.end()) in months
+        )
+    ]
+    for m in [*ends, None]:
         end = m.start() if m else len(text)
         # keep closing punctuation with the sentence
         chunk = text[pos:end]
@@ -429,6 +441,7 @@ class TextExtractor:
     def __init__(self, catalog: Catalog, compiled: CompiledCatalog | None = None) -> None:
         self.catalog = catalog
         self._lock = threading.Lock()
+        self._langs: tuple[str, ...] = ()
         self._under_cache: dict[tuple[str, str], bool] = {}
         self._memo: dict[tuple[str, str, int, int], object] = {}
         self._mention_cache: dict[tuple[object, ...], tuple[tuple[int, int, Level, bool], ...]] = {}
@@ -453,7 +466,9 @@ class TextExtractor:
         # bounded work per document: a text longer than any article is read up to the limit
         title = clean(title[: tune.max_sentence_chars]).strip()
         text = clean(text[: tune.max_text_chars])
-        body_sentences = split_sentences(text, tune.max_sentence_chars)[: tune.max_sentences]
+        body_sentences = split_sentences(text, tune.max_sentence_chars, self.compiled.dates.months)[
+            : tune.max_sentences
+        ]
         sentences: list[_Sentence] = []
         if title and not (
             body_sentences and fold(body_sentences[0].text).startswith(fold(title)[:60])
@@ -471,6 +486,7 @@ class TextExtractor:
         datelines = _dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language, self.compiled.stopwords)
+        self._langs = langs
         ref_year = published.year if published else _latest_year(doc_folded)
         compiled = self.compiled
         matchers = [compiled.scheme(s, langs) for s in self._text_schemes]
@@ -903,7 +919,11 @@ class TextExtractor:
             if (
                 action is None
                 and last_action is not None
-                and ";" in folded[prev_end : mention.start]
+                and (
+                    ";" in folded[prev_end : mention.start]
+                    # two_levels: "raised to 3 for Belgium and to 4 for Brussels"
+                    or _CONJ.search(folded, prev_end, mention.start) is not None
+                )
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
                 conf -= tune.penalty_list_verb
@@ -981,6 +1001,7 @@ class TextExtractor:
             return []  # no level noun in the sentence: no level word can count
         # bounded work per sentence: a level word repeated without end is not an announcement
         per_pattern = 4 * tune.max_mentions
+        to_word = self.compiled.words("to", self._langs)
         for level, primary, pattern in sm.levels:
             for n, m in enumerate(pattern.finditer(folded)):
                 if n >= per_pattern:
@@ -991,8 +1012,9 @@ class TextExtractor:
                         m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
                     )
                     and _scale_before(folded, m.start(), scale, tune.scale_before)
+                    and not _to_number_after(folded, m.end(), to_word)
                 ):
-                    continue
+                    continue  # "level 4 of 5": the size of the scale (but "de 3 à 4" is a change)
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
                 if self.compiled.counted_after.match(folded, m.end()):
@@ -1085,10 +1107,13 @@ class TextExtractor:
                 ):
                     role_m = compiled.suffix_role(folded[m.start : m.end], langs)
                     role_n = compiled.suffix_role(folded[n.start : n.end], langs)
-                    if (to_word is not None and to_word.search(gap)) or (role_m, role_n) == (
-                        "from",
-                        "to",
-                    ):
+                    if (
+                        to_word is not None
+                        and to_word.search(gap)
+                        and not _preceded_by(folded, m.start, to_word)
+                    ) or (role_m, role_n) == ("from", "to"):
+                        # two_levels: "to 3 for Belgium and to 4 for Brussels" is two levels in
+                        # parallel, not a change from 3 to 4
                         order = "old-new"
                     elif (role_m, role_n) == ("to", "from"):
                         order = "new-old"
@@ -1409,9 +1434,33 @@ def _negated(
     before = folded[max(0, at - window) : at]
     if any(m.end() >= len(before) - 1 for m in negation.finditer(before)):
         return True
+    # Kazakh and Turkic negation follows the verb: "көтерілген жоқ", "енгізілген емес"
+    after = negation.match(folded, end + 1) if end + 1 < len(folded) else None
+    if after is not None and after.start() < min(clause.end, end + 3):
+        return True
     lo = max(clause.start, min(at, mention.span_start) - window)
     hi = min(clause.end, max(at, mention.start))
     return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
+
+
+def _first_word(text: str, pos: int) -> str:
+    m = re.match(r"\w+", text[pos : pos + 20])
+    return fold(m.group(0)) if m else ""
+
+
+def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> bool:
+    """A to-word and a number follow `end`: "de 3 à 4" is a change, not "4 de 5"."""
+    if to_word is None:
+        return False
+    after = folded[end : end + 16]
+    t = to_word.search(after)
+    return bool(t and t.start() <= 2 and after[t.end() :].lstrip()[:1].isdigit())
+
+
+def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
+    """A word of `pattern` ends right before `start` (quotes and spaces aside)."""
+    before = folded[max(0, start - 12) : start].rstrip(' "-')
+    return any(m.end() == len(before) for m in pattern.finditer(before))
 
 
 def _spans(pattern: re.Pattern[str] | None, folded: str) -> list[tuple[int, int]]:
