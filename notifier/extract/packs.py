@@ -84,6 +84,9 @@ class PackSpec(_Strict):
     nationwide: Phrases | None = None
     display: Display | None = None
     # --- optional: finer cues the engine uses where a language has them ---
+    ago: Phrases = Field(
+        default_factory=list, description="'years ago', 'ever since': background before the level"
+    )
     remain: Phrases = Field(default_factory=list, description="'remains': extend when attached")
     keep: Phrases = Field(default_factory=list, description="'keeps the level at': extend")
     passive_past: Phrases = Field(default_factory=list, description="'был введен': background")

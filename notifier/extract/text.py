@@ -716,10 +716,12 @@ class TextExtractor:
                     break
             own = attrs[clause]
             before = [attrs[c] for c in clauses if c.start < clause.start]
+            # "two years ago" dates what follows it, not a level announced before it
+            ago = _before(self.compiled.words("ago", langs), folded, pos)
             return replace(
                 own,
                 modal=own.modal or any(a.modal for a in before),
-                historical=own.historical or any(a.historical for a in before),
+                historical=own.historical or ago or any(a.historical for a in before),
                 definitional=own.definitional or any(a.definitional for a in before),
             )
 
@@ -1455,6 +1457,11 @@ def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> 
     after = folded[end : end + 16]
     t = to_word.search(after)
     return bool(t and t.start() <= 2 and after[t.end() :].lstrip()[:1].isdigit())
+
+
+def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
+    """A phrase of `pattern` starts before `pos` (the level's mention) in the sentence."""
+    return bool(pattern) and any(m.start() < pos for m in pattern.finditer(folded, 0, pos + 40))
 
 
 def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
