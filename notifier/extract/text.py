@@ -861,6 +861,9 @@ class TextExtractor:
                 nationwide_here
                 and scheme.default_area
                 and not any(a.area_id != scheme.default_area for a in forward)
+                # attribution: "Australia's national terror alert" is Australia's, whatever
+                # scheme's word the level is
+                and not self._foreign_country(scheme, areas)
             ):
                 chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0)]
             if not chosen and implicit:
@@ -1004,6 +1007,7 @@ class TextExtractor:
         # bounded work per sentence: a level word repeated without end is not an announcement
         per_pattern = 4 * tune.max_mentions
         to_word = self.compiled.words("to", self._langs)
+        scale_words = self.compiled.words("scale_words", self._langs)
         for level, primary, pattern in sm.levels:
             for n, m in enumerate(pattern.finditer(folded)):
                 if n >= per_pattern:
@@ -1019,6 +1023,13 @@ class TextExtractor:
                     continue  # "level 4 of 5": the size of the scale (but "de 3 à 4" is a change)
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
+                if scale_words is not None and scale_words.match(
+                    folded,
+                    m.end()
+                    + len(folded[m.end() : m.end() + 2])
+                    - len(folded[m.end() : m.end() + 2].lstrip()),
+                ):
+                    continue  # scale: "there are 5 levels", "fünf Stufen": the scale's size
                 if self.compiled.counted_after.match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
@@ -1330,6 +1341,14 @@ class TextExtractor:
         if (count is not None and numbers[count.group(1)] != len(out)) or not out:
             return None
         return out
+
+    def _foreign_country(self, scheme: Scheme, areas: list[_AreaHit]) -> bool:
+        """The sentence names a country that is not the scheme's."""
+        return any(
+            self.catalog.areas[a.area_id].kind == "country" and not self._under(scheme, a.area_id)
+            for a in areas
+            if a.area_id in self.catalog.areas
+        )
 
     def _other_country_only(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
         return bool(self._doc_memo("other", scheme, doc_areas))
