@@ -427,7 +427,7 @@ SCALE = {
     "en": [("The UK terrorism threat levels range from low to critical.", [])],
     "ru": [("Уровни террористической опасности в Казахстане варьируются от жёлтого до красного.", [])],
     "kk": [("Қазақстанда террористік қауіптің үш деңгейі бар: сары, қызғылт сары және қызыл.", [])],
-    "uk": [("Рівні терористичної загрози в Казахстані — від жовтого до червоного.", [])],
+    "uk": [("Шкала рівнів терористичної загрози в Казахстані — від жовтого до червоного.", [])],
     "fr": [("En Belgique, les niveaux de la menace terroriste vont de 1 à 4.", [])],
     "nl": [("In België lopen de dreigingsniveaus voor terreur van 1 tot 4.", [])],
     "de": [("In Belgien reichen die Terrorwarnstufen von 1 bis 4.", [])],
