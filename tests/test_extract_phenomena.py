@@ -484,3 +484,118 @@ def test_history_announces_nothing(extractor: Extractor, text: str, expected: li
 @pytest.mark.parametrize(("text", "expected"), _cases(DEFINITION))
 def test_a_definition_announces_nothing(extractor: Extractor, text: str, expected: list) -> None:
     assert tuples(extractor, text) == expected
+
+
+# --- kinds of error of blind round 8, each as a rule in every pack language -------------------
+# negation (refusal): refusing to raise is not raising
+REFUSAL = {
+    "en": [("Britain refused to raise its terrorism threat level to critical.", [])],
+    "ru": [("Казахстан отказался повышать уровень террористической опасности до красного.", [])],
+    "kk": [("Қазақстан террористік қауіп деңгейін қызылға дейін көтеруден бас тартты.", [])],
+    "uk": [("Казахстан відмовився підвищити рівень терористичної загрози до червоного.", [])],
+    "fr": [("La Belgique a refusé de relever le niveau de la menace terroriste à 4.", [])],
+    "nl": [("België weigert het dreigingsniveau voor terreur naar 4 te verhogen.", [])],
+    "de": [("Belgien weigert sich, die Terrorwarnstufe auf vier anzuheben.", [])],
+    "it": [("Il Belgio ha rifiutato di alzare il livello di allerta terrorismo a 4.", [])],
+    "es": [("El Gobierno ha rechazado elevar el nivel de alerta terrorista de Bélgica a 4.", [])],
+    "sv": [("Säpo vägrar att höja terrorhotnivån i Sverige till 5.", [])],
+    "nb": [("PST nekter å heve terrortrusselnivået i Norge til 5.", [])],
+    "da": [("PST nægter at hæve terrortrusselsniveauet i Norge til 5.", [])],
+}
+
+# modality (proposal): a proposal or a demand is not a decision
+PROPOSAL = {
+    "en": [("Experts proposed raising Britain's terrorism threat level to critical.", [])],
+    "ru": [("Эксперты предложили повысить уровень террористической опасности в Казахстане до красного.", [])],
+    "kk": [("Сарапшылар Қазақстанда террористік қауіп деңгейін қызылға дейін көтеруді ұсынды.", [])],
+    "uk": [("Експерти запропонували підвищити рівень терористичної загрози в Казахстані до червоного.", [])],
+    "fr": [("Les experts ont proposé de relever le niveau de la menace terroriste en Belgique à 4.", [])],
+    "nl": [("Experts stellen voor het dreigingsniveau voor terreur in België naar 4 te verhogen.", [])],
+    "de": [("Experten haben vorgeschlagen, die Terrorwarnstufe in Belgien auf vier anzuheben.", [])],
+    "it": [("Gli esperti hanno proposto di alzare il livello di allerta terrorismo in Belgio a 4.", [])],
+    "es": [("Los expertos han propuesto elevar el nivel de alerta terrorista en Bélgica a 4.", [])],
+    "sv": [("Experter föreslår att terrorhotnivån i Sverige höjs till 5.", [])],
+    "nb": [("Eksperter foreslår at terrortrusselnivået i Norge heves til 5.", [])],
+    "da": [("Eksperter foreslår, at terrortrusselsniveauet i Norge hæves til 5.", [])],
+}  # fmt: skip
+
+# history (ago): "two years ago" makes what follows background
+AGO = {
+    "en": [("Five years ago Britain raised its terrorism threat level to critical.", [])],
+    "ru": [("Пять лет назад в Казахстане был введён красный уровень террористической опасности.", [])],
+    "kk": [("Бес жыл бұрын Қазақстанда террористік қауіптің қызыл деңгейі енгізілді.", [])],
+    "uk": [("П'ять років тому в Казахстані запровадили червоний рівень терористичної загрози.", [])],
+    "fr": [("Cinq ans plus tôt, la Belgique avait relevé le niveau de la menace terroriste à 4.", [])],
+    "nl": [("Vijf jaar geleden verhoogde België het dreigingsniveau voor terreur naar 4.", [])],
+    "de": [("Fünf Jahre zuvor hatte Belgien die Terrorwarnstufe auf vier angehoben.", [])],
+    "it": [("Cinque anni fa il Belgio ha alzato il livello di allerta terrorismo a 4.", [])],
+    "es": [("Cinco años atrás, Bélgica elevó el nivel de alerta terrorista a 4.", [])],
+    "sv": [("För fem år sedan höjde Säpo terrorhotnivån i Sverige från två till tre.", [])],
+    "nb": [("For fem år siden hevet PST terrortrusselnivået i Norge fra 3 til 4.", [])],
+    "da": [("For fem år siden hævede PET terrortrusselsniveauet i Norge fra 3 til 4.", [])],
+}  # fmt: skip
+
+# scale (size): "there are 5 levels" names the scale, not level 5
+SCALE_SIZE = {
+    "en": [("There are 5 levels of terrorist threat in Belgium.", [])],
+    "ru": [("В Казахстане существует 3 уровня террористической опасности.", [])],
+    "kk": [("Қазақстанда террористік қауіптің 3 деңгейлері бар.", [])],
+    "uk": [("У Казахстані є 3 рівнів терористичної загрози.", [])],
+    "fr": [("La Belgique compte 4 niveaux de menace terroriste.", [])],
+    "nl": [("België kent 4 niveaus van terreurdreiging.", [])],
+    "de": [("Belgien kennt 4 Stufen der Terrorwarnung.", [])],
+    "it": [("Il Belgio prevede 4 livelli di allerta terrorismo.", [])],
+    "es": [("Bélgica tiene 4 niveles de alerta terrorista.", [])],
+    "sv": [("Sverige har 5 nivåer för terrorhot.", [])],
+    "nb": [("Norge har 5 nivåer for terrortrussel.", [])],
+    "da": [("Norge har 5 niveauer for terrortrussel.", [])],
+}
+
+# attribution (foreign country): a nationwide word belongs to the country the sentence names
+FOREIGN = {
+    "en": [("Denmark's national terrorist threat level is red.", [])],
+    "ru": [("Национальный уровень террористической угрозы в Дании — красный.", [])],
+    "kk": [("Данияда бүкіл ел бойынша террористік қауіптің қызыл деңгейі енгізілді.", [])],
+    "uk": [("У Данії по всій країні запроваджено червоний рівень терористичної загрози.", [])],
+    "fr": [("Au Danemark, le niveau national de la menace terroriste a été relevé à 4.", [])],
+    "nl": [("In Denemarken is het landelijke dreigingsniveau voor terreur verhoogd naar 4.", [])],
+    "de": [("In Dänemark wurde die bundesweite Terrorwarnstufe auf vier angehoben.", [])],
+    "it": [("In Danimarca il livello di allerta terrorismo è stato alzato a 4 in tutto il paese.", [])],
+    "es": [("En Dinamarca, el nivel nacional de alerta terrorista ha sido elevado a 4.", [])],
+    "sv": [("I Danmark har terrorhotnivån i hela landet höjts till 4.", [])],
+    "nb": [("I Danmark er terrortrusselnivået i hele landet hevet til 4.", [])],
+    "da": [("I Danmark er terrortrusselsniveauet i hele landet hævet til 4.", [])],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(REFUSAL))
+def test_negation_refusal_announces_nothing(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(PROPOSAL))
+def test_modality_proposal_announces_nothing(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(AGO))
+def test_history_years_ago_announces_nothing(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(SCALE_SIZE))
+def test_scale_size_is_not_a_level(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(FOREIGN))
+def test_attribution_nationwide_word_of_a_foreign_country(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
