@@ -1480,7 +1480,9 @@ def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> 
 
 def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
     """A phrase of `pattern` starts before `pos` (the level's mention) in the sentence."""
-    return bool(pattern) and any(m.start() < pos for m in pattern.finditer(folded, 0, pos + 40))
+    if pattern is None:
+        return False
+    return any(m.start() < pos for m in pattern.finditer(folded, 0, pos + 40))
 
 
 def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
