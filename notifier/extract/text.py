@@ -1,12 +1,21 @@
 """Free-text extraction: (scheme, area, level, action, validity) tuples from an article.
 
-The text is cut into sentences. A sentence yields announcements when a level word of a scheme
-stands near one of the scheme's level nouns ("уровень", "level", "деңгей") and one of its
-security cues ("террорист*", "terror*", "Vigipirate") is in the sentence (or, with lower
-confidence, next to it), and an action word (set / extend / lift) belongs to that level. Each
-level word owns the areas that follow it up to the next level word (else the ones before it);
-"from red to yellow" is one level (yellow) with its previous level. Sentences about history,
-definitions or unchanged levels yield nothing.
+The work is a sequence of passes over typed values:
+
+1. segment (`segment.py`): `Sentence`s with bullet headers, datelines, stated scale ranges;
+2. mentions (`TextExtractor._mentions`, indexed once per document): level words of a scheme
+   near one of its level nouns, then `_pair` joins a change's old and new level (`from_to`, any
+   word order, case suffixes) into one `_Mention` with its previous level;
+3. scheme candidates (`_sentence`, `_scheme_score`): schemes whose cue is in or next to the
+   sentence, scored by markers, areas and language;
+4. clause attributes (`clauses.py`, `_attributes`): the trigger's clause is negated, modal,
+   historical, definitional, unchanged or reported; vetoes apply to that clause (a hedge, a
+   background or a definition also to the clauses after it);
+5. attachment of areas (`_attached`, `_attached_before`, anaphora, nationwide words, the
+   scheme's default area; an issuer's name never widens the area — attribution);
+6. action (`_action`, negation, keep/remain), 7. validity (`dates.py`), 8. confidence (`Tuning`).
+
+Words come from the language packs (`packs.py`), every window and factor from `Tuning`.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -30,17 +39,18 @@ from notifier.extract.patterns import (
     compile_phrases,
     phrase_regex,
 )
+from notifier.extract.segment import (
+    BULLET,
+    Sentence,
+    bullet_len,
+    dateline_ends,
+    mask_scale_ranges,
+    neighbour_text,
+    split_sentences,
+)
 from notifier.extract.tuning import Tuning
 from notifier.model import Action
 
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?…])[\"»”)]*\s+"
-    # a hard-wrapped line goes on when the next starts in lower case or with the year of a date
-    r"|\n+(?![a-zа-яёәіңғүұқөһ]|\d{4}\s*(?:года|г\.|жыл))"
-    r"|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
-)
-_ORDINAL_DAY = re.compile(r"(?<!\d)[0-3]?\d\.$")
-_BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
 _IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
 _REGION_AFTER = re.compile(
@@ -61,24 +71,6 @@ _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ы
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
 _CLOCK = re.compile(r"(?<![\d.:])[0-2]?\d[:.][0-5]\d(?![\d.:])")
-# A dateline opening a paragraph ("Москва. 20 ноября.", "Алматы, 3 февраля (КазТАГ) –",
-# "LONDON, Nov 4 (Reuters) -", "BRUSSELS (AFP) -"): the place of the newsroom, not an area.
-_DATELINE = re.compile(
-    r"^[ \t]*(?P<city>[^\W\d_]+(?:[ -][^\W\d_]+){0,2})[ \t]*"
-    r"(?:[.,][ \t]*(?:\d{1,2}[ \t]+[^\W\d_]+\.?|[^\W\d_]+\.?[ \t]+\d{1,2})(?:,?[ \t]+\d{4})?"
-    r"(?:[ \t]*г\.)?[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:[.–—]|-(?!\w))"
-    r"|[ \t]*\([^)\n]{1,40}\)[ \t]*[-–—])",
-    re.M,
-)
-# "on a scale from 1 to 5", "på en skala från 1 till 5", "op een schaal van 1 tot 5", "по шкале
-# от 1 до 5": the bounds of the scale, not levels (masked before levels are looked for).
-_SCALE_RANGE = re.compile(
-    r"(?:scale|skala|skalaen|schaal|шкал[а-я]*|echelle|escala|scala)\s+"
-    r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
-)
-_DE_OF_SIZE = re.compile(
-    r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(funf|fuenf|vier|[45])(?!\w)(?!\s+auf)"
-)
 # a relative clause about the level's past ("qui avait été porté à 4,", "which had been raised
 # to 4,"): background inside a current sentence; blanked so it neither vetoes nor names a level
 _RELATIVE_PAST = re.compile(
@@ -376,65 +368,6 @@ class CompiledCatalog:
         return ids[:1]
 
 
-@dataclass
-class _Sentence:
-    start: int
-    end: int
-    text: str  # clean text (evidence)
-    folded: str
-    header: _Sentence | None = None
-    is_header: bool = False
-    from_title: bool = False
-
-
-def split_sentences(
-    text: str, max_chars: int = 2000, months: Collection[str] = ()
-) -> list[_Sentence]:
-    """Sentences of clean text; bullet items keep their introducing line as `header`. A run
-    longer than `max_chars` without a sentence end is cut into pieces (at a space where there
-    is one), so the work per sentence is bounded and extraction stays linear."""
-    out: list[_Sentence] = []
-    pos = 0
-    ends = [
-        m
-        for m in _SENTENCE_END.finditer(text)
-        # "bis zum 15. Mai", "til 15. mai": a day's ordinal point before a month ends nothing
-        if not (
-            _ORDINAL_DAY.search(text, max(0, m.start() - 4), m.start())
-            and _first_word(text, m.end()) in months
-        )
-    ]
-    for m in [*ends, None]:
-        end = m.start() if m else len(text)
-        # keep closing punctuation with the sentence
-        chunk = text[pos:end]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            s = pos + lead
-            e = pos + len(chunk.rstrip())
-            while e - s > max_chars:
-                cut = text.rfind(" ", s + max_chars // 2, s + max_chars)
-                cut = cut if cut > s else s + max_chars
-                out.append(_Sentence(s, cut, text[s:cut], fold(text[s:cut])))
-                s = cut
-                while s < e and text[s].isspace():
-                    s += 1
-            out.append(_Sentence(s, e, text[s:e], fold(text[s:e])))
-        pos = m.end() if m else len(text)
-        if m is not None and m.end() == m.start():
-            pos = m.end()
-    header: _Sentence | None = None
-    for sentence in out:
-        if _BULLET.match(sentence.text) and header is not None:
-            sentence.header = header
-            header.is_header = True
-        elif sentence.text.rstrip().endswith(":"):
-            header = sentence
-        else:
-            header = None
-    return out
-
-
 class TextExtractor:
     """Finds announcements in a title and a text; document-level merging is the caller's."""
 
@@ -469,21 +402,21 @@ class TextExtractor:
         body_sentences = split_sentences(text, tune.max_sentence_chars, self.compiled.dates.months)[
             : tune.max_sentences
         ]
-        sentences: list[_Sentence] = []
+        sentences: list[Sentence] = []
         if title and not (
             body_sentences and fold(body_sentences[0].text).startswith(fold(title)[:60])
         ):
-            t = _Sentence(0, len(title), title, fold(title), from_title=True)
+            t = Sentence(0, len(title), title, fold(title), from_title=True)
             sentences.append(t)
         elif body_sentences:
             body_sentences[0].from_title = True
         sentences.extend(body_sentences)
         for s in sentences:
             s.folded = _RELATIVE_PAST.sub(
-                lambda m: " " * len(m.group(0)), _mask_scale_ranges(s.folded)
+                lambda m: " " * len(m.group(0)), mask_scale_ranges(s.folded)
             )
             s.folded = self.compiled.relative_dated.sub(lambda m: " " * len(m.group(0)), s.folded)
-        datelines = _dateline_ends(text)
+        datelines = dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language, self.compiled.stopwords)
         self._langs = langs
@@ -524,17 +457,17 @@ class TextExtractor:
             if s.header is not None:
                 head = s.header
                 prefix = head.folded + " \n "
-                folded = prefix + s.folded[_bullet_len(s.text) :]
-                evidence = _BULLET.sub("", s.text)
+                folded = prefix + s.folded[bullet_len(s.text) :]
+                evidence = BULLET.sub("", s.text)
                 areas = [
                     _AreaHit(
-                        h.start + len(prefix) - _bullet_len(s.text),
-                        h.end + len(prefix) - _bullet_len(s.text),
+                        h.start + len(prefix) - bullet_len(s.text),
+                        h.end + len(prefix) - bullet_len(s.text),
                         h.area_id,
                         h.factor,
                     )
                     for h in sentence_areas[index]
-                    if h.start >= _bullet_len(s.text)
+                    if h.start >= bullet_len(s.text)
                 ]
             else:
                 folded = s.folded
@@ -545,7 +478,7 @@ class TextExtractor:
                 evidence=evidence,
                 areas=areas,
                 recent=recent,
-                neighbours=_neighbour_text(sentences, index),
+                neighbours=neighbour_text(sentences, index),
                 previous=sentences[index - 1].folded if index else "",
                 doc_areas=doc_areas,
                 doc_markers=doc_markers,
@@ -576,7 +509,7 @@ class TextExtractor:
 
     def _context(
         self,
-        sentences: list[_Sentence],
+        sentences: list[Sentence],
         matchers: list[_SchemeMatchers],
         langs: tuple[str, ...],
         published: datetime | None,
@@ -598,7 +531,7 @@ class TextExtractor:
                     continue
                 if not (sm.cues and sm.cues.search(s.folded)):
                     if neighbours is None:
-                        neighbours = _neighbour_text(sentences, index)
+                        neighbours = neighbour_text(sentences, index)
                     if not (sm.cues and sm.cues.search(neighbours)):
                         continue
                 if definition and definition.search(s.folded):
@@ -1464,11 +1397,6 @@ def _negated(
     return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
 
 
-def _first_word(text: str, pos: int) -> str:
-    m = re.match(r"\w+", text[pos : pos + 20])
-    return fold(m.group(0)) if m else ""
-
-
 def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> bool:
     """A to-word and a number follow `end`: "de 3 à 4" is a change, not "4 de 5"."""
     if to_word is None:
@@ -1493,26 +1421,6 @@ def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
 
 def _spans(pattern: re.Pattern[str] | None, folded: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(folded)] if pattern else []
-
-
-def _bullet_len(text: str) -> int:
-    m = _BULLET.match(text)
-    return m.end() if m else 0
-
-
-def _neighbour_text(sentences: list[_Sentence], index: int) -> str:
-    parts = [
-        sentences[i].folded
-        for i in range(index - 2, index + 3)
-        if i != index and 0 <= i < len(sentences)
-    ]
-    first = sentences[0]
-    if first.from_title and index > 1:
-        parts.append(first.folded)
-    header = sentences[index].header
-    if header is not None:
-        parts.append(header.folded)
-    return "\n".join(parts)
 
 
 def _latest_year(folded: str) -> int | None:
@@ -1567,23 +1475,6 @@ def _attached_before(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_A
     return out
 
 
-_CLAUSE_END = re.compile(
-    r";|\s(?:tandis que|alors que|while|whereas|but|mais|а|но|wahrend|medan|mens|mientras)\s"
-)
-
-
-def _drop_clauses(folded: str, pattern: re.Pattern[str]) -> str:
-    """`folded` with every clause holding a match of `pattern` blanked (same length)."""
-    out = folded
-    for m in pattern.finditer(folded):
-        starts = [e.end() for e in _CLAUSE_END.finditer(folded, 0, m.start())]
-        a = starts[-1] if starts else 0
-        nxt = _CLAUSE_END.search(folded, m.end())
-        b = nxt.start() if nxt else len(folded)
-        out = out[:a] + " " * (b - a) + out[b:]
-    return out
-
-
 def _from_before(folded: str, start: int, from_word: re.Pattern[str], window: int) -> bool:
     before = folded[max(0, start - window) : start]
     return any(m.end() >= len(before) - 3 for m in from_word.finditer(before))
@@ -1607,34 +1498,6 @@ def _drop_overlaps(hits: list[tuple[int, int, Action]]) -> list[tuple[int, int, 
 def _most_specific(catalog: Catalog, ids: list[str]) -> set[str]:
     unique = set(ids)
     return {a for a in unique if not any(b != a and catalog.contains(a, b) for b in unique)}
-
-
-def _mask_scale_ranges(folded: str) -> str:
-    """Blank the bounds of a stated scale ("skala från 1 till 5") so they are not read as levels."""
-
-    def blank(m: re.Match[str]) -> str:
-        out = m.group(0)
-        for g in (2, 1):
-            a, b = m.start(g) - m.start(), m.end(g) - m.start()
-            out = out[:a] + " " * (b - a) + out[b:]
-        return out
-
-    folded = _SCALE_RANGE.sub(blank, folded)
-    # German "Stufe vier von fünf": "von" + the size after a level number (not "von 3 auf 4")
-    return _DE_OF_SIZE.sub(
-        lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), folded
-    )
-
-
-def _dateline_ends(text: str) -> list[tuple[int, int]]:
-    """Spans of datelines that open a paragraph (the place must be capitalised)."""
-    out: list[tuple[int, int]] = []
-    for m in _DATELINE.finditer(text):
-        city = m.group("city")
-        if not city[:1].isupper():
-            continue
-        out.append((m.start(), m.end()))
-    return out
 
 
 def _describes_scale(
