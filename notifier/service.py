@@ -556,7 +556,7 @@ def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
 
 
 def _renderer(config: Config, catalog: Catalog) -> Renderer:
-    return Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
+    return Renderer.for_catalog(config.templates, base_dir=config.base_dir, catalog=catalog)
 
 
 def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:

@@ -372,12 +372,45 @@ class Catalog:
         return [c for c in self.children(area_id) if self.areas[c].kind != "former"]
 
     def area_name(self, area_id: str, language: str = "en") -> str:
-        """Localised name (language or its base, e.g. 'ru-KZ' -> 'ru'), falling back to English."""
+        """Localised name (language or its base, e.g. 'ru-KZ' -> 'ru'): the official name, else
+        the first plain alias in that language ("Великобритания"), else the English name."""
         a = self.areas.get(area_id)
         if a is None:
             return area_id.removeprefix("raw:")
         base = language.split("-")[0].lower()
-        return a.names.get(language) or a.names.get(base) or a.name
+        for lang in (language, base):
+            if a.names.get(lang):
+                return a.names[lang]
+            plain = [p for p in a.aliases.get(lang, []) if not any(c in p for c in "*{")]
+            if plain:
+                return plain[0]
+        return a.name
+
+    def level_name(self, scheme_id: str, level_id: str, language: str = "en") -> str | None:
+        """The level's word in `language` for output: its first plain name in that language,
+        else the pack's word for its severity ("высокий"); None for a number or unknown level
+        (a number reads the same everywhere)."""
+        scheme = self.schemes.get(scheme_id)
+        level = scheme.level(level_id) if scheme else None
+        if level is None or level_id.isdigit():
+            return None
+        base = language.split("-")[0].lower()
+        for words in (level.names, level.adjectives):
+            for lang in (language, base):
+                plain = [p for p in words.get(lang, []) if "*" not in p and not p.isdigit()]
+                if plain:
+                    return plain[0]
+        return self.severity_word(level.severity, base)
+
+    def severity_word(self, severity: Severity, language: str = "en") -> str | None:
+        """The pack's display word for a severity ("hoch", "élevé"), None without a pack."""
+        display = self.lexicon.display(language.split("-")[0].lower())
+        return display.severity.get(severity.value) if display else None
+
+    def transition_word(self, kind: str, language: str = "en") -> str | None:
+        """The pack's display word for a transition ("angehoben", "relevé")."""
+        display = self.lexicon.display(language.split("-")[0].lower())
+        return display.transitions.get(kind) if display else None  # type: ignore[call-overload]
 
     def find_area(self, name: str) -> str | None:
         """The area an official name, a plain alias, an id or a code denotes (case-insensitive)."""
