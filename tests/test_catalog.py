@@ -249,3 +249,46 @@ def test_every_shipped_pack_is_complete(catalog: Catalog) -> None:
     # one table serves levels, scales and dates
     assert catalog.lexicon.months()["marz"] == 3  # "März", folded
     assert catalog.lexicon.numbers()["vier"] == 4
+
+
+def test_the_agreed_pack_format_validates(tmp_path: Path) -> None:
+    """The example of PACKS.md (the format agreed between helpers) is a complete pack."""
+    from notifier.extract.packs import load_packs
+
+    languages = tmp_path / "languages"
+    _write(
+        languages,
+        "de.yaml",
+        """code: de
+name: Deutsch
+actions:
+  set: [ausgerufen, eingeführt, verhängt, "gilt ab"]
+  raise: [angehoben, erhöht, heraufgesetzt, "hochgestuft"]
+  lower: [gesenkt, herabgesetzt, abgesenkt]
+  extend: [verlängert, "gilt weiter"]
+  lift: [aufgehoben, beendet]
+negation: [nicht, kein*, "nie"]
+modality: [könnte, "sollte", erwägt, "ob", "falls", "wenn"]
+history: [damals, "seit * galt", ehemals]
+definitions: [bedeutet, "steht für", "gibt es"]
+unchanged: [bleibt, unverändert, beibehalten]
+reported_by: [sagte, "teilte mit", laut, "nach Angaben"]
+from_to: {from: [von], to: [auf, zu]}
+numbers: {eins: 1, zwei: 2, drei: 3, vier: 4, fünf: 5}
+months: {januar: 1, jänner: 1, februar: 2}
+units: {hour: [stunde*], day: [tag, tage, tagen], week: [woche*], month: [monat*], year: [jahr*]}
+nationwide: ["im ganzen land", landesweit, bundesweit]
+display:
+  severity: {minor: gering, moderate: mäßig, severe: hoch, extreme: extrem}
+  transitions: {issued: ausgerufen, raised: angehoben, lowered: gesenkt, extended: verlängert,
+                lifted: aufgehoben, expired: abgelaufen}
+""",
+    )
+    pack = load_packs(languages)["de"]
+    assert pack.missing() == []
+    assert pack.spec.actions is not None and pack.spec.actions.raise_ == [
+        "angehoben",
+        "erhöht",
+        "heraufgesetzt",
+        "hochgestuft",
+    ]

@@ -60,7 +60,7 @@ class FromTo(_Strict):
 class Display(_Strict):
     severity: dict[Literal["minor", "moderate", "severe", "extreme"], str]
     transitions: dict[Literal["issued", "raised", "lowered", "extended", "lifted", "expired"], str]
-    level: str = Field(description="The word for a threat level in output ('level', 'уровень').")
+    level: str = Field("", description="The word for a threat level in output ('level', 'Stufe').")
 
 
 class PackSpec(_Strict):
