@@ -87,6 +87,12 @@ class PackSpec(_Strict):
     ago: Phrases = Field(
         default_factory=list, description="'years ago', 'ever since': background before the level"
     )
+    coordinators: Phrases = Field(
+        default_factory=list, description="'and', 'и', 'және': joins two levels or two places"
+    )
+    past_auxiliaries: Phrases = Field(
+        default_factory=list, description="'war', 'était': a past tense (with 'since <year>')"
+    )
     remain: Phrases = Field(default_factory=list, description="'remains': extend when attached")
     keep: Phrases = Field(default_factory=list, description="'keeps the level at': extend")
     passive_past: Phrases = Field(default_factory=list, description="'был введен': background")

@@ -32,6 +32,7 @@ from notifier.extract.clauses import Clause, ClauseAttributes, any_in, clause_at
 from notifier.extract.dates import DateWords, Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
 from notifier.extract.normalise import clean, fold, fold_phrase
+from notifier.extract.packs import Lexicon
 from notifier.extract.patterns import (
     BOUNDARY_END,
     BOUNDARY_START,
@@ -85,6 +86,13 @@ _RELATIVE_PAST = re.compile(
 # round 7: a past tense with "since <date>" ("Seit 2015 galt ...", "Sinds 2019 gold ...", "depuis
 # 2015 était ...") or a German/Dutch pluperfect passive ("war ... angehoben worden", "was ...
 # verhoogd") is the level's history; "erstmals seit 2015 gesenkt" (a current change) is not.
+def _word_set(lexicon: Lexicon, section: str, before: str, after: str) -> re.Pattern[str]:
+    """One pattern for the folded words of a pack section in every pack."""
+    words = {fold_phrase(w) for ws in lexicon.words(section).values() for w in ws}
+    ordered = sorted(map(re.escape, words), key=len, reverse=True)
+    return re.compile(before + "(?:" + ("|".join(ordered) or "(?!)") + ")" + after)
+
+
 def _relative_dated(months: str) -> re.Pattern[str]:
     return re.compile(
         r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
@@ -102,7 +110,6 @@ def _since_past(months: str) -> re.Pattern[str]:
     )
 
 
-_PAST_FINITE = re.compile(r"\b(?:galt|gold|war|waren|etait|avait|era|erano|aveva|estaba|habia)\b")
 _PLUPERFECT = re.compile(
     r"\b(?:war|waren)\b[^.;:]{0,120}\bworden\b"
     r"|\b(?:was|waren)\s+(?:[^.;:\s]+\s+){0,6}?(?:verhoogd|verlaagd|bijgesteld|ingesteld)\b"
@@ -118,7 +125,6 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
-_CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und|а|ал)\s")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
 
@@ -212,6 +218,9 @@ class CompiledCatalog:
         self.dates = DateWords(catalog.lexicon)
         months = "|".join(sorted(map(re.escape, self.dates.months), key=len, reverse=True))
         self.relative_dated = _relative_dated(months)
+        # every pack's words, whatever the text's language (as the engine always read them)
+        self.coordinator = _word_set(self.lexicon, "coordinators", r"\s", r"\s")
+        self.past_finite = _word_set(self.lexicon, "past_auxiliaries", r"\b", r"\b")
         self.since_past = _since_past(months)
         # a number followed by what it counts (time, people) is a count, not a level
         counted = [
@@ -761,7 +770,7 @@ class TextExtractor:
                 tune,
             )
             if forward and i + 1 < len(mentions):
-                conj = _CONJ.search(folded, mention.end, forward[0].start)
+                conj = self.compiled.coordinator.search(folded, mention.end, forward[0].start)
                 if conj is not None:
                     # '"қызғылт сары" деңгейі және Батыс Қазақстан облысындағы "сары"': a place
                     # after "and" belongs to the level that follows it
@@ -828,7 +837,7 @@ class TextExtractor:
             if (
                 action is None
                 and i + 1 < len(mentions)
-                and _CONJ.search(folded, mention.end, next_start)
+                and self.compiled.coordinator.search(folded, mention.end, next_start)
             ):
                 # "A "orange" level and B "yellow" level сақталады": one verb after the list
                 tail = [h for h in action_hits if h[0] >= mentions[-1].end]
@@ -860,7 +869,7 @@ class TextExtractor:
                 and (
                     ";" in folded[prev_end : mention.start]
                     # two_levels: "raised to 3 for Belgium and to 4 for Brussels"
-                    or _CONJ.search(folded, prev_end, mention.start) is not None
+                    or self.compiled.coordinator.search(folded, prev_end, mention.start) is not None
                 )
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
@@ -1135,7 +1144,7 @@ class TextExtractor:
                 and not _same_day(folded, compiled.words("same_day", langs), compiled.dates)
             )
             or _is_past(part, ref_year)
-            or bool(compiled.since_past.search(part) and _PAST_FINITE.search(part))
+            or bool(compiled.since_past.search(part) and compiled.past_finite.search(part))
             or bool(_PLUPERFECT.search(part))
         )
         return ClauseAttributes(
