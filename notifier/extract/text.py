@@ -728,9 +728,11 @@ class TextExtractor:
             ]
         # attribution: a national body ("the National Security Committee said") names the
         # issuer, so its words never widen the area to the whole country
-        issuers = _spans(self.compiled.words("issuer_words", langs), folded) + _spans(
-            sm.markers, folded
-        )
+        # (any scheme's markers: "the National Terrorism Advisory System" is the US issuer's
+        # name, never Spain's nationwide level)
+        issuers = _spans(self.compiled.words("issuer_words", langs), folded)
+        for other in matchers:
+            issuers += _spans(other.markers, folded)
         widening = [
             (m.start(), m.end())
             for m in (nationwide.finditer(folded) if nationwide else ())
