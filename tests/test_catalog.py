@@ -292,3 +292,30 @@ display:
         "heraufgesetzt",
         "hochgestuft",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("code: en\nname: [unclosed\n", "cannot read language pack"),
+        ("- just\n- a list\n", "top level must be a mapping"),
+        (
+            "code: en\nname: English\nnumbers: {one: many}\n",
+            "numbers.one: Input should be a valid integer",
+        ),
+        (
+            "code: en\nname: English\nunits: {fortnight: [fortnight]}\n",
+            "units.fortnight.[key]: Input should be",
+        ),
+    ],
+)
+def test_a_malformed_pack_is_refused_with_its_file_and_path(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    schemes, areas = _minimal(tmp_path)
+    languages = tmp_path / "languages"
+    _write(languages, "en.yaml", text)
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas, languages)
+    assert err.value.file == str(languages / "en.yaml")
+    assert err.value.errors[0].startswith(error), err.value.errors
