@@ -43,7 +43,7 @@ def prepare(config: Config) -> Prepared:
     errors = check_areas(config, catalog)
     if errors:
         raise ConfigError(errors, "")
-    renderer = Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
+    renderer = Renderer.for_catalog(config.templates, base_dir=config.base_dir, catalog=catalog)
     return Prepared(config, catalog, renderer)
 
 
