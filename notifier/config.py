@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     TypeAdapter,
     ValidationError,
@@ -328,6 +329,42 @@ class LevelsConfig(Strict):
     expiry_check_s: float = Field(15.0, gt=0, description="How often terms are checked for expiry.")
 
 
+class ExtractionConfig(Strict):
+    """Bounds on the work and the trust given to one document (README "Hostile input")."""
+
+    budget_s: float = Field(
+        2.0,
+        gt=0,
+        le=600,
+        description="Wall-clock seconds extraction may spend on one document; over it, the "
+        "document is recorded as failed for its source.",
+    )
+    future_skew_s: float = Field(
+        86400.0,
+        ge=0,
+        le=366 * 86400,
+        description="A published/effective date further than this ahead of the fetch time is "
+        "clamped to the fetch time and flagged.",
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Polls that may fail on the same document before it is recorded as seen "
+        "with status failed, so the documents after it flow.",
+    )
+
+
+class NetworkConfig(Strict):
+    """Where sources and webhooks may connect (README "Hostile input and network safety")."""
+
+    allow: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks allowed although private, loopback or link-local, e.g. "
+        '["127.0.0.0/8"] for a local demo. Public addresses are always allowed.',
+    )
+
+
 class StorageConfig(Strict):
     url: str | None = Field(
         None,
@@ -367,6 +404,8 @@ class Config(Strict):
     outbox: OutboxConfig = OutboxConfig()
     levels: LevelsConfig = LevelsConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    extraction: ExtractionConfig = ExtractionConfig()
+    network: NetworkConfig = NetworkConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
 

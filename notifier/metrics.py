@@ -23,3 +23,8 @@ DELIVERY_SECONDS = Histogram(
     "notifier_delivery_seconds", "Time of one delivery attempt", ["channel"]
 )
 OUTBOX = Gauge("notifier_outbox_rows", "Outbox rows by status", ["status"])
+SOURCE_FAILING = Gauge(
+    "notifier_source_failing",
+    "1 while a source's last poll failed or a document of it failed in the pipeline",
+    ["source"],
+)

@@ -62,7 +62,18 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception as exc:
             problems.append(f"database: {type(exc).__name__}")
     status = 503 if problems else 200
-    return web.json_response({"ready": not problems, "problems": problems}, status=status)
+    body: dict[str, Any] = {"ready": not problems, "problems": problems}
+    if not problems:
+        # A failing source is not a reason to take this replica out of rotation (every replica
+        # shares it): it stays ready and says `degraded`, naming the sources and why.
+        failing = [
+            {"id": r["id"], "error": r["last_error"]}
+            for r in await service.source_reports()
+            if r["status"] == "failing"
+        ]
+        body["status"] = "degraded" if failing else "ok"
+        body["failing_sources"] = failing
+    return web.json_response(body, status=status)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -144,12 +155,7 @@ async def api_deliveries(request: web.Request) -> web.Response:
 
 async def api_sources(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    from notifier.sources import source_report
-
-    rows = {r.source_id: r for r in await service.store.source_rows()}
-    now = service.clock()
-    report = [source_report(s, rows.get(s.id), now) for s in service.config.sources]
-    return web.json_response({"sources": report})
+    return web.json_response({"sources": await service.source_reports()})
 
 
 async def api_review(request: web.Request) -> web.Response:
