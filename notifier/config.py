@@ -78,6 +78,18 @@ class DirSource(SourceBase):
     interval_s: float = Field(10.0, ge=0.1)
     max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger files are refused.")
 
+    @field_validator("pattern")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        # A glob is relative to the folder and stays in it (symlinks out are refused when read).
+        if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+            raise ValueError(f"{value!r} must be a relative glob such as *.xml or **/*.txt")
+        if "\\" in value or "\x00" in value or ".." in value.split("/"):
+            raise ValueError(
+                f"{value!r} may not contain '..', backslashes or NUL: it must stay in the folder"
+            )
+        return value
+
 
 class FileSource(SourceBase):
     """One local file; a change of its content is a new document."""
@@ -277,6 +289,13 @@ class TwilioConfig(Strict):
     inbound_join: bool = Field(
         False,
         description="Let anyone subscribe by texting JOIN <area> (LEAVE to stop).",
+    )
+    join_max_per_day: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Areas one number may JOIN within 24 hours (each JOIN costs a reply, and "
+        "each area followed costs a message per change).",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -48,6 +48,7 @@ from notifier.model import (
     Severity,
     Transition,
 )
+from notifier.netguard import NetworkGuard
 from notifier.sources import SourcePoller, SourceState, source_report
 from notifier.store import Delivery, Store, delivery_id
 from notifier.timebounds import bound_announcements, bound_document
@@ -147,7 +148,13 @@ class Service:
                     released,
                 )
         self.book = await self._load_book()
-        self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        # Sources and webhooks connect only where the SSRF guard allows (notifier.netguard).
+        self.guard = NetworkGuard(config.network.allow)
+        self.session = aiohttp.ClientSession(
+            headers={"User-Agent": USER_AGENT},
+            connector=self.guard.connector(),
+            trace_configs=[self.guard.trace()],
+        )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         await self.refresh_router()
         self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
@@ -309,6 +316,7 @@ class Service:
             self.sms = sms
             self.channels[ChannelKind.TWILIO_SMS] = sms
         self.channels[ChannelKind.WEBHOOK] = self._webhook_channel(new)
+        self.guard.allow = list(new.network.allow)
         self.outbox.policy = self._retry_policy(new)
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,

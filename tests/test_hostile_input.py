@@ -193,3 +193,52 @@ async def test_a_document_over_budget_is_visible_and_given_up_after_three_polls(
         from notifier import metrics
 
         assert metrics.SOURCE_FAILING.labels("inbox")._value.get() == 0
+
+
+# --- dir sources stay in their folder ----------------------------------------------------------
+
+
+def test_a_dir_pattern_must_stay_in_the_folder() -> None:
+    from notifier.errors import ConfigError
+
+    for pattern, message in (
+        ("/etc/*", "'/etc/*' must be a relative glob such as *.xml or **/*.txt"),
+        ("../*", "'../*' may not contain '..', backslashes or NUL: it must stay in the folder"),
+        ("a/../../x", "'a/../../x' may not contain '..', backslashes or NUL: it must stay in the"),
+    ):
+        try:
+            parse_config(f"sources:\n  - {{id: d, type: dir, path: x, pattern: '{pattern}'}}")
+        except ConfigError as exc:
+            [error] = exc.errors
+            assert error.startswith(f"sources[0].pattern: {message}")
+        else:
+            raise AssertionError(f"{pattern} was accepted")
+    assert parse_config("sources:\n  - {id: d, type: dir, path: x, pattern: '**/*.txt'}")
+
+
+async def test_a_dir_source_does_not_follow_links_out_of_its_folder(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text(PAVLODAR.format("красный"))
+    (inbox / "leak.txt").symlink_to(secret)
+    (inbox / "sub" / "up.txt").symlink_to(secret)
+    (inbox / "own.txt").write_text(PAVLODAR.format("желтый"))
+    (inbox / "alias.txt").symlink_to(inbox / "own.txt")  # inside the folder: fine
+    config = parse_config(
+        config_text(
+            tmp_path,
+            f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, pattern: '**/*.txt',"
+            " baseline: false}\n",
+        ),
+        environ={},
+    )
+    async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
+        await svc.poll_source(config.sources[0])
+        [state] = await svc.store.level_states()
+        [report] = await svc.source_reports()
+    assert state.level == "yellow"
+    assert report["warnings"] == [
+        "leak.txt: a link to a file outside the folder; not read",
+        "sub/up.txt: a link to a file outside the folder; not read",
+    ]

@@ -165,10 +165,23 @@ def _shape(pattern: re.Pattern[Any]) -> tuple[list[str], list[str]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         walk(_parser.parse(source, pattern.flags & ~re.UNICODE & ~re.ASCII))
-    return runs[:24], sorted(chars)
+    return runs[:16], sorted(chars)
 
 
-def _regexploit_units(pattern: re.Pattern[Any]) -> list[tuple[str, str, str]]:
+def _regexploit_units(pattern: re.Pattern[Any], limit_s: float = 2.0) -> list[tuple[str, str, str]]:
+    """regexploit's witnesses, found in a child: its search itself can blow up on a large
+    alternation (it expands branches), and then the generic inputs have to do."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=lambda: send.send(_regexploit_search(pattern)), daemon=True)
+    child.start()
+    found = receive.recv() if receive.poll(limit_s) else []
+    child.kill()
+    child.join()
+    return found
+
+
+def _regexploit_search(pattern: re.Pattern[Any]) -> list[tuple[str, str, str]]:
     """(prefix, repeated, killer) witnesses regexploit finds; none when it cannot parse."""
     source = pattern.pattern
     if isinstance(source, bytes):
@@ -218,11 +231,11 @@ def adversarial_inputs(pattern: re.Pattern[Any], *, long: bool = True) -> list[t
         add(ch, long_too=True)
     for run in runs:
         add(run, long_too=True)
-        add(run + "x")
+        add(run + "x", long_too=True)
         add(run + " ")
-        add(run + "1")
+        add(run + "1", long_too=True)
     for a, b in itertools.pairwise(runs):  # neighbours in the pattern
-        add(a + "x" + b)
+        add(a + "x" + b, long_too=True)
         add(b + "x" + a)
     add("".join(run + "x" for run in runs), long_too=True)
     return list(inputs.items())

@@ -93,6 +93,7 @@ twilio:
   base_url: {twilio.base_url}
   inbound_join: true
 outbox: {{retry_schedule_s: [60], jitter_ratio: 0}}
+network: {{allow: ["127.0.0.0/8"]}}  # the webhook consumer is a local test server
 """,
             environ={},
         )

@@ -18,6 +18,7 @@ from notifier.channels.base import classify_http_status
 from notifier.clock import Clock, system_clock
 from notifier.config import WebhookEndpoint
 from notifier.model import ChannelKind, DeliveryResult, Notice
+from notifier.netguard import AddressRefused, mask_urls_in
 
 __all__ = ["USER_AGENT", "WebhookChannel"]
 
@@ -95,12 +96,16 @@ class WebhookChannel:
                     now=self._clock(),
                     detail=detail,
                 )
+        except AddressRefused as exc:  # the SSRF guard: retrying cannot help until allowed
+            return DeliveryResult.permanent(f"address refused: {exc}")
         except aiohttp.ClientConnectorError as exc:
-            return DeliveryResult.retryable(f"cannot connect: {exc}")
+            if isinstance(exc.os_error, AddressRefused):
+                return DeliveryResult.permanent(f"address refused: {exc.os_error}")
+            return DeliveryResult.retryable(f"cannot connect: {mask_urls_in(str(exc))}")
         except TimeoutError:
             return DeliveryResult.retryable(f"no answer within {endpoint.timeout_s:g} s")
         except aiohttp.ClientError as exc:
-            return DeliveryResult.retryable(f"connection failed: {exc!r}")
+            return DeliveryResult.retryable(f"connection failed: {mask_urls_in(repr(exc))}")
 
     async def aclose(self) -> None:
         """The session belongs to the caller; nothing of ours to release."""

@@ -252,8 +252,12 @@ def _read_dir(
     )
     docs: list[Document] = []
     marks: dict[str, FileMark] = {}
+    real_folder = folder.resolve()
     for path in paths:
         rel = path.relative_to(folder).as_posix()
+        if not path.resolve().is_relative_to(real_folder):
+            warnings.append(f"{rel}: a link to a file outside the folder; not read")
+            continue
         docs.extend(_read_one(source, path, rel, state, marks, warnings))
     state.files = marks
     return docs

@@ -12,6 +12,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from notifier.config import SmsSubscriber, iter_followers
 from notifier.model import LevelState
+from notifier.netguard import mask_url, mask_urls_in
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -150,6 +151,9 @@ async def api_deliveries(request: web.Request) -> web.Response:
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
         if row["channel"] == "twilio_sms":
             row["address"] = _mask_phone(row["address"])
+        else:  # a webhook URL may carry credentials (user:pass@, ?token=)
+            row["address"] = mask_url(row["address"])
+        row["last_error"] = mask_urls_in(row.get("last_error") or "")
     return web.json_response({"deliveries": rows})
 
 
@@ -189,7 +193,7 @@ async def api_subscribers(request: web.Request) -> web.Response:
         if isinstance(follower, SmsSubscriber):
             address = _mask_phone(follower.phone)
         else:
-            address = follower.url
+            address = mask_url(follower.url)
         out.append(
             {
                 "id": follower.id,
