@@ -6,6 +6,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from notifier.config import parse_config
 from notifier.model import Action, Announcement, AreaRef, Severity
 from notifier.service import Service
@@ -242,3 +245,51 @@ async def test_a_dir_source_does_not_follow_links_out_of_its_folder(tmp_path: Pa
         "leak.txt: a link to a file outside the folder; not read",
         "sub/up.txt: a link to a file outside the folder; not read",
     ]
+
+
+# --- parsing does not hold the GIL for long ---------------------------------------------------
+
+
+def _clean_in_one_piece(text: str) -> str:
+    """clean_text as it was before it worked in pieces: the reference for the seams."""
+    import re
+    import unicodedata
+
+    import ftfy
+
+    from notifier.sources.decode import _MOJIBAKE_HINT
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        if _MOJIBAKE_HINT.search(text):
+            text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFKC")
+        text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_PARTS = [
+    "a",
+    "b",
+    " ",
+    "\n",
+    "\t",
+    "\u00a0",
+    "é",
+    "x" * 30,
+    " " * 40,
+    "\n\n\n",
+    "ﬁ",
+    "\u2002",
+    "\r\n",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), max_size=60), st.integers(8, 64))
+def test_cleaning_in_pieces_gives_what_one_piece_gives(parts: list[str], chunk: int) -> None:
+    from notifier.sources.decode import clean_text
+
+    text = "".join(parts)
+    assert clean_text(text, chunk_chars=chunk) == _clean_in_one_piece(text)

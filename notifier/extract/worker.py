@@ -64,13 +64,13 @@ class ExtractionRunner:
                     asyncio.to_thread(worker.call, doc), timeout=self.budget_s
                 )
             except TimeoutError:
-                self._discard()
+                await self._discard()
                 self.restarts += 1
                 raise ExtractionFailed(
                     f"extraction took longer than {self.budget_s:g} s; stopped", timed_out=True
                 ) from None
             except (EOFError, OSError) as exc:
-                self._discard()
+                await self._discard()
                 reason = f"extraction worker died: {exc or type(exc).__name__}"
                 raise ExtractionFailed(reason) from None
             kind, value = reply
@@ -88,34 +88,34 @@ class ExtractionRunner:
             self.schemes_dir, self.areas_dir = schemes_dir, areas_dir
             if budget_s is not None:
                 self.budget_s = budget_s
-            self._discard()
+            await self._discard()
 
     async def aclose(self) -> None:
         async with self._lock:
-            self._discard()
+            await self._discard()
 
     async def _ready(self) -> _Worker:
         if self._worker is not None and self._worker.alive():
             return self._worker
-        self._discard()
-        worker = _Worker.start(self.schemes_dir, self.areas_dir)
+        await self._discard()
+        worker = await asyncio.to_thread(_Worker.start, self.schemes_dir, self.areas_dir)
         try:
             ready = await asyncio.wait_for(asyncio.to_thread(worker.recv), START_TIMEOUT_S)
         except (TimeoutError, EOFError, OSError) as exc:
-            worker.kill()
+            await asyncio.to_thread(worker.kill)
             raise ExtractionFailed(
                 f"extraction worker did not start: {type(exc).__name__} {exc}".strip()
             ) from None
         if ready[0] != "ready":
-            worker.kill()
+            await asyncio.to_thread(worker.kill)
             raise ExtractionFailed(f"extraction worker could not load the catalog: {ready[1]}")
         self._worker = worker
         return worker
 
-    def _discard(self) -> None:
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
+    async def _discard(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await asyncio.to_thread(worker.kill)  # waiting for it to exit is not the loop's job
 
 
 class _Worker:

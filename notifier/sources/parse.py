@@ -306,7 +306,9 @@ def _parse_text(text: str, source_id: str, name: str, url: str) -> list[Document
     if "date" in headers:
         extra["date_header"] = headers["date"]
         published = _header_date(headers["date"])
-    title = next((clean_line(line) for line in body.split("\n") if line.strip()), "")
+    # The first line, cut: a body that is one 5 MiB line must not make a 5 MiB title.
+    first = next((line for line in body.split("\n", 50) if line.strip()), "")
+    title = clean_line(first[:1000])
     return [
         Document(
             source_id=source_id,
