@@ -210,7 +210,8 @@ def _regexploit_search(pattern: re.Pattern[Any]) -> list[tuple[str, str, str]]:
 
 def adversarial_inputs(pattern: re.Pattern[Any], *, long: bool = True) -> list[tuple[str, str]]:
     """(description, text) pairs built for this pattern's shape; `long=False` keeps only the
-    short repeats (a pattern only ever applied to short fields may be polynomial)."""
+    short repeats (a pattern only ever applied to short fields may be polynomial, not
+    exponential)."""
     runs, chars = _shape(pattern)
     inputs: dict[str, str] = {}
 
@@ -218,7 +219,8 @@ def adversarial_inputs(pattern: re.Pattern[Any], *, long: bool = True) -> list[t
         if not unit:
             return
         sizes = [(SHORT_REPEATS, k) for k in {killer, *KILLERS}]
-        sizes.append((MEDIUM // len(unit), "\x00"))
+        if long:
+            sizes.append((MEDIUM // len(unit), "\x00"))
         if long and long_too:  # costly even when linear: only the plain repeats
             sizes.append((LONG // len(unit), "\x00"))
         for repeats, end in sizes:
