@@ -18,7 +18,7 @@ from notifier.channels.base import classify_http_status
 from notifier.clock import Clock, system_clock
 from notifier.config import WebhookEndpoint
 from notifier.model import ChannelKind, DeliveryResult, Notice
-from notifier.netguard import AddressRefused, mask_urls_in
+from notifier.netguard import AddressRefused, mask_url, mask_urls_in
 
 __all__ = ["USER_AGENT", "WebhookChannel"]
 
@@ -89,7 +89,7 @@ class WebhookChannel:
                 await response.content.read(4096)
                 detail = ""
                 if 300 <= response.status < 400:
-                    detail = f"Location: {response.headers.get('Location', '?')}"
+                    detail = f"Location: {mask_url(response.headers.get('Location', '?'))}"
                 return classify_http_status(
                     response.status,
                     retry_after=response.headers.get("Retry-After"),

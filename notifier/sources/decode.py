@@ -129,8 +129,27 @@ def clean_text(text: str, *, chunk_chars: int = CHUNK_CHARS) -> str:
             if part:
                 line.append(part)
         lines.append("".join(line).strip(" "))
-        cleaned = "\n".join(lines)
+        return _join_collapsing_blank_runs(lines).strip()
     return _BLANK_RUN.sub("\n\n", cleaned).strip()
+
+
+def _join_collapsing_blank_runs(groups: list[str]) -> str:
+    """ "\n".join(groups) with every run of 3+ line breaks made 2, one group at a time (a
+    single substitution over megabytes of line breaks would hold the GIL again)."""
+    out: list[str] = []
+    pending = 0  # line breaks seen since the last text
+    for i, group in enumerate(groups):
+        if i:
+            pending += 1
+        body = group.strip("\n")
+        if not body:
+            pending += len(group)
+            continue
+        lead = len(group) - len(group.lstrip("\n"))
+        out.append("\n" * min(pending + lead, 2))
+        out.append(_BLANK_RUN.sub("\n\n", body))
+        pending = len(group) - len(group.rstrip("\n"))
+    return "".join(out)
 
 
 _BLANK_RUN = re.compile(r"\n{3,}")

@@ -29,6 +29,7 @@ import aiohttp
 from notifier.clock import Clock, system_clock
 from notifier.errors import ParseError, SourceError
 from notifier.model import Document
+from notifier.netguard import mask_url
 from notifier.sources.fetch import fetch_http, read_file_capped
 from notifier.sources.jsondocs import FieldMap
 from notifier.sources.parse import DEFAULT_MAX_BYTES, ParseOptions, ParseResult, parse
@@ -203,7 +204,8 @@ class SourcePoller:
                     options=options_for(source),
                 )
             except SourceError as exc:
-                warnings.append(f"linked alert {entry.url}: {exc}; the index entry is used")
+                shown = mask_url(entry.url)
+                warnings.append(f"linked alert {shown}: {exc}; the index entry is used")
                 links.pop(entry.url)
                 out.append(entry)
                 continue
