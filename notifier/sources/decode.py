@@ -191,7 +191,9 @@ def _clean_lines(text: str) -> str:
 
 
 _SPACE_RUN = re.compile(r"[ \t\u00a0]+")
-_SPACE_AROUND_BREAK = re.compile(r" *\n *")
+# `(?<! )`: a try starts only at the first space of a run, so a long run of spaces without a
+# break is one pass, not a scan from each of its spaces (quadratic).
+_SPACE_AROUND_BREAK = re.compile(r"(?:(?<! ) +)?\n *")
 
 
 def clean_line(text: str) -> str:
