@@ -239,6 +239,9 @@ def adversarial_inputs(pattern: re.Pattern[Any], *, long: bool = True) -> list[t
     for a, b in itertools.pairwise(runs):  # neighbours in the pattern
         add(a + "x" + b, long_too=True)
         add(b + "x" + a)
+    for a, b, c in zip(runs, runs[1:], runs[2:], strict=False):  # e.g. "<" "?" "?>": "<?x?>"
+        add(a + b + "x" + c)
+        add(a + "x" + b + c)
     add("".join(run + "x" for run in runs), long_too=True)
     return list(inputs.items())
 
