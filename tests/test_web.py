@@ -124,7 +124,12 @@ async def test_api_shows_levels_events_deliveries_sources_and_metrics(running: R
     ]
     [source] = (await running.get("/api/sources"))["sources"]
     assert (source["id"], source["status"], source["seen"]) == ("inbox", "ok", 1)
-    assert (await running.get("/readyz")) == {"ready": True, "problems": []}
+    assert (await running.get("/readyz")) == {
+        "ready": True,
+        "problems": [],
+        "status": "ok",
+        "failing_sources": [],
+    }
     metrics = await running.get("/metrics")
     assert 'notifier_transitions_total{kind="issued"}' in metrics
     assert 'notifier_outbox_rows{status="sent"} 3.0' in metrics
