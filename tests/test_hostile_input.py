@@ -293,3 +293,33 @@ def test_cleaning_in_pieces_gives_what_one_piece_gives(parts: list[str], chunk: 
 
     text = "".join(parts)
     assert clean_text(text, chunk_chars=chunk) == _clean_in_one_piece(text)
+
+
+async def test_a_reload_gives_extraction_a_worker_with_the_new_catalog(tmp_path: Path) -> None:
+    import shutil
+
+    areas = tmp_path / "areas"
+    shutil.copytree(ROOT / "config" / "areas", areas)
+    file = tmp_path / "notifier.yaml"
+    file.write_text(
+        config_text(tmp_path).replace(f"areas: {ROOT / 'config' / 'areas'}", f"areas: {areas}")
+        + "extraction: {budget_s: 30}\n"
+    )
+    from notifier.config import load_config
+
+    lines: list[str] = []
+    config = load_config(file)
+    async with Service(config, echo=lines.append, start_scheduler=False, config_file=file) as svc:
+        [yellow] = parse_bytes(PAVLODAR.format("желтый").encode(), source_id="s", name="y")
+        await svc.ingest(yellow)
+        kz = areas / "kz.yaml"
+        kz.write_text(kz.read_text().replace("{en: Pavlodar Region,", "{en: Pavlodar Oblast,"))
+        file.write_text(file.read_text().replace("budget_s: 30", "budget_s: 20"))
+        assert await svc.reload()
+        assert svc.extraction.budget_s == 20
+        [orange] = parse_bytes(PAVLODAR.format("оранжевый").encode(), source_id="s", name="o")
+        await svc.ingest(orange)
+    assert lines == [
+        "[s] Pavlodar Region: yellow (moderate) — issued  (kz)",
+        "[s] Pavlodar Oblast: orange (severe) — raised  (kz)",
+    ]
