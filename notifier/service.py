@@ -201,6 +201,7 @@ class Service:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.aclose(grace_s=5.0)
         await self.extraction.aclose()
+        self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
         for channel in (self.sms, *self._retired):

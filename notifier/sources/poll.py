@@ -31,6 +31,7 @@ from notifier.errors import ParseError, SourceError
 from notifier.model import Document
 from notifier.netguard import mask_url
 from notifier.sources.fetch import fetch_http, read_file_capped
+from notifier.sources.isolate import ParsePool
 from notifier.sources.jsondocs import FieldMap
 from notifier.sources.parse import DEFAULT_MAX_BYTES, ParseOptions, ParseResult, parse
 from notifier.sources.state import FileMark, SourceState
@@ -65,6 +66,12 @@ class SourcePoller:
         self.clock = clock
         self.rng = rng
         self._slots = asyncio.Semaphore(concurrency)
+        # Large bodies are parsed in a process: some parsers hold the GIL for long (isolate.py).
+        self.parser = ParsePool()
+
+    def close(self) -> None:
+        """Stop the parsing process, if one was started."""
+        self.parser.close()
 
     async def poll(
         self, source: Any, state: SourceState, *, base_dir: Path = Path(".")
@@ -82,9 +89,13 @@ class SourcePoller:
         async with self._slots:
             try:
                 if source.type == "dir":
-                    docs = await asyncio.to_thread(_read_dir, source, state, base_dir, warnings)
+                    docs = await asyncio.to_thread(
+                        _read_dir, source, state, base_dir, warnings, self.parser.parse
+                    )
                 elif source.type == "file":
-                    docs = await asyncio.to_thread(_read_file, source, state, base_dir, warnings)
+                    docs = await asyncio.to_thread(
+                        _read_file, source, state, base_dir, warnings, self.parser.parse
+                    )
                 else:
                     docs, not_modified = await self._poll_http(source, state, warnings)
             except SourceError as exc:  # ParseError included
@@ -147,7 +158,7 @@ class SourcePoller:
         if fetched.not_modified:
             return [], True
         result = await asyncio.to_thread(
-            parse,
+            self.parser.parse,
             fetched.body,
             source_id=source.id,
             name=fetched.url,
@@ -195,7 +206,7 @@ class SourcePoller:
                     max_redirects=source.max_redirects,
                 )
                 result = await asyncio.to_thread(
-                    parse,
+                    self.parser.parse,
                     fetched.body,
                     source_id=source.id,
                     name=fetched.url,
@@ -241,8 +252,11 @@ def options_for(source: Any) -> ParseOptions:
     )
 
 
+Parser = Callable[..., ParseResult]
+
+
 def _read_dir(
-    source: Any, state: SourceState, base_dir: Path, warnings: list[str]
+    source: Any, state: SourceState, base_dir: Path, warnings: list[str], parser: Parser = parse
 ) -> list[Document]:
     folder = source.path if source.path.is_absolute() else base_dir / source.path
     if not folder.is_dir():
@@ -260,19 +274,19 @@ def _read_dir(
         if not path.resolve().is_relative_to(real_folder):
             warnings.append(f"{rel}: a link to a file outside the folder; not read")
             continue
-        docs.extend(_read_one(source, path, rel, state, marks, warnings))
+        docs.extend(_read_one(source, path, rel, state, marks, warnings, parser=parser))
     state.files = marks
     return docs
 
 
 def _read_file(
-    source: Any, state: SourceState, base_dir: Path, warnings: list[str]
+    source: Any, state: SourceState, base_dir: Path, warnings: list[str], parser: Parser = parse
 ) -> list[Document]:
     path = source.path if source.path.is_absolute() else base_dir / source.path
     if not path.is_file():
         raise SourceError(f"file {path} does not exist")
     marks: dict[str, FileMark] = {}
-    docs = _read_one(source, path, path.name, state, marks, warnings, strict=True)
+    docs = _read_one(source, path, path.name, state, marks, warnings, strict=True, parser=parser)
     state.files = marks
     return docs
 
@@ -286,6 +300,7 @@ def _read_one(
     warnings: list[str],
     *,
     strict: bool = False,
+    parser: Parser = parse,
 ) -> list[Document]:
     """Documents of one file if it is new or changed; a bad file is a warning (dir) or error."""
     try:
@@ -310,7 +325,7 @@ def _read_one(
     if known is not None and known.sha256 == digest:
         return []  # touched, not changed
     try:
-        result: ParseResult = parse(
+        result: ParseResult = parser(
             data, source_id=source.id, name=name, options=options_for(source)
         )
     except ParseError as exc:
