@@ -323,3 +323,27 @@ async def test_a_reload_gives_extraction_a_worker_with_the_new_catalog(tmp_path:
         "[s] Pavlodar Region: yellow (moderate) — issued  (kz)",
         "[s] Pavlodar Oblast: orange (severe) — raised  (kz)",
     ]
+
+
+def test_large_bodies_are_parsed_in_a_process_that_is_stopped_when_late() -> None:
+    from notifier.errors import ParseError
+    from notifier.sources.isolate import ParsePool
+    from notifier.sources.parse import parse
+
+    body = ("Date: 2026-12-04\n\n" + PAVLODAR * 8000).encode()
+    assert len(body) > 1_000_000
+    pool = ParsePool(min_bytes=100_000)
+    try:
+        isolated = pool.parse(body, source_id="s", name="big.txt")
+        assert isolated == parse(body, source_id="s", name="big.txt")
+        pool.timeout_s = 0.001
+        try:
+            pool.parse(body, source_id="s", name="big.txt")
+        except ParseError as exc:
+            assert str(exc) == "parsing took longer than 0.001 s; stopped"
+        else:
+            raise AssertionError("a parse over its time was not stopped")
+        pool.timeout_s = 60
+        assert pool.parse(body, source_id="s", name="big.txt") == isolated  # a new process
+    finally:
+        pool.close()

@@ -18,12 +18,14 @@ import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.test_cli import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PAVLODAR = "В Павлодарской области введен желтый уровень террористической опасности.\n"
 HEALTH_LIMIT_S = 0.1
+pytestmark = pytest.mark.timeout(300)
 
 
 async def test_healthz_stays_fast_while_hostile_documents_are_read(tmp_path: Path) -> None:
