@@ -119,7 +119,8 @@ async def test_a_far_future_red_never_pins_the_level(tmp_path: Path) -> None:
     clock = Clock(datetime(2026, 12, 4, 10, tzinfo=UTC))
     config = parse_config(
         config_text(
-            tmp_path, f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}\n"
+            tmp_path,
+            f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false, trust: official}}\n",
         ),
         environ={},
     )
@@ -161,7 +162,7 @@ async def test_a_document_over_budget_is_visible_and_given_up_after_three_polls(
     config = parse_config(
         config_text(
             tmp_path,
-            f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}\n"
+            f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false, trust: official}}\n"
             "extraction: {budget_s: 0.3, max_attempts: 3}\n",
         ),
         environ={},
@@ -213,7 +214,8 @@ def test_a_dir_pattern_must_stay_in_the_folder() -> None:
             parse_config(f"sources:\n  - {{id: d, type: dir, path: x, pattern: '{pattern}'}}")
         except ConfigError as exc:
             [error] = exc.errors
-            assert error.startswith(f"sources[0].pattern: {message}")
+            assert error.startswith("sources[0].pattern (line 2, column ")
+            assert message in error
         else:
             raise AssertionError(f"{pattern} was accepted")
     assert parse_config("sources:\n  - {id: d, type: dir, path: x, pattern: '**/*.txt'}")
@@ -232,7 +234,7 @@ async def test_a_dir_source_does_not_follow_links_out_of_its_folder(tmp_path: Pa
         config_text(
             tmp_path,
             f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, pattern: '**/*.txt',"
-            " baseline: false}\n",
+            " baseline: false, trust: official}\n",
         ),
         environ={},
     )

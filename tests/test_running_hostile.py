@@ -45,7 +45,7 @@ data_dir: {tmp_path / "data"}
 server: {{port: {port}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 sources:
-  - {{id: inbox, type: dir, path: {inbox}, interval_s: 1, jitter_s: 0, baseline: false}}
+  - {{id: inbox, type: dir, path: {inbox}, interval_s: 1, jitter_s: 0, baseline: false, trust: official}}
 extraction: {{budget_s: 2}}
 """
     )

@@ -36,7 +36,7 @@ data_dir: {tmp_path / "data"}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
 sources:
-  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, trust: official}}
   - {{id: gone, type: dir, path: {tmp_path / "missing"}}}
 webhooks:
   - {{id: newsroom, url: "{HOOK}", secret: "{SECRET}", areas: [KZ]}}

@@ -38,7 +38,7 @@ _DATELINE = re.compile(
 # "on a scale from 1 to 5", "på en skala från 1 till 5", "op een schaal van 1 tot 5", "по шкале
 # от 1 до 5": the bounds of the scale, not levels (masked before levels are looked for).
 _SCALE_RANGE = re.compile(
-    r"(?:scale|skala|skalaen|schaal|шкал[а-я]*|echelle|escala|scala)\s+"
+    r"(?:scale|skala|skalaen|schaal|шкал[а-я]{0,4}|echelle|escala|scala)\s+"
     r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
 )
 

@@ -172,6 +172,9 @@ class SourceOut(Shape):
     seen: int
     last_new: datetime | None
     warnings: list[str]
+    failed_documents: list[dict[str, str]] = Field(
+        description="Documents given up after failing `extraction.max_attempts` polls, with why."
+    )
 
 
 class SourcesResponse(Shape):

@@ -156,7 +156,7 @@ def openapi_document(app: web.Application) -> dict[str, Any]:
     }
 
 
-_PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+_PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*)?\}")
 
 
 def _parameters(path: str, contract: ApiContract) -> list[dict[str, Any]]:
