@@ -313,10 +313,40 @@ class OutboxConfig(Strict):
         description="Delay before each retry; the last one repeats.",
     )
     jitter_ratio: float = Field(0.2, ge=0, le=1)
-    concurrency: int = Field(16, ge=1, description="Deliveries in flight at once.")
+    concurrency: int = Field(64, ge=1, le=10000, description="Deliveries in flight at once.")
     per_endpoint: int = Field(4, ge=1, description="Deliveries in flight per endpoint/number.")
-    sweep_interval_s: float = Field(1.0, gt=0)
-    claim_timeout_s: float = Field(120.0, gt=0, description="A claim older than this is stale.")
+    sweep_interval_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Longest idle wait between looks at the outbox; new rows, due retries and "
+        "finished attempts wake the worker sooner.",
+    )
+    lease_s: float = Field(
+        15.0,
+        ge=2,
+        le=600,
+        description="A claimed row is its worker's for this long; the worker extends it while it "
+        "holds the row, so a dead replica's rows are taken after at most this.",
+    )
+    heartbeat_s: float | None = Field(
+        None, gt=0, description="How often leases are extended; default a third of lease_s."
+    )
+    breaker_failures: int = Field(
+        5, ge=1, le=1000, description="Consecutive failures that open an endpoint's circuit."
+    )
+    breaker_cooldown_s: float = Field(
+        30.0, ge=0.1, le=3600, description="How long an open circuit waits before a probe."
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> OutboxConfig:
+        if self.heartbeat_s is not None and self.heartbeat_s > self.lease_s / 2:
+            raise ValueError(
+                f"heartbeat_s ({self.heartbeat_s:g}) must be at most half of lease_s "
+                f"({self.lease_s:g}), or a busy worker loses its own rows"
+            )
+        return self
 
 
 class LevelsConfig(Strict):

@@ -23,3 +23,8 @@ DELIVERY_SECONDS = Histogram(
     "notifier_delivery_seconds", "Time of one delivery attempt", ["channel"]
 )
 OUTBOX = Gauge("notifier_outbox_rows", "Outbox rows by status", ["status"])
+CIRCUIT_OPEN = Gauge(
+    "notifier_circuit_open",
+    "1 while an endpoint's circuit breaker is open (its rows wait), else 0",
+    ["endpoint"],
+)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from notifier.dispatch.outbox import OutboxWorker, RetryPolicy
-from notifier.model import ChannelKind, DeliveryResult, Notice
+from notifier.model import ChannelKind, DeliveryResult, Event, Notice
 from notifier.store import Store
-from tests.test_store import T0, enqueue, red_event
+from tests.test_store import T0, enqueue, notice, red_event
 
 
 class FakeChannel:
@@ -117,19 +121,18 @@ async def test_a_raising_channel_is_a_retryable_failure(store: Store) -> None:
 
 
 async def test_concurrency_is_bounded_per_endpoint(store: Store) -> None:
-    ev = red_event()
-    same_endpoint = [
-        Notice(ev.id, f"s{i}", ChannelKind.WEBHOOK, "http://one", "{}", delivery_id=f"d{i}")
-        for i in range(6)
-    ]
-    await store.commit_outcome(
-        source_id="s",
-        document=None,
-        level_writes=[],
-        new_events=[ev],
-        notices=same_endpoint,
-        now=T0,
-    )
+    # Six events for one endpoint (the per-endpoint key is the endpoint, not its URL: many
+    # endpoints may share one host).
+    events = [red_event(T0 + timedelta(minutes=i)) for i in range(6)]
+    for ev in events:
+        await store.commit_outcome(
+            source_id="s",
+            document=None,
+            level_writes=[],
+            new_events=[ev],
+            notices=[notice(ev, "hook")],
+            now=T0,
+        )
     running = 0
     peak = 0
 
@@ -222,3 +225,162 @@ async def test_shutdown_waits_for_the_record_of_an_attempt_that_was_made(store: 
     await worker.sweep()
     await worker.aclose(grace_s=0.15)
     assert await store.delivery_counts() == {"sent": 1}
+
+
+# --- the pipeline: batch claims, leases, wake-ups ----------------------------------------------
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+async def enqueue_many(store: Store, n: int, *, at: datetime | None = None) -> Event:
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, f"hook{i}") for i in range(n)],
+        now=at or now_utc(),
+    )
+    return ev
+
+
+@contextlib.asynccontextmanager
+async def running(worker: OutboxWorker) -> AsyncIterator[OutboxWorker]:
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        await worker.aclose(grace_s=2)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def wait_for_counts(store: Store, want: dict[str, int], timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while await store.delivery_counts() != want:
+        assert asyncio.get_running_loop().time() < deadline, await store.delivery_counts()
+        await asyncio.sleep(0.05)
+
+
+async def test_one_claim_takes_a_batch_in_due_order(store: Store) -> None:
+    await enqueue_many(store, 30, at=T0)
+    rows = await store.claim(limit=25, worker="w", now=T0, lease_s=15)
+    assert len(rows) == 25
+    assert len({r.id for r in rows}) == 25
+    assert all(r.status == "claimed" for r in rows)
+    assert len(await store.claim(limit=25, worker="w2", now=T0, lease_s=15)) == 5
+
+
+async def test_a_finished_attempt_frees_its_slot_at_once(store: Store) -> None:
+    # 40 rows, 8 slots, 50 ms each: a steady pipeline keeps all 8 busy and needs no sweep
+    # interval (here an absurd 30 s) between rounds.
+    await enqueue_many(store, 40)
+    running_now = peak = 0
+
+    class Counting(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            nonlocal running_now, peak
+            running_now += 1
+            peak = max(peak, running_now)
+            await asyncio.sleep(0.05)
+            running_now -= 1
+            return DeliveryResult.ok()
+
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: Counting()},
+        RetryPolicy(),
+        concurrency=8,
+        idle_poll_s=30,
+        clock=now_utc,
+    )
+    async with running(worker):
+        await wait_for_counts(store, {"sent": 40}, timeout_s=20)
+    assert peak == 8
+
+
+async def test_results_are_recorded_in_batches(store: Store) -> None:
+    await enqueue_many(store, 30)
+    calls: list[int] = []
+
+    class Counting(Store):
+        async def record_attempts(self, records, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(len(records))
+            await asyncio.sleep(0.05)  # a database that takes its time
+            return await super().record_attempts(records, **kwargs)
+
+    worker = OutboxWorker(
+        Counting(store.engine),
+        {ChannelKind.WEBHOOK: FakeChannel(DeliveryResult.ok())},
+        RetryPolicy(),
+        concurrency=30,
+        clock=now_utc,
+    )
+    await worker.drain(10)
+    assert await store.delivery_counts() == {"sent": 30}
+    assert sum(calls) == 30
+    assert len(calls) < 30 / 2  # many results per transaction
+
+
+async def test_a_live_worker_keeps_its_rows_while_an_attempt_outlasts_the_lease(
+    store: Store,
+) -> None:
+    # The attempt takes 3 s, the lease 2 s; the heartbeat extends it every 0.3 s, so neither
+    # another replica nor the owner itself takes the row again: one attempt, one copy.
+    await enqueue(store, "slow")
+    channel = FakeChannel(DeliveryResult.ok(), delay_s=3.0)
+    owner = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: channel},
+        RetryPolicy(),
+        lease_s=2,
+        heartbeat_s=0.3,
+        idle_poll_s=0.1,
+        clock=now_utc,
+    )
+    async with running(owner):
+        for _ in range(8):
+            await asyncio.sleep(0.4)
+            assert await store.claim(limit=5, worker="other", now=now_utc(), lease_s=2) == []
+        await wait_for_counts(store, {"sent": 1}, timeout_s=10)
+    assert len(channel.sent) == 1
+
+
+async def test_a_dead_workers_rows_are_taken_once_its_lease_runs_out(store: Store) -> None:
+    await enqueue(store, "a", "b")
+    taken = await store.claim(limit=5, worker="dead", now=now_utc(), lease_s=2)
+    assert len(taken) == 2  # ... and then that replica was killed: no heartbeat
+    channel = FakeChannel(DeliveryResult.ok())
+    survivor = OutboxWorker(
+        store, {ChannelKind.WEBHOOK: channel}, RetryPolicy(), idle_poll_s=0.2, clock=now_utc
+    )
+    started = asyncio.get_running_loop().time()
+    async with running(survivor):
+        await wait_for_counts(store, {"sent": 2}, timeout_s=15)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert 1.5 < elapsed < 15  # not before the lease ended, and seconds (not minutes) after
+    assert sorted(n.subscriber_id for n in channel.sent) == ["a", "b"]
+
+
+async def test_new_rows_wake_a_worker_of_another_process(database_url: str) -> None:
+    # Two Store objects are two replicas; the idle wait is 30 s, so only a wake-up (PostgreSQL
+    # NOTIFY) delivers within the bound.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite has one process that wakes itself")
+    replica_a = await Store.open(database_url)
+    replica_b = await Store.open(database_url)
+    try:
+        channel = FakeChannel(DeliveryResult.ok())
+        worker = OutboxWorker(
+            replica_b, {ChannelKind.WEBHOOK: channel}, RetryPolicy(), idle_poll_s=30, clock=now_utc
+        )
+        async with running(worker):
+            await asyncio.sleep(0.5)  # B is idle, listening
+            await enqueue_many(replica_a, 3)
+            await wait_for_counts(replica_a, {"sent": 3}, timeout_s=10)
+    finally:
+        await replica_a.close()
+        await replica_b.close()

@@ -145,6 +145,8 @@ deliveries = Table(
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("claimed_by", String(200)),
     Column("claimed_at", UtcDateTime),
+    # The claim holds until then; its owner extends it while the row is in its hands.
+    Column("lease_until", UtcDateTime),
     Column("last_error", Text, nullable=False, default=""),
     Column("provider_id", String(100), nullable=False, default=""),
     Column("created", UtcDateTime, nullable=False),
@@ -154,6 +156,8 @@ deliveries = Table(
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_provider_id", "provider_id"),
+    Index("ix_deliveries_lease", "status", "lease_until"),
+    Index("ix_deliveries_endpoint", "subscriber_id", "status"),
 )
 
 review = Table(

@@ -1,0 +1,34 @@
+"""outbox lease: claims carry an expiry the owner extends while it works
+
+Revision ID: 0004_outbox_lease
+Revises: 0002
+Create Date: 2026-12-04 17:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import notifier.store.tables
+
+revision = "0004_outbox_lease"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "deliveries",
+        sa.Column("lease_until", notifier.store.tables.UtcDateTime(), nullable=True),
+    )
+    # Claims of the previous schema had no lease: they expire at once, as before after a crash.
+    op.create_index("ix_deliveries_lease", "deliveries", ["status", "lease_until"])
+    op.create_index("ix_deliveries_endpoint", "deliveries", ["subscriber_id", "status"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_deliveries_endpoint", table_name="deliveries")
+    op.drop_index("ix_deliveries_lease", table_name="deliveries")
+    op.drop_column("deliveries", "lease_until")
