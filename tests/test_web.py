@@ -360,3 +360,20 @@ async def test_join_from_a_number_that_is_not_valid_cannot_break_routing(running
     assert [(m.id, m.areas) for m in await running.service.sms_members()] == [
         ("sms:77051234567", ["KZ-AKT-AKTOBE"])
     ]
+
+
+async def test_an_open_circuit_shows_in_the_api_and_metrics(running: Running) -> None:
+    from notifier.dispatch.outbox import BreakerPolicy
+
+    assert (await running.get("/api/endpoints")) == {"endpoints": []}
+    running.service.outbox.breaker = BreakerPolicy(failures=1, cooldown_s=600)
+    running.consumer.script(503)
+    await running.poll()
+    [endpoint] = (await running.get("/api/endpoints"))["endpoints"]
+    assert (endpoint["endpoint"], endpoint["state"], endpoint["consecutive_failures"]) == (
+        "newsroom",
+        "open",
+        1,
+    )
+    assert endpoint["last_error"] == "HTTP 503"
+    assert 'notifier_circuit_open{endpoint="newsroom"} 1.0' in await running.get("/metrics")

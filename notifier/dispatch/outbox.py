@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 _QUEUED_PER_SLOT = 4
 # A claim leaves out at most this many saturated endpoints (the list goes into the statement).
 _MAX_EXCLUDED = 500
+# A channel whose sender must wait longer than this (a rate limit) gets no new attempts: they
+# would sit in a delivery slot doing nothing while other channels' rows wait.
+_THROTTLE_AHEAD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -230,10 +233,15 @@ class OutboxWorker:
     async def _idle_delay(self) -> float | None:
         """None: claim again now. Otherwise how long to wait unless woken earlier."""
         free = self.concurrency - len(self._inflight)
+        throttled = self._throttled()
+        # A rate-limited sender's rows wait in the database (or our queues) until it may send.
+        throttle_s = min(throttled.values(), default=self.idle_poll_s)
         if free <= 0 or self.queued >= self.concurrency * _QUEUED_PER_SLOT:
-            return self.idle_poll_s  # a finished attempt wakes us
+            return min(throttle_s, self.idle_poll_s)  # a finished attempt wakes us sooner
         if self._more_due:
             return None
+        if throttled:
+            return min(throttle_s, self.idle_poll_s)
         due = await self.store.next_due(self.name)
         if due is None:
             return self.idle_poll_s
@@ -260,6 +268,7 @@ class OutboxWorker:
                 now=now,
                 lease_s=self.lease_s,
                 exclude_subscribers=self._saturated(),
+                exclude_channels=sorted(self._throttled()),
             )
             self._more_due = len(rows) >= free
             blocked: dict[EndpointKey, list[Delivery]] = {}
@@ -284,18 +293,35 @@ class OutboxWorker:
         }
         return sorted(full)[:_MAX_EXCLUDED]
 
+    def _throttled(self) -> dict[str, float]:
+        """Channels that must wait for their rate limit, with how long."""
+        out = {}
+        for kind, channel in self.channels.items():
+            throttle = getattr(channel, "throttle_s", None)
+            if throttle is not None and (wait := throttle()) > _THROTTLE_AHEAD_S:
+                out[kind.value] = wait - _THROTTLE_AHEAD_S
+        return out
+
     def _start_queued(self) -> None:
         """Start waiting rows wherever both a global and an endpoint slot are free."""
+        throttled = self._throttled()
+        started: dict[str, int] = {}
         for key in list(self._queues):
             queue = self._queues[key]
+            if key[0] in throttled:
+                continue
+            throttle = getattr(self.channels.get(ChannelKind(key[0])), "throttle_s", None)
             circuit = self._circuits.get(key)
             while queue and len(self._inflight) < self.concurrency:
                 if self._busy.get(key, 0) >= self.per_endpoint:
                     break
+                if throttle is not None and throttle(started.get(key[0], 0)) > _THROTTLE_AHEAD_S:
+                    break  # the rate limit is booked up for now
                 if circuit is not None and circuit.state is CircuitState.HALF_OPEN:
                     if circuit.probing:
                         break  # one probe at a time; the rest wait for its verdict
                     circuit.probing = True
+                started[key[0]] = started.get(key[0], 0) + 1
                 row = queue.popleft()
                 self._busy[key] = self._busy.get(key, 0) + 1
                 task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
@@ -332,6 +358,10 @@ class OutboxWorker:
                 result = DeliveryResult.retryable(f"{type(exc).__name__}: {exc}")
             metrics.DELIVERY_SECONDS.labels(row.channel).observe(time.perf_counter() - t0)
         now = self.clock()
+        if result.disable_endpoint:
+            # 410 Gone: its rows waiting here are never started; recording this result stops
+            # them, and every pending row of the endpoint, in the database.
+            self._queues.pop(endpoint_key(row), None)
         self._judge(row, result, now)
         retry_at = self.policy.next_attempt(row.attempts + 1, result, now)
         self._results.append(AttemptRecord(row, result, retry_at))

@@ -31,6 +31,7 @@ def create_app(service: Service) -> web.Application:
     app.router.add_get("/api/levels/{area_id}", api_area_levels)
     app.router.add_get("/api/events", api_events)
     app.router.add_get("/api/deliveries", api_deliveries)
+    app.router.add_get("/api/endpoints", api_endpoints)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     app.router.add_get("/api/subscribers", api_subscribers)
@@ -140,6 +141,13 @@ async def api_deliveries(request: web.Request) -> web.Response:
         if row["channel"] == "twilio_sms":
             row["address"] = _mask_phone(row["address"])
     return web.json_response({"deliveries": rows})
+
+
+async def api_endpoints(request: web.Request) -> web.Response:
+    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
+    as this replica sees them."""
+    service = request.app[SERVICE]
+    return web.json_response({"endpoints": service.outbox.circuits()})
 
 
 async def api_sources(request: web.Request) -> web.Response:
