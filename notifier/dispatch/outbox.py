@@ -259,18 +259,26 @@ class OutboxWorker:
         async with self._pump_lock:
             self._start_queued()
             free = self.concurrency - len(self._inflight)
-            if free <= 0 or self.queued >= self.concurrency * _QUEUED_PER_SLOT:
+            queued = self.queued
+            # Claim a batch ahead while the queue runs low, not a row per freed slot: one
+            # statement per `concurrency` attempts instead of one per attempt.
+            if free <= 0 and queued >= self.concurrency // 2:
+                return 0
+            if queued >= self.concurrency * _QUEUED_PER_SLOT:
+                return 0
+            limit = 2 * self.concurrency - len(self._inflight) - queued
+            if limit <= 0:
                 return 0
             now = self.clock()
             rows = await self.store.claim(
-                limit=free,
+                limit=limit,
                 worker=self.name,
                 now=now,
                 lease_s=self.lease_s,
                 exclude_subscribers=self._saturated(),
                 exclude_channels=sorted(self._throttled()),
             )
-            self._more_due = len(rows) >= free
+            self._more_due = len(rows) >= limit
             blocked: dict[EndpointKey, list[Delivery]] = {}
             for row in rows:
                 key = endpoint_key(row)

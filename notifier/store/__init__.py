@@ -357,37 +357,45 @@ class Store:
         """
         if limit <= 0:
             return []
-        due = or_(
-            and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now),
-            and_(
-                deliveries.c.status == CLAIMED,
-                or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
-                deliveries.c.claimed_by != worker,
-            ),
+        # Two picks, each an index range scan with no sort: rows whose lease ran out (rare),
+        # then pending rows in due order. One OR-ed query scanned and sorted the whole backlog.
+        expired = and_(
+            deliveries.c.status == CLAIMED,
+            or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+            deliveries.c.claimed_by != worker,
         )
-        pick = select(deliveries.c.id).where(due)
-        if exclude_subscribers:
-            pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
-        if exclude_channels:
-            pick = pick.where(deliveries.c.channel.not_in(list(exclude_channels)))
-        pick = pick.order_by(deliveries.c.next_attempt_at).limit(limit)
-        if self.dialect == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        claim = (
-            update(deliveries)
-            .where(deliveries.c.id.in_(pick.scalar_subquery()))
-            .values(
-                status=CLAIMED,
-                claimed_by=worker,
-                claimed_at=now,
-                lease_until=now + timedelta(seconds=lease_s),
-                updated=now,
-            )
-            .returning(*deliveries.c)
-        )
+        pending = and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+        claimed: list[Delivery] = []
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(claim)).all()
-        return sorted((_delivery(r) for r in rows), key=lambda d: (d.next_attempt_at, d.id))
+            for due, order in (
+                (expired, deliveries.c.lease_until),
+                (pending, deliveries.c.next_attempt_at),
+            ):
+                want = limit - len(claimed)
+                if want <= 0:
+                    break
+                pick = select(deliveries.c.id).where(due)
+                if exclude_subscribers:
+                    pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
+                if exclude_channels:
+                    pick = pick.where(deliveries.c.channel.not_in(list(exclude_channels)))
+                pick = pick.order_by(order).limit(want)
+                if self.dialect == "postgresql":
+                    pick = pick.with_for_update(skip_locked=True)
+                statement = (
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                    .values(
+                        status=CLAIMED,
+                        claimed_by=worker,
+                        claimed_at=now,
+                        lease_until=now + timedelta(seconds=lease_s),
+                        updated=now,
+                    )
+                    .returning(*deliveries.c)
+                )
+                claimed.extend(_delivery(r) for r in (await conn.execute(statement)).all())
+        return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
 
     async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
         """The heartbeat: every row `worker` holds stays its own until `now + lease_s`."""
@@ -549,8 +557,32 @@ class Store:
                 next_attempt_at=bindparam("b_next"),
             )
         )
+        # The common case, sent with nothing row-specific to store, is one UPDATE for all of them.
+        simple = [
+            p["b_id"]
+            for rec, p in zip(records, params, strict=True)
+            if p["b_status"] == SENT and not rec.result.provider_id and p["b_sent_at"] == now
+        ]
+        simple_ids = set(simple)
+        params = [p for p in params if p["b_id"] not in simple_ids]
         async with self.engine.begin() as conn:
-            await conn.execute(stmt, params)
+            for chunk in _chunks(simple, 1000):
+                await conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(chunk), deliveries.c.claimed_by == worker)
+                    .values(
+                        status=SENT,
+                        attempts=deliveries.c.attempts + 1,
+                        claimed_by=None,
+                        claimed_at=None,
+                        lease_until=None,
+                        updated=now,
+                        last_error="",
+                        sent_at=now,
+                    )
+                )
+            if params:
+                await conn.execute(stmt, params)
             for rec in records:
                 result = rec.result
                 if not (result.opted_out or result.disable_endpoint):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -156,8 +157,19 @@ deliveries = Table(
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_provider_id", "provider_id"),
-    Index("ix_deliveries_lease", "status", "lease_until"),
-    Index("ix_deliveries_endpoint", "subscriber_id", "status"),
+    # Partial: only claimed (resp. pending) rows are in them, so a sent row costs no entry.
+    Index(
+        "ix_deliveries_lease",
+        "lease_until",
+        sqlite_where=text("status = 'claimed'"),
+        postgresql_where=text("status = 'claimed'"),
+    ),
+    Index(
+        "ix_deliveries_endpoint",
+        "subscriber_id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )
 
 review = Table(
