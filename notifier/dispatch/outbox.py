@@ -261,12 +261,13 @@ class OutboxWorker:
             free = self.concurrency - len(self._inflight)
             queued = self.queued
             # Claim a batch ahead while the queue runs low, not a row per freed slot: one
-            # statement per `concurrency` attempts instead of one per attempt.
-            if free <= 0 and queued >= self.concurrency // 2:
+            # statement per `concurrency` attempts instead of one per attempt, and the queue
+            # never runs dry while a claim is on its way.
+            if free <= 0 and queued >= self.concurrency:
                 return 0
             if queued >= self.concurrency * _QUEUED_PER_SLOT:
                 return 0
-            limit = 2 * self.concurrency - len(self._inflight) - queued
+            limit = 3 * self.concurrency - len(self._inflight) - queued
             if limit <= 0:
                 return 0
             now = self.clock()
@@ -345,7 +346,10 @@ class OutboxWorker:
             self._busy[key] = busy
         else:
             self._busy.pop(key, None)
-        self.wake()  # the slot is free now, not at the next sweep
+        if not self._closing:
+            # Refill the slot from the queue now, even while a claim is on its way.
+            self._start_queued()
+        self.wake()
 
     # --- one attempt -----------------------------------------------------------------------
 
