@@ -244,3 +244,22 @@ async def test_an_older_schema_is_upgraded_in_place_keeping_its_rows(tmp_path: P
         assert await store.sms_subscriptions() == [("+77051234567", "KZ-AKT", "ru")]
     finally:
         await store.close()
+
+
+async def test_rows_of_blocked_subscribers_are_suppressed_when_claimed(store: Store) -> None:
+    # A STOP (or a 410) recorded by any replica stops rows already queued, e.g. held for quiet
+    # hours: they are marked suppressed, never handed to a worker.
+    ev = red_event()
+    rows = [notice(ev, "alice", ChannelKind.TWILIO_SMS), notice(ev, "bob")]
+    await store.commit_outcome(
+        source_id="s", document=None, level_writes=[], new_events=[ev], notices=rows, now=T0
+    )
+    await store.set_opt_out("alice", True, "replied STOP", T0)
+    await store.set_opt_out("bob", True, "replied STOP", T0)
+    await store.set_opt_out("bob", False, "", T0)  # ... and START again
+    [claimed] = await store.claim(limit=5, worker="w", now=T0, lease_s=15)
+    assert claimed.subscriber_id == "bob"
+    [suppressed] = await store.deliveries(status="suppressed")
+    assert (suppressed["subscriber_id"], suppressed["last_error"]) == ("alice", "replied STOP")
+    assert suppressed["attempts"] == 0
+    assert await store.delivery_counts() == {"claimed": 1, "suppressed": 1}

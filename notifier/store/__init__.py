@@ -51,6 +51,7 @@ PENDING = "pending"
 CLAIMED = "claimed"
 SENT = "sent"
 DEAD = "dead"
+SUPPRESSED = "suppressed"  # never sent: the subscriber opted out or the endpoint is disabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +368,7 @@ class Store:
         pending = and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
         claimed: list[Delivery] = []
         async with self.engine.begin() as conn:
+            await _suppress_blocked(conn, now)
             for due, order in (
                 (expired, deliveries.c.lease_until),
                 (pending, deliveries.c.next_attempt_at),
@@ -943,6 +945,33 @@ async def _notify(conn: AsyncConnection) -> None:
     """Wake every replica's outbox worker when this transaction commits (PostgreSQL)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+
+
+async def _suppress_blocked(conn: AsyncConnection, now: datetime) -> int:
+    """Due rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are disabled
+    (410) become `suppressed`, never sent: the database decides, not a replica's memory, so a
+    STOP texted to one replica stops rows another replica wrote."""
+    blocked = select(subscriber_flags.c.subscriber_id).where(
+        or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled)
+    )
+    reason = (
+        select(subscriber_flags.c.reason)
+        .where(subscriber_flags.c.subscriber_id == deliveries.c.subscriber_id)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.status == PENDING,
+            deliveries.c.next_attempt_at <= now,
+            deliveries.c.subscriber_id.in_(blocked),
+        )
+        .values(status=SUPPRESSED, last_error=func.coalesce(reason, ""), updated=now)
+    )
+    count = int(result.rowcount or 0)
+    if count:
+        log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", count)
+    return count
 
 
 def _status_after(result: DeliveryResult, retry_at: datetime | None) -> str:

@@ -134,8 +134,10 @@ async def api_events(request: web.Request) -> web.Response:
 async def api_deliveries(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     status = request.query.get("status") or None
-    if status not in (None, "pending", "claimed", "sent", "dead"):
-        raise web.HTTPBadRequest(text="status must be one of pending, claimed, sent, dead")
+    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed"):
+        raise web.HTTPBadRequest(
+            text="status must be one of pending, claimed, sent, dead, suppressed"
+        )
     rows = await service.store.deliveries(status=status, limit=query_limit(request))
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
         if row["channel"] == "twilio_sms":
