@@ -446,6 +446,9 @@ async def test_the_circuit_opens_defers_without_attempts_and_closes_after_a_prob
         assert (circuit["endpoint"], circuit["consecutive_failures"]) == ("down", 3)
         rows = await store.deliveries(limit=20)
         assert sum(r["attempts"] for r in rows) == 3  # deferred rows paid no attempt
+        outcomes = [h["outcome"] for r in rows for h in r["history"]]
+        assert outcomes.count("retryable") == 3
+        assert set(outcomes) == {"retryable", "deferred"}  # deferrals are in the history
         assert {r["status"] for r in rows} == {"pending"}
         channel.script = [DeliveryResult.ok()]  # the endpoint recovers
         await wait_for_counts(store, {"sent": 10}, timeout_s=15)
@@ -505,6 +508,11 @@ async def test_404_is_retried_and_410_stops_every_pending_row_of_the_endpoint(
         async with running(worker):
             await wait_for_counts(store, {"sent": 1, "dead": 6}, timeout_s=10)
     assert [a["status"] for a in moved.attempts] == [404, 200]
+    [sent] = await store.deliveries(status="sent")
+    assert [(h["attempt"], h["outcome"], h["reason"]) for h in sent["history"]] == [
+        (1, "retryable", "HTTP 404"),
+        (2, "ok", "HTTP 200"),
+    ]
     assert [a["status"] for a in gone.attempts] == [410]  # one answer stopped all six
     dead = await store.deliveries(status="dead")
     assert sorted(r["attempts"] for r in dead) == [0, 0, 0, 0, 0, 1]

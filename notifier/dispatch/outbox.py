@@ -160,6 +160,7 @@ class OutboxWorker:
         self._circuits: dict[EndpointKey, Circuit] = {}
         self._results: list[AttemptRecord] = []
         self._recorder: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Future[None]] = set()
         self._wake = asyncio.Event()
         self._pump_lock = asyncio.Lock()
         self._closing = False
@@ -316,6 +317,8 @@ class OutboxWorker:
         throttled = self._throttled()
         started: dict[str, int] = {}
         for key in list(self._queues):
+            if len(self._inflight) >= self.concurrency:
+                break
             queue = self._queues[key]
             if key[0] in throttled:
                 continue
@@ -420,6 +423,8 @@ class OutboxWorker:
             queue = self._queues.pop(key, None)
             if queue:
                 task = asyncio.ensure_future(self._defer_open(circuit, list(queue)))
+                self._background.add(task)  # held, or the loop may drop it half-way
+                task.add_done_callback(self._background.discard)
                 task.add_done_callback(_log_failure)
 
     def _refuses(self, circuit: Circuit, now: datetime) -> bool:
@@ -552,6 +557,8 @@ class OutboxWorker:
                 task.cancel()
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         # An attempt that was made must be recorded before the store closes, or the next run
         # would send it again.
         await self.flush()

@@ -35,6 +35,7 @@ from notifier.model import (
 from notifier.store import migrate
 from notifier.store.tables import (
     deliveries,
+    delivery_attempts,
     documents_seen,
     events,
     levels,
@@ -477,8 +478,25 @@ class Store:
                         last_error=reason[:2000],
                         updated=now,
                     )
+                    .returning(deliveries.c.id, deliveries.c.attempts)
                 )
-                count += int(result.rowcount or 0)
+                deferred = result.all()
+                count += len(deferred)
+                if deferred:
+                    await conn.execute(
+                        insert(delivery_attempts),
+                        [
+                            {
+                                "delivery_id": r.id,
+                                "attempt": r.attempts,
+                                "at": now,
+                                "outcome": "deferred",
+                                "reason": reason[:500],
+                                "worker": worker,
+                            }
+                            for r in deferred
+                        ],
+                    )
         return count
 
     async def release_all_claims(self, now: datetime) -> int:
@@ -567,7 +585,20 @@ class Store:
         ]
         simple_ids = set(simple)
         params = [p for p in params if p["b_id"] not in simple_ids]
+        history = [
+            {
+                "delivery_id": rec.delivery.id,
+                "attempt": rec.delivery.attempts
+                + (0 if rec.result.status is DeliveryStatus.DEFERRED else 1),
+                "at": now,
+                "outcome": rec.result.status.value,
+                "reason": rec.result.reason[:500],
+                "worker": worker,
+            }
+            for rec in records
+        ]
         async with self.engine.begin() as conn:
+            await conn.execute(insert(delivery_attempts), history)
             for chunk in _chunks(simple, 1000):
                 await conn.execute(
                     update(deliveries)
@@ -611,8 +642,26 @@ class Store:
         if status:
             query = query.where(deliveries.c.status == status)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_jsonable(r._asdict()) for r in rows]
+            rows = [_jsonable(r._asdict()) for r in (await conn.execute(query)).all()]
+            history: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+            for chunk in _chunks(list(history), 500):
+                attempts = await conn.execute(
+                    select(delivery_attempts)
+                    .where(delivery_attempts.c.delivery_id.in_(chunk))
+                    .order_by(delivery_attempts.c.id)
+                )
+                for a in attempts:
+                    history[a.delivery_id].append(
+                        {
+                            "attempt": a.attempt,
+                            "at": a.at.isoformat(),
+                            "outcome": a.outcome,
+                            "reason": a.reason,
+                        }
+                    )
+        for row in rows:
+            row["history"] = history[row["id"]]
+        return rows
 
     async def delivery_counts(self) -> dict[str, int]:
         async with self.engine.connect() as conn:

@@ -172,6 +172,20 @@ deliveries = Table(
     ),
 )
 
+# Every attempt (and deferral) of a delivery, for the API and the status page: what happened when.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),  # 1, 2, …; a deferral repeats the last number
+    Column("at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # ok | retryable | permanent | deferred
+    Column("reason", Text, nullable=False, default=""),
+    Column("worker", String(200), nullable=False, default=""),
+    Index("ix_delivery_attempts_delivery", "delivery_id"),
+)
+
 review = Table(
     "review",
     metadata,

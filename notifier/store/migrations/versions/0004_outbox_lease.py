@@ -1,4 +1,4 @@
-"""outbox lease: claims carry an expiry the owner extends while it works
+"""outbox lease: claims carry an expiry the owner extends while it works; attempt history
 
 Revision ID: 0004_outbox_lease
 Revises: 0002
@@ -44,7 +44,23 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "delivery_attempts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("delivery_id", sa.String(length=64), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("at", notifier.store.tables.UtcDateTime(), nullable=False),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("worker", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_attempts")),
+    )
+    op.create_index("ix_delivery_attempts_delivery", "delivery_attempts", ["delivery_id"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_delivery_attempts_delivery", table_name="delivery_attempts")
+    op.drop_table("delivery_attempts")
     op.drop_index("ix_deliveries_endpoint", table_name="deliveries")
     op.drop_index("ix_deliveries_lease", table_name="deliveries")
     op.drop_column("deliveries", "lease_until")
