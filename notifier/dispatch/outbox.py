@@ -264,11 +264,11 @@ class OutboxWorker:
             # Claim a batch ahead while the queue runs low, not a row per freed slot: one
             # statement per `concurrency` attempts instead of one per attempt, and the queue
             # never runs dry while a claim is on its way.
-            if free <= 0 and queued >= self.concurrency:
+            if free <= 0 and queued >= 2 * self.concurrency:
                 return 0
             if queued >= self.concurrency * _QUEUED_PER_SLOT:
                 return 0
-            limit = 3 * self.concurrency - len(self._inflight) - queued
+            limit = 4 * self.concurrency - len(self._inflight) - queued
             if limit <= 0:
                 return 0
             now = self.clock()
