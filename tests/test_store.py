@@ -263,3 +263,18 @@ async def test_rows_of_blocked_subscribers_are_suppressed_when_claimed(store: St
     assert (suppressed["subscriber_id"], suppressed["last_error"]) == ("alice", "replied STOP")
     assert suppressed["attempts"] == 0
     assert await store.delivery_counts() == {"claimed": 1, "suppressed": 1}
+
+
+async def test_upserts_insert_then_update_in_one_statement(store: Store) -> None:
+    assert await store.join("+77051234567", "KZ-AKT", "ru", T0) is True
+    assert await store.join("+77051234567", "KZ-AKT", "en", T0) is False  # already a member
+    assert await store.sms_subscriptions() == [("+77051234567", "KZ-AKT", "ru")]
+    await store.set_opt_out("alice", True, "replied STOP", T0)
+    await store.set_opt_out("alice", True, "replied STOPALL", T0)
+    assert await store.blocked_subscribers() == {"alice": "replied STOPALL"}
+    doc = Document(source_id="s", id="d1", text="one")
+    await store.mark_seen("s", [doc], T0)
+    edited = Document(source_id="s", id="d1", text="two")
+    await store.mark_seen("s", [edited], T0 + timedelta(hours=1))
+    assert await store.unseen("s", [edited]) == []
+    assert await store.unseen("s", [doc]) == [doc]

@@ -749,22 +749,14 @@ class Store:
 
     async def join(self, phone: str, area_id: str, language: str, now: datetime) -> bool:
         """Subscribe `phone` to `area_id`; False when it already was."""
+        statement = (
+            _insert_or_for(self.dialect, sms_subscriptions)
+            .values(phone=phone, area_id=area_id, language=language, created=now)
+            .on_conflict_do_nothing(index_elements=["phone", "area_id"])
+        )
         async with self.engine.begin() as conn:
-            exists = (
-                await conn.execute(
-                    select(sms_subscriptions.c.phone).where(
-                        sms_subscriptions.c.phone == phone, sms_subscriptions.c.area_id == area_id
-                    )
-                )
-            ).first()
-            if exists:
-                return False
-            await conn.execute(
-                insert(sms_subscriptions).values(
-                    phone=phone, area_id=area_id, language=language, created=now
-                )
-            )
-        return True
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
 
     async def leave(self, phone: str, area_id: str | None = None) -> int:
         """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
@@ -922,33 +914,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _insert_or(conn: AsyncConnection, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT (both engines speak it); replicas racing on one key
+    never hit an IntegrityError the way update-then-insert did."""
+    return _insert_or_for(conn.dialect.name, table)
+
+
+def _insert_or_for(dialect: str, table: Any) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 async def _upsert(
     conn: AsyncConnection, table: Any, key: dict[str, Any], values: dict[str, Any]
 ) -> None:
-    where = [table.c[k] == v for k, v in key.items()]
-    result = await conn.execute(update(table).where(*where).values(**values))
-    if not result.rowcount:
-        await conn.execute(insert(table).values(**key, **values))
+    statement = _insert_or(conn, table).values(**key, **values)
+    await conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 async def _mark_seen(
     conn: AsyncConnection, source_id: str, document_id: str, content_hash: str, now: datetime
 ) -> None:
-    result = await conn.execute(
-        update(documents_seen)
-        .where(documents_seen.c.source_id == source_id, documents_seen.c.document_id == document_id)
-        .values(content_hash=content_hash, last_seen=now)
+    statement = _insert_or(conn, documents_seen).values(
+        source_id=source_id,
+        document_id=document_id,
+        content_hash=content_hash,
+        first_seen=now,
+        last_seen=now,
     )
-    if not result.rowcount:
-        await conn.execute(
-            insert(documents_seen).values(
-                source_id=source_id,
-                document_id=document_id,
-                content_hash=content_hash,
-                first_seen=now,
-                last_seen=now,
-            )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["source_id", "document_id"],
+            set_={"content_hash": content_hash, "last_seen": now},
         )
+    )
 
 
 async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now: datetime) -> int:
