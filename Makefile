@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: install install-dev run test lint typecheck pytest eval bench format clean
+.PHONY: install install-dev run test lint typecheck pytest eval bench bench-e2e format clean
 
 install: $(RUN_STAMP)
 
@@ -48,6 +48,12 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/e2e.py --quick
+
+# The full end-to-end run through notifier run: 10,000 webhooks (SQLite, and PostgreSQL when
+# NOTIFIER_TEST_POSTGRES_URL is set), 10,000 SMS at 100/s, 30 changes for latency (~4 min).
+bench-e2e: install
+	$(BIN)/python bench/e2e.py
 
 # Precision and recall of extraction on the labelled corpus (tests/corpus/labels.yaml).
 eval: install

@@ -401,10 +401,39 @@ class OutboxConfig(Strict):
         description="Delay before each retry; the last one repeats.",
     )
     jitter_ratio: Ratio = 0.2
-    concurrency: Count = Field(16, le=1000, description="Deliveries in flight at once.")
+    concurrency: Count = Field(64, description="Deliveries in flight at once.")
     per_endpoint: Count = Field(4, le=1000, description="Deliveries in flight per endpoint/number.")
-    sweep_interval_s: Seconds = Field(1.0, le=3600)
-    claim_timeout_s: Seconds = Field(120.0, description="A claim older than this is stale.")
+    sweep_interval_s: Seconds = Field(
+        1.0,
+        le=60,
+        description="Longest idle wait between looks at the outbox; new rows, due retries and "
+        "finished attempts wake the worker sooner.",
+    )
+    lease_s: Seconds = Field(
+        15.0,
+        ge=2,
+        le=600,
+        description="A claimed row is its worker's for this long; the worker extends it while it "
+        "holds the row, so a dead replica's rows are taken after at most this.",
+    )
+    heartbeat_s: Seconds | None = Field(
+        None, description="How often leases are extended; default a third of lease_s."
+    )
+    breaker_failures: Count = Field(
+        5, le=1000, description="Consecutive failures that open an endpoint's circuit."
+    )
+    breaker_cooldown_s: Seconds = Field(
+        30.0, ge=0.1, le=3600, description="How long an open circuit waits before a probe."
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> OutboxConfig:
+        if self.heartbeat_s is not None and self.heartbeat_s > self.lease_s / 2:
+            raise ValueError(
+                f"heartbeat_s ({self.heartbeat_s:g}) must be at most half of lease_s "
+                f"({self.lease_s:g}), or a busy worker loses its own rows"
+            )
+        return self
 
 
 class LevelsConfig(Strict):

@@ -39,3 +39,8 @@ SOURCE_FAILING = Gauge(
     "1 while a source's last poll failed or a document of it failed in the pipeline",
     ["source"],
 )
+CIRCUIT_OPEN = Gauge(
+    "notifier_circuit_open",
+    "1 while an endpoint's circuit breaker is open (its rows wait), else 0",
+    ["endpoint"],
+)

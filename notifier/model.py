@@ -349,6 +349,8 @@ class DeliveryStatus(StrEnum):
     OK = "ok"
     RETRYABLE = "retryable"
     PERMANENT = "permanent"
+    # Not attempted: a local limit (a sender's rate) said "later". Costs no attempt.
+    DEFERRED = "deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +369,10 @@ class DeliveryResult:
     @classmethod
     def retryable(cls, reason: str, retry_after_s: float | None = None) -> DeliveryResult:
         return cls(DeliveryStatus.RETRYABLE, reason=reason, retry_after_s=retry_after_s)
+
+    @classmethod
+    def deferred(cls, reason: str, retry_after_s: float) -> DeliveryResult:
+        return cls(DeliveryStatus.DEFERRED, reason=reason, retry_after_s=retry_after_s)
 
     @classmethod
     def permanent(

@@ -41,7 +41,13 @@ from notifier.config import (
     parse_config,
     read_config_text,
 )
-from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_name
+from notifier.dispatch.outbox import (
+    BreakerPolicy,
+    Channel,
+    OutboxWorker,
+    RetryPolicy,
+    worker_name,
+)
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
 from notifier.errors import ConfigError
@@ -145,7 +151,6 @@ class Service:
         self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
-        self._kick: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
         self._fingerprint = _fingerprint(config, config_file)
@@ -210,11 +215,13 @@ class Service:
             self._retry_policy(config),
             concurrency=config.outbox.concurrency,
             per_endpoint=config.outbox.per_endpoint,
-            claim_timeout_s=config.outbox.claim_timeout_s,
+            lease_s=config.outbox.lease_s,
+            heartbeat_s=config.outbox.heartbeat_s,
+            idle_poll_s=config.outbox.sweep_interval_s,
+            breaker=BreakerPolicy(config.outbox.breaker_failures, config.outbox.breaker_cooldown_s),
             clock=self.clock,
             on_result=self._on_delivery,
         )
-        self._kick = asyncio.Event()
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
@@ -227,7 +234,7 @@ class Service:
             if self.config_file is not None:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
-            self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         metrics.CONFIG_LAST_RELOAD_OK.set(1)
         self.started = True
 
@@ -473,7 +480,12 @@ class Service:
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
             per_endpoint=new.outbox.per_endpoint,
-            claim_timeout_s=new.outbox.claim_timeout_s,
+            lease_s=new.outbox.lease_s,
+            heartbeat_s=new.outbox.heartbeat_s,
+            idle_poll_s=new.outbox.sweep_interval_s,
+        )
+        self.outbox.breaker = BreakerPolicy(
+            new.outbox.breaker_failures, new.outbox.breaker_cooldown_s
         )
 
     def _refused(self, trigger: str, errors: Sequence[str]) -> bool:
@@ -505,21 +517,10 @@ class Service:
             )
         return out
 
-    async def _outbox_loop(self) -> None:
-        assert self._kick is not None
-        while True:
-            interval = self.config.outbox.sweep_interval_s  # read each time: reload changes it
-            try:
-                await self.outbox.sweep()
-            except Exception:
-                log.exception("outbox sweep failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=interval)
-            self._kick.clear()
-
     def kick_outbox(self) -> None:
-        if self._kick is not None:
-            self._kick.set()
+        """New rows of this process: the worker claims now (other replicas hear a NOTIFY)."""
+        if self.started:
+            self.outbox.wake()
 
     # --- the pipeline ----------------------------------------------------------------------
 

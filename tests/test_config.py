@@ -247,9 +247,8 @@ def test_quiet_hours_unknown_zone_is_named() -> None:
             "not inf",
         ),
         (
-            "outbox:\n  claim_timeout_s: 1e11\n",
-            "outbox.claim_timeout_s (line 2, column 3): must be at most "
-            "2.592e+06 seconds (30 days)",
+            "outbox:\n  lease_s: 1e11\n",
+            "outbox.lease_s (line 2, column 3): must be at most 2.592e+06 seconds (30 days)",
         ),
         (
             "outbox:\n  retry_schedule_s: [5, 1e13]\n",
@@ -283,15 +282,15 @@ def test_check_config_refuses_the_values_that_broke_a_reload(tmp_path: Path) -> 
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "sources:\n  - {id: a, type: dir, path: x, interval_s: 1e14}\n"
-        "outbox: {claim_timeout_s: 1e11, retry_schedule_s: [1e13]}\n"
+        "outbox: {lease_s: 1e11, retry_schedule_s: [1e13]}\n"
     )
     result = CliRunner().invoke(main, ["check-config", "--config", str(bad)])
     assert result.exit_code == 2
     assert result.output.splitlines()[1:] == [
         "  sources[0].interval_s (line 2, column 33): must be at most 2.592e+06 seconds (30 days)",
-        "  outbox.retry_schedule_s[0] (line 3, column 52): must be at most "
+        "  outbox.retry_schedule_s[0] (line 3, column 44): must be at most "
         "2.592e+06 seconds (30 days)",
-        "  outbox.claim_timeout_s (line 3, column 10): must be at most 2.592e+06 seconds (30 days)",
+        "  outbox.lease_s (line 3, column 10): must be at most 2.592e+06 seconds (30 days)",
     ]
 
 

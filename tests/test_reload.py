@@ -125,11 +125,12 @@ async def test_outbox_settings_take_effect_on_reload(
     write(
         config_file,
         BASE.format(data=tmp_path / "data")
-        + "outbox: {concurrency: 2, per_endpoint: 1, claim_timeout_s: 30, max_attempts: 3}\n",
+        + "outbox: {concurrency: 2, per_endpoint: 1, lease_s: 30, max_attempts: 3}\n",
     )
     assert await service.reload_if_changed() is True
     outbox = service.outbox
-    assert (outbox.concurrency, outbox.per_endpoint, outbox.claim_timeout_s) == (2, 1, 30.0)
+    assert (outbox.concurrency, outbox.per_endpoint, outbox.lease_s) == (2, 1, 30.0)
+    assert outbox.heartbeat_s == 10.0
     assert outbox.policy.max_attempts == 3
 
 

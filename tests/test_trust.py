@@ -535,7 +535,7 @@ async def test_migration_0003_keeps_events_and_downgrades(database_url: str) -> 
                     "'seeds', 'doc')"
                 )
             )
-        store = await Store.open(database_url)  # migrates to 0003_trust_reports
+        store = await Store.open(database_url)  # migrates to the head, past 0003_trust_reports
         try:
             [event] = await store.recent_events()
             assert (event["id"], event["sources"]) == ("evt_1", [])
@@ -548,6 +548,6 @@ async def test_migration_0003_keeps_events_and_downgrades(database_url: str) -> 
             assert "reports" not in tables
             await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
             version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).one()
-            assert version[0] == "0003_trust_reports"
+            assert version[0] == "0004_outbox_lease"  # the head, after 0003_trust_reports
     finally:
         await engine.dispose()

@@ -141,7 +141,7 @@ async def test_api_rejects_bad_query_parameters(running: Running) -> None:
     bad = {
         "/api/events?limit=ten": "limit must be a whole number, not 'ten'",
         "/api/events?limit=0": "limit must be between 1 and 1000",
-        "/api/deliveries?status=lost": "status must be one of pending, claimed, sent, dead",
+        "/api/deliveries?status=lost": "status must be one of pending, claimed, sent, dead, suppressed",
     }
     for path, message in bad.items():
         assert await running.get(path, 400) == {
@@ -439,3 +439,20 @@ async def test_openapi_document_is_valid_matches_the_routes_and_real_responses(
         jsonschema.Draft202012Validator(schema_of("/api/levels")).validate(
             {"levels": [{**level, "extra": 1}]}
         )
+
+
+async def test_an_open_circuit_shows_in_the_api_and_metrics(running: Running) -> None:
+    from notifier.dispatch.outbox import BreakerPolicy
+
+    assert (await running.get("/api/endpoints")) == {"endpoints": []}
+    running.service.outbox.breaker = BreakerPolicy(failures=1, cooldown_s=600)
+    running.consumer.script(503)
+    await running.poll()
+    [endpoint] = (await running.get("/api/endpoints"))["endpoints"]
+    assert (endpoint["endpoint"], endpoint["state"], endpoint["consecutive_failures"]) == (
+        "newsroom",
+        "open",
+        1,
+    )
+    assert endpoint["last_error"] == "HTTP 503"
+    assert 'notifier_circuit_open{endpoint="newsroom"} 1.0' in await running.get("/metrics")

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -147,6 +148,8 @@ deliveries = Table(
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("claimed_by", String(200)),
     Column("claimed_at", UtcDateTime),
+    # The claim holds until then; its owner extends it while the row is in its hands.
+    Column("lease_until", UtcDateTime),
     Column("last_error", Text, nullable=False, default=""),
     Column("provider_id", String(100), nullable=False, default=""),
     Column("created", UtcDateTime, nullable=False),
@@ -156,6 +159,33 @@ deliveries = Table(
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_provider_id", "provider_id"),
+    # Partial: only claimed (resp. pending) rows are in them, so a sent row costs no entry.
+    Index(
+        "ix_deliveries_lease",
+        "lease_until",
+        sqlite_where=text("status = 'claimed'"),
+        postgresql_where=text("status = 'claimed'"),
+    ),
+    Index(
+        "ix_deliveries_endpoint",
+        "subscriber_id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# Every attempt (and deferral) of a delivery, for the API and the status page: what happened when.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),  # 1, 2, …; a deferral repeats the last number
+    Column("at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # ok | retryable | permanent | deferred
+    Column("reason", Text, nullable=False, default=""),
+    Column("worker", String(200), nullable=False, default=""),
+    Index("ix_delivery_attempts_delivery", "delivery_id"),
 )
 
 review = Table(

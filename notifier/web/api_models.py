@@ -46,6 +46,7 @@ class DeliveryStatusName(StrEnum):
     CLAIMED = "claimed"
     SENT = "sent"
     DEAD = "dead"
+    SUPPRESSED = "suppressed"
 
 
 class DeliveriesQuery(LimitQuery):
@@ -130,6 +131,13 @@ class EventsResponse(Shape):
     events: list[EventOut]
 
 
+class AttemptOut(Shape):
+    attempt: int
+    at: datetime
+    outcome: str
+    reason: str
+
+
 class DeliveryOut(Shape):
     id: str = Field(description="Also the webhook-id header of a webhook delivery.")
     event_id: str
@@ -143,12 +151,14 @@ class DeliveryOut(Shape):
     next_attempt_at: datetime
     claimed_by: str | None
     claimed_at: datetime | None
+    lease_until: datetime | None = Field(description="Until when the claiming worker holds it.")
     last_error: str
     provider_id: str
     created: datetime
     updated: datetime
     sent_at: datetime | None
     provider_status: str
+    history: list[AttemptOut] = Field(description="Every attempt, oldest first.")
 
 
 class DeliveriesResponse(Shape):
@@ -193,6 +203,22 @@ class ReviewItemOut(Shape):
 
 class ReviewResponse(Shape):
     review: list[ReviewItemOut]
+
+
+class EndpointOut(Shape):
+    endpoint: str
+    state: Literal["closed", "open", "half_open"]
+    consecutive_failures: int
+    opened_at: datetime | None
+    open_until: datetime | None
+    last_error: str
+
+
+class EndpointsResponse(Shape):
+    endpoints: list[EndpointOut] = Field(
+        description="Webhook endpoints whose circuit breaker has seen failures, as this replica "
+        "sees them."
+    )
 
 
 class ReportStatusName(StrEnum):

@@ -41,6 +41,7 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/api/levels/{area_id}", api_area_levels)
     app.router.add_get("/api/events", api_events)
     app.router.add_get("/api/deliveries", api_deliveries)
+    app.router.add_get("/api/endpoints", api_endpoints)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     app.router.add_get("/api/reports", api_reports)
@@ -166,8 +167,10 @@ async def api_deliveries(request: web.Request) -> web.Response:
     """The outbox, newest first: one row per event, subscriber and channel."""
     service = request.app[SERVICE]
     status = request.query.get("status") or None
-    if status not in (None, "pending", "claimed", "sent", "dead"):
-        raise web.HTTPBadRequest(text="status must be one of pending, claimed, sent, dead")
+    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed"):
+        raise web.HTTPBadRequest(
+            text="status must be one of pending, claimed, sent, dead, suppressed"
+        )
     rows = await service.store.deliveries(status=status, limit=query_limit(request))
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
         if row["channel"] == "twilio_sms":
@@ -176,6 +179,14 @@ async def api_deliveries(request: web.Request) -> web.Response:
             row["address"] = mask_url(row["address"])
         row["last_error"] = mask_urls_in(row.get("last_error") or "")
     return web.json_response({"deliveries": rows})
+
+
+@documented(response=m.EndpointsResponse)
+async def api_endpoints(request: web.Request) -> web.Response:
+    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
+    as this replica sees them."""
+    service = request.app[SERVICE]
+    return web.json_response({"endpoints": service.outbox.circuits()})
 
 
 @documented(response=m.SourcesResponse)
