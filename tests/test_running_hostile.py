@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -100,8 +101,11 @@ extraction: {{budget_s: 2}}
     assert [(lv["area"], lv["level"]) for lv in levels] == [  # type: ignore[index]
         ({"id": "KZ-PAV", "name": "Pavlodar Region"}, "yellow")
     ], out
-    assert "document c-crafted.txt: extraction took longer than 2 s; stopped" in str(
-        report["last_error"]
+    # Both large texts may run over the budget on a busy machine; the error names the last one
+    # that did, and never the normal document.
+    assert re.fullmatch(
+        r"document (b-1mb|c-crafted)\.txt: extraction took longer than 2 s; stopped",
+        str(report["last_error"]),
     ), json.dumps(report)
     assert len(latencies) > 40
     slowest = max(latencies)
