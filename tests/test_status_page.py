@@ -51,11 +51,11 @@ FEED = f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>KZ news</title><link>https://news.example.kz/</link>
 <item><title>Red level across Kazakhstan</title>
 <link>https://news.example.kz/{LONG_SLUG}?a=1&amp;b="2"</link><guid>red-1</guid>
-<description>A red level of terrorist threat has been introduced throughout Kazakhstan, the
-Anti-Terrorism Center said on Wednesday.</description></item>
+<description>A red level of terrorist threat has been introduced throughout Kazakhstan, \
+the Anti-Terrorism Center said on Wednesday.</description></item>
 <item><title>Yellow in Atyrau</title><link>javascript:alert(1)</link><guid>yel-1</guid>
-<description>A yellow level of terrorist threat has been introduced in Atyrau Region, the
-Anti-Terrorism Center said.</description></item>
+<description>A yellow level of terrorist threat has been introduced in Atyrau Region, \
+the Anti-Terrorism Center said.</description></item>
 </channel></rss>
 """
 EVIL = (
@@ -259,7 +259,8 @@ async def test_operator_lists_show_reports_review_dead_letters_endpoints_and_sou
     held = section(page, "unconfirmed")
     [report] = await site.service.store.reports("unconfirmed")
     assert f"#{report.id}" in held
-    assert "(gossip, media)" in held
+    # A folder source has no site: its id is the label, and the trust follows it.
+    assert 'gossip</span> <span class="scheme">(media)</span>' in held
     assert "corroboration" in held
     # Markup in a document is text on the page, never markup.
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in held
