@@ -14,8 +14,9 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -142,17 +143,22 @@ async def notifier_run(tmp_path: Path, hook_url: str) -> AsyncIterator[str]:
         assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
 
 
-async def wait_for(base: str, path: str, key: str, timeout_s: float = 40.0) -> None:
-    """Until GET path answers JSON whose `key` list is not empty."""
+async def wait_until(
+    base: str, path: str, ready: Callable[[Any], bool], timeout_s: float = 40.0
+) -> None:
+    """Until GET path answers JSON that `ready` accepts (the sources poll on their own)."""
     deadline = time.monotonic() + timeout_s
+    data: Any = None
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(base + path) as r:
-                    if r.status == 200 and (await r.json()).get(key):
-                        return
+                    if r.status == 200:
+                        data = await r.json()
+                        if ready(data):
+                            return
             await asyncio.sleep(0.3)
-    raise AssertionError(f"{path} had no {key} after {timeout_s} s")
+    raise AssertionError(f"{path} not ready after {timeout_s} s: {data}")
 
 
 @contextlib.asynccontextmanager
@@ -190,9 +196,17 @@ async def test_status_page_in_headless_chromium_at_desktop_and_phone_width(
     tmp_path: Path, shots: Path
 ) -> None:
     async with gone_endpoint() as (hook_url, _), notifier_run(tmp_path, hook_url) as base:
-        await wait_for(base, "/api/levels", "levels")
-        await wait_for(base, "/api/deliveries?status=dead", "deliveries")
-        await wait_for(base, "/api/reports", "reports")
+        # Every source has been read: both inbox files, the media report, the doubtful one,
+        # the missing folder; and the endpoint has answered 410.
+        await wait_until(base, "/api/levels", lambda d: len(d["levels"]) == 3)
+        await wait_until(base, "/api/reports", lambda d: len(d["reports"]) == 1)
+        await wait_until(base, "/api/review", lambda d: len(d["review"]) == 1)
+        await wait_until(base, "/api/deliveries?status=dead", lambda d: bool(d["deliveries"]))
+        await wait_until(
+            base,
+            "/api/sources",
+            lambda d: {s["id"]: s["status"] for s in d["sources"]}["broken"] == "failing",
+        )
         async with aiohttp.ClientSession() as s, s.get(base + "/") as r:
             html = await r.text()
         (shots / "status.html").write_text(html)  # next to the screenshots, for a person
@@ -215,6 +229,10 @@ async def test_status_page_in_headless_chromium_at_desktop_and_phone_width(
         # The media report's markup stayed text: no script element was ever created from it.
         assert '&lt;script&gt;alert("x")&lt;/script&gt;' in dom
         assert "<script" not in dom
+        # The operator's lists are filled from the same run.
+        assert "Unconfirmed (1)" in dom and "Review (1)" in dom
+        assert re.search(r"Dead letters \([1-9]\d*\)", dom)
+        assert '<span class="kind">failing</span>' in dom
 
         async with measuring_frame(html) as url:
             measured_dom = await chromium(
