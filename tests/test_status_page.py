@@ -77,13 +77,16 @@ class Clock:
         return self.now
 
 
-def site_config(tmp_path: Path, hook_url: str, *, timezone: str = "Asia/Almaty") -> str:
+def site_config(
+    tmp_path: Path, hook_url: str, *, timezone: str = "Asia/Almaty", database_url: str = ""
+) -> str:
     """Four dir sources (official news, a media outlet, an official source that needs high
     confidence, one whose folder is missing) and a webhook endpoint that answers 410."""
     for name in ("inbox", "gossip", "doubtful"):
         (tmp_path / name).mkdir(exist_ok=True)
     return f"""
 data_dir: {tmp_path / "data"}
+storage: {{url: {database_url or "null"}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
 server: {{timezone: {timezone}}}
@@ -153,9 +156,10 @@ async def gone_endpoint() -> AsyncIterator[tuple[str, list[str]]]:
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
+async def site(tmp_path: Path, database_url: str) -> AsyncIterator[Site]:
     async with gone_endpoint() as (hook_url, gone):
-        config = parse_config(site_config(tmp_path, hook_url), environ={})
+        text = site_config(tmp_path, hook_url, database_url=database_url)
+        config = parse_config(text, environ={})
         clock = Clock()
         service = Service(config, clock=clock, echo=lambda _: None, start_scheduler=False)
         runner = web.AppRunner(create_app(service), access_log=None, shutdown_timeout=0.5)
@@ -212,6 +216,8 @@ async def test_levels_in_force_are_grouped_by_country_with_own_levels_noted(site
 
     nationwide = area_block(levels, "Kazakhstan")
     assert "d0 sev-b-extreme" in nationwide
+    assert 'Kazakhstan</span> <span class="scheme">(whole country)</span>' in nationwide
+    assert "(whole country)" not in area_block(levels, "Almaty")
     assert f"{RED} <span>in force</span>" in nationwide
     assert 'Since <time datetime="2022-01-05T09:00:00+00:00">2022-01-05 15:00 +06</time>' in (
         nationwide
