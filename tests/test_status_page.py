@@ -506,3 +506,18 @@ def test_server_timezone_must_be_an_iana_name(zone: str, error: str) -> None:
         "Asia/Almaty"
     )
     assert parse_config("", environ={}).server.timezone == "UTC"
+
+
+def test_areas_outside_the_gazetteer_get_their_own_group_last(catalog: Catalog) -> None:
+    book = LevelBook(catalog, catalog)
+    kz = catalog.area("KZ")
+    assert kz
+    book.apply(Announcement("kz", kz, "yellow", None, Action.SET, "yellow", 1.0), START)
+    raw = AreaRef("raw:Atlantis <b>", "Atlantis <b>")
+    book.apply(Announcement("kz", raw, "red", None, Action.SET, "red", 1.0), START)
+    groups = effective_levels(catalog, book)
+    # The graver level comes first even when its area is unknown.
+    assert [(g.country, [r.area for r in g.rows]) for g in groups] == [(None, [raw]), (kz, [kz])]
+    page = render(empty_page(levels=tuple(groups)))
+    assert "<h3>Areas not in the gazetteer" in page
+    assert 'area-name">Atlantis &lt;b&gt;<' in page
