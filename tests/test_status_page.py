@@ -3,6 +3,7 @@ and (in headless Chromium) a layout that fits a 390 px phone."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -108,6 +109,9 @@ async def fill(service: Service, clock: Clock, folder: Path) -> None:
     sources = {s.id: s for s in service.config.sources}
     (folder / "inbox" / "almaty.txt").write_text(ORANGE_ALMATY)
     await service.poll_source(sources["inbox"])
+    # Its 410 is recorded before the next event: two 410s recorded at once race in the store's
+    # update-then-insert of subscriber_flags on PostgreSQL (a unique violation; reported).
+    await settle_outbox(service)
     clock.now += timedelta(hours=1)
     (folder / "inbox" / "feed.xml").write_text(FEED)
     await service.poll_source(sources["inbox"])
@@ -116,7 +120,18 @@ async def fill(service: Service, clock: Clock, folder: Path) -> None:
     (folder / "doubtful" / "aktobe.txt").write_text(DOUBTFUL)
     await service.poll_source(sources["doubtful"])
     await service.poll_source(sources["broken"])
+    await settle_outbox(service)
+
+
+async def settle_outbox(service: Service) -> None:
+    """Deliver what is due and wait until the results are recorded, which the outbox does in
+    the background (drain() does not wait for that)."""
     await service.outbox.drain(5)
+    for _ in range(100):
+        if not (await service.store.delivery_counts()).get("claimed"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("outbox results not recorded within 5 s")
 
 
 @dataclass
@@ -280,7 +295,7 @@ async def test_operator_lists_show_reports_review_dead_letters_endpoints_and_sou
 
     dead = section(page, "dead")
     deliveries = await site.service.store.deliveries(status="dead")
-    assert len(deliveries) == len(site.gone) > 0
+    assert len(deliveries) == len(site.gone) == 1  # then the endpoint was disabled
     assert f"Dead letters ({len(deliveries)})" in page
     assert all(d["id"] in dead for d in deliveries)
     assert '<td data-label="Subscriber">gone-endpoint</td>' in dead
