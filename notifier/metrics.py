@@ -28,3 +28,14 @@ DELIVERY_SECONDS = Histogram(
     "notifier_delivery_seconds", "Time of one delivery attempt", ["channel"]
 )
 OUTBOX = Gauge("notifier_outbox_rows", "Outbox rows by status", ["status"])
+CONFIG_RELOADS = Counter(
+    "notifier_config_reload_total", "Configuration reloads, by outcome (ok, refused)", ["outcome"]
+)
+CONFIG_LAST_RELOAD_OK = Gauge(
+    "notifier_config_last_reload_ok", "1 when the last configuration reload (or start) succeeded"
+)
+SOURCE_FAILING = Gauge(
+    "notifier_source_failing",
+    "1 while a source's last poll failed or a document of it failed in the pipeline",
+    ["source"],
+)

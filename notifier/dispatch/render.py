@@ -96,11 +96,15 @@ _MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 AreaName = Callable[[str, str], str]  # (area id, language) -> display name
 LevelName = Callable[[str, str, str], str | None]  # (scheme, level id, language) -> word
+SeverityName = Callable[[Severity, str], str | None]  # (severity, language) -> word
+TransitionName = Callable[[str, str], str | None]  # (transition kind, language) -> word
 
 
 class Renderer:
-    """Builds notices from events. `area_name` and `level_name` localise names (the catalog
-    knows them); without them the area's own name and built-in colour words are used."""
+    """Builds notices from events. `area_name`, `level_name`, `severity_name` and
+    `transition_name` localise the words of a notice (the catalog and its language packs know
+    them: `Renderer.for_catalog`); without them the area's own name and built-in colour and
+    severity words are used."""
 
     def __init__(
         self,
@@ -109,10 +113,14 @@ class Renderer:
         base_dir: Path,
         area_name: AreaName | None = None,
         level_name: LevelName | None = None,
+        severity_name: SeverityName | None = None,
+        transition_name: TransitionName | None = None,
     ) -> None:
         self.max_segments = templates.sms_max_segments
         self._area_name = area_name
         self._level_name = level_name
+        self._severity_name = severity_name
+        self._transition_name = transition_name
         search = [DEFAULT_TEMPLATES]
         if templates.dir is not None:
             operator_dir = (
@@ -134,6 +142,19 @@ class Renderer:
         self._memo_event = ""
         self._memo: dict[tuple[str, ChannelKind], str] = {}
         self._load()
+
+    @classmethod
+    def for_catalog(cls, templates: TemplatesConfig, *, base_dir: Path, catalog: Any) -> Renderer:
+        """A renderer whose area, level, severity and transition words come from the catalog
+        (areas, schemes) and its language packs' `display` section."""
+        return cls(
+            templates,
+            base_dir=base_dir,
+            area_name=catalog.area_name,
+            level_name=catalog.level_name,
+            severity_name=catalog.severity_word,
+            transition_name=catalog.transition_word,
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -314,20 +335,31 @@ class Renderer:
         }
 
     def _text(self, template: jinja2.Template, t: Transition, language: str) -> str:
-        words = SEVERITY_WORDS.get(language, SEVERITY_WORDS[DEFAULT_LANGUAGE])
         context = {
             "kind": t.kind.value,
+            "transition": self._transition(t.kind.value, language),
             "scheme": t.scheme,
             "area": self._area(t.area, language),
             "level": self._level(t.scheme, t.level, language),
             "previous_level": self._level(t.scheme, t.previous_level, language),
-            "severity": words[t.severity] if t.severity else None,
-            "previous_severity": words[t.previous_severity] if t.previous_severity else None,
+            "severity": self._severity(t.severity, language),
+            "previous_severity": self._severity(t.previous_severity, language),
             "expires": format_when(t.expires, language) if t.expires else None,
             "evidence": t.evidence,
             "language": language,
         }
         return " ".join(template.render(context).split())
+
+    def _severity(self, severity: Severity | None, language: str) -> str | None:
+        if severity is None:
+            return None
+        word = self._severity_name(severity, language) if self._severity_name else None
+        words = SEVERITY_WORDS.get(language, SEVERITY_WORDS[DEFAULT_LANGUAGE])
+        return word or words[severity]
+
+    def _transition(self, kind: str, language: str) -> str:
+        word = self._transition_name(kind, language) if self._transition_name else None
+        return word or kind
 
     def _area(self, area: AreaRef, language: str) -> str:
         if self._area_name is not None:

@@ -31,6 +31,7 @@ import yaml
 from notifier.extract.catalog import Catalog
 from notifier.extract.extractor import DEFAULT_CAP_CATEGORIES, Extractor
 from notifier.extract.normalise import fold_phrase
+from notifier.extract.tuning import Tuning
 from notifier.model import Announcement, Severity
 
 TARGETS = {"precision": 0.98, "recall": 0.95, "severity": 0.98}
@@ -523,15 +524,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schemes", type=Path, default=Path("config/schemes"))
     parser.add_argument("--areas", type=Path, default=Path("config/areas"))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--tune",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one field of Tuning (repeatable), e.g. --tune attach_first=60",
+    )
     args = parser.parse_args(argv)
+    try:
+        tuning = Tuning().with_(args.tune)
+    except ValueError as exc:
+        parser.error(str(exc))
     catalog = Catalog.load(args.schemes, args.areas)
-    report, _ = run(args.corpus, catalog)
+    extractor = Extractor(catalog, tuning=tuning)
+    report, _ = run(args.corpus, catalog, extractor)
     print(render(report))
     figures = report.figures()
     held_reports: list[Report] = []
     rounds = heldout_dirs(args.corpus)
     for heldout in rounds:
-        held, _ = run(heldout, catalog)
+        held, _ = run(heldout, catalog, extractor)
         print(f"== held-out set ({heldout}): scored apart (its README says how blind it still is)")
         print(render(held))
         figures.update(heldout_figures(held, heldout.name))

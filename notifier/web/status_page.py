@@ -24,6 +24,7 @@ from aiohttp import web
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import AreaRef, LevelState, Severity
+from notifier.netguard import mask_url, mask_urls_in
 from notifier.web.app import SERVICE, _mask_phone
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ __all__ = [
     "EndpointProblem",
     "LevelRow",
     "Link",
+    "Reload",
     "SourceProblem",
     "StatusPage",
     "banners",
@@ -44,6 +46,7 @@ __all__ = [
     "effective_levels",
     "endpoint_problems",
     "gather",
+    "last_reload",
     "recent_changes",
     "render",
     "safe_url",
@@ -188,6 +191,18 @@ class SourceProblem:
     last_error: str
     last_error_at: datetime | None
     warnings: tuple[str, ...]
+    failed_documents: tuple[str, ...] = ()  # "id: reason", given up after max_attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """How the last configuration reload went (`Service.last_reload`)."""
+
+    ok: bool
+    at: datetime
+    trigger: str
+    summary: str
+    errors: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +227,7 @@ class StatusPage:
     sources: tuple[SourceProblem, ...]
     sources_total: int
     outbox: Mapping[str, int] = field(default_factory=dict)
+    reload: Reload | None = None  # None: not reloaded since start
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -344,9 +360,14 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
             subscriber=str(r["subscriber_id"]),
             channel=str(r["channel"]),
             # Phone numbers are personal data; the subscriber id names the person.
-            address=_mask_phone(r["address"]) if r["channel"] == "twilio_sms" else r["address"],
+            # Phone numbers and URL credentials are personal data or secrets.
+            address=(
+                _mask_phone(r["address"])
+                if r["channel"] == "twilio_sms"
+                else mask_url(r["address"])
+            ),
             attempts=int(r.get("attempts") or 0),
-            last_error=_clip(str(r.get("last_error") or "")),
+            last_error=_clip(mask_urls_in(str(r.get("last_error") or ""))),
             updated=_time(r.get("updated")),
         )
         for r in rows
@@ -358,7 +379,10 @@ async def endpoint_problems(service: Service) -> list[EndpointProblem]:
     disabled (a webhook's 410 Gone). Open circuit breakers per endpoint belong here too, as
     `EndpointProblem(endpoint, "circuit open", reason, until)`, once the outbox keeps them."""
     blocked = await service.store.blocked_subscribers()
-    return [EndpointProblem(sid, "blocked", reason) for sid, reason in sorted(blocked.items())]
+    return [
+        EndpointProblem(sid, "blocked", mask_urls_in(reason))
+        for sid, reason in sorted(blocked.items())
+    ]
 
 
 def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]:
@@ -373,6 +397,11 @@ def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]
             last_error=_clip(str(r.get("last_error") or "")),
             last_error_at=_time(r.get("last_error_at")),
             warnings=tuple(str(w) for w in r.get("warnings") or ()),
+            failed_documents=tuple(
+                f"{d.get('id', '?')}: {d.get('reason', '')}"
+                for d in r.get("failed_documents") or ()
+                if isinstance(d, Mapping)
+            ),
         )
         for r in reports
         if r.get("status") in ("failing", "stale")
@@ -380,9 +409,9 @@ def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]
 
 
 def banners(service: Service) -> list[Banner]:
-    """Facts about the whole service an operator must not miss. A refused configuration
-    reload belongs here once the service records it."""
-    out = []
+    """Facts about the whole service an operator must not miss: what runs less well than
+    configured (`Service.degradations`, e.g. a refused reload) and SMS in dry-run."""
+    out = [Banner("warning", "Degraded", text) for text in service.degradations()]
     if service.config.twilio.dry_run:
         out.append(
             Banner(
@@ -420,7 +449,15 @@ async def gather(service: Service) -> StatusPage:
         sources=tuple(source_problems(sources)),
         sources_total=len(sources),
         outbox=dict(sorted(counts.items())),
+        reload=last_reload(service),
     )
+
+
+def last_reload(service: Service) -> Reload | None:
+    last = service.last_reload
+    if last is None:
+        return None
+    return Reload(last.ok, last.at, last.trigger, last.summary, tuple(last.errors))
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -543,8 +580,12 @@ def _unique(links: Sequence[Link]) -> tuple[Link, ...]:
     return tuple(dict.fromkeys(links))
 
 
+_CONTROLS = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    # Control characters a document carried are no text for people (and not valid HTML).
+    text = " ".join(text.translate(_CONTROLS).split())
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
 
 
