@@ -21,7 +21,7 @@ from notifier.errors import ConfigError
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import Action, Announcement, AreaRef, Severity
-from notifier.service import Service
+from notifier.service import ReloadOutcome, Service
 from notifier.web.app import create_app
 from notifier.web.status_page import (
     Banner,
@@ -537,3 +537,23 @@ def test_areas_outside_the_gazetteer_get_their_own_group_last(catalog: Catalog) 
     page = render(empty_page(levels=tuple(groups)))
     assert "<h3>Areas not in the gazetteer" in page
     assert 'area-name">Atlantis &lt;b&gt;<' in page
+
+
+async def test_a_refused_reload_is_a_banner_and_its_errors_are_listed(site: Site) -> None:
+    assert "Running the configuration it started with; not reloaded since." in await site.page()
+    site.service.last_reload = ReloadOutcome(
+        ok=False, at=START, trigger="SIGHUP", errors=("sources[0].url: <bad> url", "second")
+    )
+    page = await site.page()
+    [banner] = [b for b in banners(site.service) if b.title == "Degraded"]
+    assert "configuration reload refused at 2022-01-05T08:00:00+00:00 (SIGHUP)" in banner.text
+    assert '<div class="banner banner-warning" role="alert"><strong>Degraded:</strong>' in page
+    config = section(page, "configuration")
+    assert "Last reload <time" in config and "(SIGHUP) was refused" in config
+    assert "<li>sources[0].url: &lt;bad&gt; url</li>" in config and "<li>second</li>" in config
+    site.service.last_reload = ReloadOutcome(
+        ok=True, at=START, trigger="file change", summary="3 sources"
+    )
+    page = await site.page()
+    assert "Degraded" not in page
+    assert "(file change): ok: 3 sources." in section(page, "configuration")
