@@ -523,6 +523,23 @@ class ServerConfig(Strict):
     demo_consumer: bool = Field(
         False, description="Serve POST /demo/webhook, a consumer that verifies signatures."
     )
+    timezone: str = Field(
+        "UTC",
+        max_length=64,
+        description="IANA time zone the status page shows times in, e.g. Asia/Almaty.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the zone database ("Europe") or a name too long for a file
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Almaty or UTC)"
+            ) from None
+        return value
 
 
 class TokenScope(StrEnum):

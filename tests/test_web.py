@@ -224,12 +224,12 @@ async def test_low_confidence_waits_for_review_and_approval_applies_it(
 
 
 async def test_status_page_shows_levels_and_changes_for_people(running: Running) -> None:
-    assert "No active level anywhere." in await running.get("/")
+    assert "No level is in force anywhere." in await running.get("/")
     await running.poll()
     page = await running.get("/")
-    assert '<span class="extreme">&nbsp;red&nbsp;</span>' in page
-    assert "<td>Aktobe</td>" in page
-    assert "<td>issued</td>" in page
+    assert '<span class="area-name">Aktobe</span>' in page
+    assert '<span class="badge sev-extreme">red<span class="badge-sub"> · extreme' in page
+    assert '<td data-label="Change"><span class="kind">issued</span></td>' in page
     assert "sent: 3" in page
 
 

@@ -87,7 +87,9 @@ async def test_failing_sources_show_in_readiness_metrics_and_the_status_page(
     metrics = await running.get("/metrics")
     assert 'notifier_source_failing{source="gone"} 1.0' in metrics
     page = await running.get("/")
-    assert "<td>gone</td><td>dir</td><td>failing</td>" in page
+    sources = page.split('<section id="sources"')[1].split("</section>")[0]
+    assert '<td data-label="Source">gone <span class="scheme">(dir)</span></td>' in sources
+    assert '<span class="kind">failing</span>' in sources
 
 
 async def test_the_atom_feed_parses_after_a_document_full_of_control_characters(
