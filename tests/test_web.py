@@ -456,3 +456,5 @@ async def test_an_open_circuit_shows_in_the_api_and_metrics(running: Running) ->
     )
     assert endpoint["last_error"] == "HTTP 503"
     assert 'notifier_circuit_open{endpoint="newsroom"} 1.0' in await running.get("/metrics")
+    page = await running.get("/")
+    assert "circuit open" in page and "newsroom" in page and "HTTP 503" in page

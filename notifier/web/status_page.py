@@ -176,7 +176,7 @@ class EndpointProblem:
     """A subscriber or endpoint that gets nothing now, and why."""
 
     subscriber: str
-    problem: str  # "blocked" today; "circuit open" when the outbox keeps breakers
+    problem: str  # "blocked", "circuit open" or "circuit half-open"
     reason: str
     until: datetime | None = None
 
@@ -375,14 +375,27 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
 
 
 async def endpoint_problems(service: Service) -> list[EndpointProblem]:
-    """Subscribers and endpoints that get nothing now: opted out (STOP, Twilio 21610) or
-    disabled (a webhook's 410 Gone). Open circuit breakers per endpoint belong here too, as
-    `EndpointProblem(endpoint, "circuit open", reason, until)`, once the outbox keeps them."""
+    """Subscribers and endpoints that get nothing now: opted out (STOP, Twilio 21610),
+    disabled (a webhook's 410 Gone), or behind an open circuit breaker (as this replica sees
+    it: its rows wait until a probe succeeds)."""
     blocked = await service.store.blocked_subscribers()
-    return [
+    out = [
         EndpointProblem(sid, "blocked", mask_urls_in(reason))
         for sid, reason in sorted(blocked.items())
     ]
+    for circuit in service.outbox.circuits():
+        if circuit["state"] == "closed":
+            continue
+        until = circuit.get("open_until")
+        out.append(
+            EndpointProblem(
+                str(circuit["endpoint"]),
+                "circuit open" if circuit["state"] == "open" else "circuit half-open",
+                mask_urls_in(str(circuit.get("last_error") or "")),
+                datetime.fromisoformat(until) if isinstance(until, str) else None,
+            )
+        )
+    return out
 
 
 def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]:
