@@ -316,7 +316,10 @@ KEEPS = {
     "uk": [("Казахстан зберігає жовтий рівень терористичної загрози.", [("kz", "KZ", "yellow", "extend")])],
     "fr": [("La Belgique maintient le niveau de la menace terroriste à 3.", [("be-ocam", "BE", "3", "extend")])],
     "nl": [("België handhaaft het dreigingsniveau voor terreur op 3.", [("be-ocam", "BE", "3", "extend")])],
-    "de": [("Belgien hält die Terrorwarnstufe bei drei.", [("be-ocam", "BE", "3", "extend")])],
+    "de": [
+        ("Belgien hält die Terrorwarnstufe bei drei.", [("be-ocam", "BE", "3", "extend")]),
+        ("In Belgien gilt weiterhin die Terrorwarnstufe drei.", [("be-ocam", "BE", "3", "extend")]),
+    ],
     "it": [("Il Belgio mantiene il livello di allerta terrorismo a 3.", [("be-ocam", "BE", "3", "extend")])],
     "es": [("Bélgica mantiene su alerta terrorista en el nivel 3.", [("be-ocam", "BE", "3", "extend")])],
     "sv": [("Säpo behåller terrorhotnivån i Sverige på 4.", [("se", "SE", "4", "extend")])],
