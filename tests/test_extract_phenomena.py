@@ -602,3 +602,27 @@ def test_attribution_nationwide_word_of_a_foreign_country(
     extractor: Extractor, text: str, expected: list
 ) -> None:
     assert tuples(extractor, text) == expected
+
+
+# history (since then): "ever since", "seitdem" make the whole clause background, wherever they stand
+SINCE_THEN = {
+    "en": [("Britain raised its terrorism threat level to severe and it has stayed there ever since.", [])],
+    "ru": [("С тех пор в Казахстане действует жёлтый уровень террористической опасности.", [])],
+    "kk": [("Содан бері Қазақстанда террористік қауіптің сары деңгейі сақталып отыр.", [])],
+    "uk": [("Відтоді в Казахстані діє жовтий рівень терористичної загрози.", [])],
+    "fr": [("La Belgique a relevé le niveau de la menace terroriste à 3 et il n'a pas bougé depuis lors.", [])],
+    "nl": [("België verhoogde het dreigingsniveau voor terreur naar 3 en het is sindsdien zo gebleven.", [])],
+    "de": [("Belgien hat die Terrorwarnstufe auf drei angehoben und seitdem nicht mehr verändert.", [])],
+    "it": [("Il Belgio ha alzato il livello di allerta terrorismo a 3 e da allora non è cambiato.", [])],
+    "es": [("Bélgica ha elevado el nivel de alerta terrorista a 3 y desde entonces no ha cambiado.", [])],
+    "sv": [("Säpo har höjt terrorhotnivån i Sverige till 4 och den har legat där sedan dess.", [])],
+    "nb": [("PST har hevet terrortrusselnivået i Norge til 4 og det har ligget der siden da.", [])],
+    "da": [("PST har hævet terrortrusselsniveauet i Norge til 4 og det har ligget der siden da.", [])],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(SINCE_THEN))
+def test_history_since_then_announces_nothing(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
