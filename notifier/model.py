@@ -56,6 +56,15 @@ class Action(StrEnum):
     LIFT = "lift"
 
 
+class Trust(StrEnum):
+    """How far a source's word goes (README "Trust"): official acts at once, media once
+    corroborated, unverified only with an operator's confirmation."""
+
+    OFFICIAL = "official"
+    MEDIA = "media"
+    UNVERIFIED = "unverified"
+
+
 class TransitionKind(StrEnum):
     ISSUED = "issued"
     RAISED = "raised"
@@ -187,6 +196,56 @@ class Announcement:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Who reported an announcement: one entry of a change's evidence (`data.sources`)."""
+
+    source_id: str
+    trust: Trust
+    site: str  # host of the document's URL, else of the source's; "" when neither has one
+    document_id: str = ""
+    url: str = ""
+    published: datetime | None = None
+    evidence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "trust": self.trust.value,
+            "site": self.site,
+            "document_id": self.document_id,
+            "url": self.url,
+            "published": _iso(self.published),
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceRef:
+        published = data.get("published")
+        return cls(
+            source_id=data["source_id"],
+            trust=Trust(data["trust"]),
+            site=data.get("site", ""),
+            document_id=data.get("document_id", ""),
+            url=data.get("url", ""),
+            published=datetime.fromisoformat(published) if published else None,
+            evidence=data.get("evidence", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """An announcement the trust stage holds back: it changes no level and reaches only
+    operators and webhook endpoints that opted in (`level.reported`, confirmed false)."""
+
+    id: str  # "rpt_…", stable for one (source, document, scheme, area, level, action)
+    report_id: int  # row in the reports table, what `notifier reports confirm` takes
+    announcement: Announcement
+    source: SourceRef
+    needs: str  # "corroboration" or "operator"
+    created: datetime
+
+
 # --- Levels ------------------------------------------------------------------------------------
 
 
@@ -219,6 +278,7 @@ class Transition:
     evidence: str = ""
     source_id: str = ""
     document_id: str = ""
+    sources: tuple[SourceRef, ...] = ()  # every report that made it happen (trust stage)
 
     @property
     def notifies(self) -> bool:

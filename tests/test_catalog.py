@@ -203,11 +203,11 @@ _SCHEME = (
 
 def test_a_language_without_pack_names_scheme_file_and_language(tmp_path: Path) -> None:
     schemes, areas = _minimal(tmp_path)
-    _write(schemes, "x.yaml", _SCHEME.format(names="en: [red], pl: [czerwony]"))
+    _write(schemes, "x.yaml", _SCHEME.format(names="en: [red], sw: [nyekundu]"))
     with pytest.raises(CatalogError) as err:
         Catalog.load(schemes, areas)
     assert err.value.file == str(schemes / "x.yaml")
-    assert err.value.errors == ["language 'pl': no language pack (config/languages/pl.yaml)"]
+    assert err.value.errors == ["language 'sw': no language pack (config/languages/sw.yaml)"]
 
 
 def test_a_pack_missing_a_section_names_scheme_language_and_section(tmp_path: Path) -> None:

@@ -555,19 +555,21 @@ SCALE_SIZE = {
 }
 
 # attribution (foreign country): a nationwide word belongs to the country the sentence names
+# Denmark has a scheme (dk) since the European schemes landed: the foreign country is Germany,
+# which publishes no threat level.
 FOREIGN = {
-    "en": [("Denmark's national terrorist threat level is red.", [])],
-    "ru": [("Национальный уровень террористической угрозы в Дании — красный.", [])],
-    "kk": [("Данияда бүкіл ел бойынша террористік қауіптің қызыл деңгейі енгізілді.", [])],
-    "uk": [("У Данії по всій країні запроваджено червоний рівень терористичної загрози.", [])],
-    "fr": [("Au Danemark, le niveau national de la menace terroriste a été relevé à 4.", [])],
-    "nl": [("In Denemarken is het landelijke dreigingsniveau voor terreur verhoogd naar 4.", [])],
-    "de": [("In Dänemark wurde die bundesweite Terrorwarnstufe auf vier angehoben.", [])],
-    "it": [("In Danimarca il livello di allerta terrorismo è stato alzato a 4 in tutto il paese.", [])],
-    "es": [("En Dinamarca, el nivel nacional de alerta terrorista ha sido elevado a 4.", [])],
-    "sv": [("I Danmark har terrorhotnivån i hela landet höjts till 4.", [])],
-    "nb": [("I Danmark er terrortrusselnivået i hele landet hevet til 4.", [])],
-    "da": [("I Danmark er terrortrusselsniveauet i hele landet hævet til 4.", [])],
+    "en": [("Germany's national terrorist threat level is red.", [])],
+    "ru": [("Национальный уровень террористической угрозы в Германии — красный.", [])],
+    "kk": [("Германияда бүкіл ел бойынша террористік қауіптің қызыл деңгейі енгізілді.", [])],
+    "uk": [("У Німеччині по всій країні запроваджено червоний рівень терористичної загрози.", [])],
+    "fr": [("En Allemagne, le niveau national de la menace terroriste a été relevé à 4.", [])],
+    "nl": [("In Duitsland is het landelijke dreigingsniveau voor terreur verhoogd naar 4.", [])],
+    "de": [("In Deutschland wurde die bundesweite Terrorwarnstufe auf vier angehoben.", [])],
+    "it": [("In Germania il livello di allerta terrorismo è stato alzato a 4 in tutto il paese.", [])],
+    "es": [("En Alemania, el nivel nacional de alerta terrorista ha sido elevado a 4.", [])],
+    "sv": [("I Tyskland har terrorhotnivån i hela landet höjts till 4.", [])],
+    "nb": [("I Tyskland er terrortrusselnivået i hele landet hevet til 4.", [])],
+    "da": [("I Tyskland er terrortrusselsniveauet i hele landet hævet til 4.", [])],
 }  # fmt: skip
 
 

@@ -239,6 +239,8 @@ def test_webhook_body_schema_v1() -> None:
             "evidence": "A red terror alert has been announced in Aktobe.",
             "source_id": "tengrinews",
             "document_id": "doc-7",
+            "confirmed": True,
+            "sources": [],
             "language": "ru",
             "text": renderer().sms_text(t, "ru"),
         },

@@ -110,7 +110,7 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
     )
     config = parse_config(
         config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
-        + f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}\n",
+        + f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false, trust: official}}\n",
         environ={},
     )
     async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
@@ -212,7 +212,7 @@ async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
     # An approved item the catalog no longer knows (its scheme's levels were edited) raised on
     # every review run, so every item approved after it waited for ever.
     from notifier.model import Action, Announcement, AreaRef, Severity
-    from notifier.service import _announcement_record
+    from notifier.trust import announcement_record
 
     def red(level: str, area: AreaRef) -> Announcement:
         return Announcement(
@@ -237,7 +237,7 @@ async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
             level_writes=[],
             new_events=[],
             notices=[],
-            reviews=[(_announcement_record(a), 0.2) for a in (broken, good)],
+            reviews=[(announcement_record(a), 0.2) for a in (broken, good)],
             now=svc.clock(),
         )
         for item in await svc.store.review_items():

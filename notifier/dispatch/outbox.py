@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from notifier import metrics
 from notifier.channels.base import Channel
 from notifier.clock import Clock, system_clock
+from notifier.logging import bound
 from notifier.model import ChannelKind, DeliveryResult, DeliveryStatus
 from notifier.store import Delivery, Store
 
@@ -150,6 +151,7 @@ class OutboxWorker:
             # run would send it again.
             await asyncio.gather(*self._recording, return_exceptions=True)
 
+    @bound(lambda self, row: {"delivery": row.id, "event": row.event_id})
     async def _deliver(self, row: Delivery) -> None:
         channel = self.channels.get(ChannelKind(row.channel))
         started = False

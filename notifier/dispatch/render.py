@@ -21,7 +21,17 @@ import jinja2
 from notifier.config import SmsSubscriber, TemplatesConfig, WebhookEndpoint
 from notifier.dispatch.segments import fit_segments
 from notifier.errors import ConfigError
-from notifier.model import AreaRef, ChannelKind, Event, Notice, Severity, Transition, TransitionKind
+from notifier.model import (
+    Action,
+    AreaRef,
+    ChannelKind,
+    Event,
+    Notice,
+    Reported,
+    Severity,
+    Transition,
+    TransitionKind,
+)
 
 __all__ = ["DEFAULT_LANGUAGE", "DEFAULT_TEMPLATES", "SCHEMA_VERSION", "Renderer"]
 
@@ -44,6 +54,20 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
         Severity.SEVERE: "жоғары",
         Severity.EXTREME: "өте жоғары",
     },
+}
+
+# Put before the text of a report that changed no level yet (webhook `level.reported`).
+UNCONFIRMED_WORDS: dict[str, str] = {
+    "en": "Unconfirmed report",
+    "ru": "Неподтверждённое сообщение",
+    "kk": "Расталмаған хабар",
+}
+
+# The change an unconfirmed report would make, for its text.
+_REPORTED_KIND = {
+    Action.SET: TransitionKind.ISSUED,
+    Action.EXTEND: TransitionKind.EXTENDED,
+    Action.LIFT: TransitionKind.LIFTED,
 }
 
 # Colour levels are the common case; other level ids are shown as they are, upper-cased.
@@ -245,8 +269,68 @@ class Renderer:
                 "evidence": t.evidence,
                 "source_id": t.source_id,
                 "document_id": t.document_id,
+                "confirmed": True,
+                "sources": [source.to_json() for source in t.sources],
                 "language": language,
                 "text": self.sms_text(t, language),
+            },
+        }
+
+    def render_report(
+        self, reported: Reported, follower: WebhookEndpoint, *, delivery_id: str = ""
+    ) -> Notice:
+        """The `level.reported` notice of an unconfirmed report for an opted-in endpoint."""
+        language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
+        payload = self.report_payload(reported, language)
+        return Notice(
+            event_id=reported.id,
+            subscriber_id=follower.id,
+            channel=ChannelKind.WEBHOOK,
+            to=follower.url,
+            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            language=language,
+            delivery_id=delivery_id,
+        )
+
+    def report_payload(
+        self, reported: Reported, language: str = DEFAULT_LANGUAGE
+    ) -> dict[str, Any]:
+        """The webhook body of an unconfirmed report: `level.reported`, `confirmed` false."""
+        a = reported.announcement
+        would_be = Transition(
+            kind=_REPORTED_KIND[a.action],
+            scheme=a.scheme,
+            area=a.area,
+            at=a.effective or a.published or reported.created,
+            level=a.level if a.action is not Action.LIFT else None,
+            severity=a.severity if a.action is not Action.LIFT else None,
+            previous_level=a.previous_level if a.action is not Action.LIFT else a.level,
+            expires=a.expires,
+            evidence=a.evidence,
+        )
+        label = UNCONFIRMED_WORDS.get(language, UNCONFIRMED_WORDS[DEFAULT_LANGUAGE])
+        return {
+            "type": "level.reported",
+            "schema_version": SCHEMA_VERSION,
+            "event_id": reported.id,
+            "occurred_at": _rfc3339(would_be.at),
+            "data": {
+                "confirmed": False,
+                "needs": reported.needs,
+                "report_id": reported.report_id,
+                "scheme": a.scheme,
+                "area": {"id": a.area.id, "name": self._area(a.area, language)},
+                "level": a.level,
+                "severity": a.severity.value if a.severity else None,
+                "action": a.action.value,
+                "previous_level": a.previous_level,
+                "expires": _rfc3339(a.expires),
+                "evidence": a.evidence,
+                "source_id": reported.source.source_id,
+                "document_id": reported.source.document_id,
+                "sources": [reported.source.to_json()],
+                "language": language,
+                "text": f"{label}: {self.sms_text(would_be, language)}",
             },
         }
 

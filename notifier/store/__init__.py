@@ -30,6 +30,8 @@ from notifier.model import (
     LevelState,
     Notice,
     Severity,
+    SourceRef,
+    Trust,
 )
 from notifier.store import migrate
 from notifier.store.tables import (
@@ -38,10 +40,19 @@ from notifier.store.tables import (
     events,
     levels,
     meta,
+    reports,
     review,
     sms_subscriptions,
     source_state,
     subscriber_flags,
+)
+from notifier.trust import (
+    Report,
+    ReportKey,
+    ReportStatus,
+    StoredReport,
+    announcement_from_record,
+    announcement_record,
 )
 
 log = logging.getLogger(__name__)
@@ -118,8 +129,9 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+    async def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema
+        (`migrate_schema=False`: read a database as it is, e.g. `notifier simulate --from-store`)."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -132,7 +144,8 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            await migrate.upgrade(engine)
+            if migrate_schema:
+                await migrate.upgrade(engine)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
@@ -268,6 +281,11 @@ class Store:
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEVELS_LOCK_KEY}
                 )
+            elif self.dialect == "sqlite":
+                # The sqlite3 driver begins a transaction only at the first write, so the reads
+                # before it (levels, the trust stage's reports) would see no lock: take the
+                # write lock first, and two processes on one file take turns as replicas do.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield LevelsTransaction(conn)
 
     async def commit_outcome(self, **outcome: Any) -> int:
@@ -292,7 +310,7 @@ class Store:
             rows = (
                 await conn.execute(select(events).order_by(events.c.created.desc()).limit(limit))
             ).all()
-        return [_jsonable(r._asdict()) for r in rows]
+        return [_event_row(r) for r in rows]
 
     # --- outbox ----------------------------------------------------------------------------
 
@@ -554,6 +572,35 @@ class Store:
             row = (await conn.execute(select(review).where(review.c.id == item_id))).one()
         return _review_item(row)
 
+    # --- reports (the trust stage's ledger) ------------------------------------------------
+
+    async def reports(
+        self, status: str | None = "unconfirmed", limit: int = 1000
+    ) -> list[StoredReport]:
+        """Reports, newest first; `status` None for all."""
+        query = select(reports).order_by(reports.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(reports.c.status == status)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_stored_report(r) for r in rows]
+
+    async def decide_report(
+        self, report_id: int, status: ReportStatus, now: datetime
+    ) -> StoredReport | None:
+        """An operator's decision: unconfirmed -> approved (confirm) or dismissed; None when
+        the report does not exist or is no longer unconfirmed."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(reports)
+                .where(reports.c.id == report_id, reports.c.status == ReportStatus.UNCONFIRMED)
+                .values(status=status.value, decided=now, decided_by="operator")
+            )
+            if not result.rowcount:
+                return None
+            row = (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
+        return _stored_report(row)
+
 
 class LevelsTransaction:
     """Reads and writes of the levels inside `Store.levels_transaction()`."""
@@ -640,6 +687,106 @@ class LevelsTransaction:
         if document is not None:
             await _mark_seen(conn, source_id, document.id, document.content_hash, now)
         return inserted
+
+    # --- the reports ledger (notifier.trust.ReportLedger) ----------------------------------
+
+    async def find_report(
+        self, source_id: str, document_id: str, key: ReportKey
+    ) -> StoredReport | None:
+        scheme, area_id, level, action = key
+        row = (
+            await self.conn.execute(
+                select(reports).where(
+                    reports.c.source_id == source_id,
+                    reports.c.document_id == document_id,
+                    reports.c.scheme == scheme,
+                    reports.c.area_id == area_id,
+                    reports.c.level == level,
+                    reports.c.action == action,
+                )
+            )
+        ).first()
+        return _stored_report(row) if row else None
+
+    async def reports_near(
+        self, key: ReportKey, since: datetime, until: datetime
+    ) -> list[StoredReport]:
+        scheme, area_id, level, action = key
+        rows = (
+            await self.conn.execute(
+                select(reports)
+                .where(
+                    reports.c.scheme == scheme,
+                    reports.c.area_id == area_id,
+                    reports.c.level == level,
+                    reports.c.action == action,
+                    reports.c.reported_at >= since,
+                    reports.c.reported_at <= until,
+                    reports.c.status != ReportStatus.DISMISSED.value,
+                )
+                .order_by(reports.c.id)
+            )
+        ).all()
+        return [_stored_report(r) for r in rows]
+
+    async def add_report(
+        self,
+        report: Report,
+        *,
+        reported_at: datetime,
+        status: ReportStatus,
+        needs: str,
+        decided_by: str,
+        now: datetime,
+    ) -> int:
+        scheme, area_id, level, action = report.key
+        source = report.source
+        result = await self.conn.execute(
+            insert(reports)
+            .values(
+                scheme=scheme,
+                area_id=area_id,
+                level=level,
+                action=action,
+                source_id=source.source_id,
+                trust=source.trust.value,
+                site=source.site[:300],
+                document_id=source.document_id,
+                url=source.url,
+                announcement=json.dumps(
+                    announcement_record(report.announcement), ensure_ascii=False
+                ),
+                reported_at=reported_at,
+                created=now,
+                status=status.value,
+                needs=needs,
+                decided=now if status is ReportStatus.CONFIRMED else None,
+                decided_by=decided_by,
+            )
+            .returning(reports.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def set_report_status(
+        self, ids: Sequence[int], status: ReportStatus, decided_by: str, now: datetime
+    ) -> None:
+        if ids:
+            await self.conn.execute(
+                update(reports)
+                .where(reports.c.id.in_(list(ids)))
+                .values(status=status.value, decided=now, decided_by=decided_by)
+            )
+
+    async def take_approved_report(self, report_id: int, now: datetime) -> StoredReport | None:
+        result = await self.conn.execute(
+            update(reports)
+            .where(reports.c.id == report_id, reports.c.status == ReportStatus.APPROVED.value)
+            .values(status=ReportStatus.CONFIRMED.value, decided=now, decided_by="operator")
+        )
+        if not result.rowcount:
+            return None
+        row = (await self.conn.execute(select(reports).where(reports.c.id == report_id))).one()
+        return _stored_report(row)
 
 
 _LEVELS_LOCK_KEY = 0x6E6F7469  # "noti": the advisory lock replicas take turns on
@@ -774,7 +921,41 @@ def _event_values(ev: Event) -> dict[str, Any]:
         "evidence": t.evidence[:4000],
         "source_id": t.source_id,
         "document_id": t.document_id,
+        "sources": json.dumps([s.to_json() for s in t.sources], ensure_ascii=False),
     }
+
+
+def _event_row(row: Any) -> dict[str, Any]:
+    out = _jsonable(row._asdict())
+    try:
+        out["sources"] = json.loads(out.get("sources") or "[]")
+    except ValueError:
+        out["sources"] = []
+    return out
+
+
+def _stored_report(r: Any) -> StoredReport:
+    announcement = announcement_from_record(json.loads(r.announcement))
+    return StoredReport(
+        id=r.id,
+        key=(r.scheme, r.area_id, r.level, r.action),
+        source=SourceRef(
+            source_id=r.source_id,
+            trust=Trust(r.trust),
+            site=r.site,
+            document_id=r.document_id,
+            url=r.url,
+            published=announcement.published,
+            evidence=announcement.evidence,
+        ),
+        announcement=announcement,
+        reported_at=r.reported_at,
+        created=r.created,
+        status=ReportStatus(r.status),
+        needs=r.needs,
+        decided=r.decided,
+        decided_by=r.decided_by,
+    )
 
 
 def _source_row(row: Any) -> SourceRow:

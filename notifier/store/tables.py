@@ -114,6 +114,8 @@ events = Table(
     Column("evidence", Text, nullable=False, default=""),
     Column("source_id", String(200), nullable=False, default=""),
     Column("document_id", String(500), nullable=False, default=""),
+    # JSON list of SourceRef: every report that made the change (the trust stage)
+    Column("sources", Text, nullable=False, default="[]", server_default="[]"),
     Index("ix_events_created", "created"),
 )
 
@@ -178,4 +180,34 @@ sms_subscriptions = Table(
     Column("area_id", String(200), primary_key=True),
     Column("language", String(8), nullable=False, default="en"),
     Column("created", UtcDateTime, nullable=False),
+)
+
+# Every announcement as one publisher reported it, and what the trust stage made of it:
+# unconfirmed (waits for corroboration or an operator) -> approved (an operator confirmed,
+# the service applies it) -> confirmed; or dismissed. Official reports are stored confirmed.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scheme", String(50), nullable=False),
+    Column("area_id", String(200), nullable=False),
+    Column("level", String(50), nullable=False),  # "" for a lift that names no level
+    Column("action", String(10), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("trust", String(12), nullable=False),
+    Column("site", String(300), nullable=False),
+    Column("document_id", String(500), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("announcement", Text, nullable=False),  # JSON, the Announcement fields
+    Column("reported_at", UtcDateTime, nullable=False),  # its time for the window
+    Column("created", UtcDateTime, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("needs", String(20), nullable=False, default=""),  # corroboration | operator
+    Column("decided", UtcDateTime),
+    Column("decided_by", String(20), nullable=False, default=""),
+    Index("ix_reports_key", "scheme", "area_id", "level", "action", "reported_at"),
+    Index("ix_reports_status", "status"),
+    UniqueConstraint(
+        "source_id", "document_id", "scheme", "area_id", "level", "action", name="uq_reports_report"
+    ),
 )

@@ -40,6 +40,7 @@ async def status_page(request: web.Request) -> web.Response:
     now = service.clock()
     sources = [source_report(s, rows.get(s.id), now) for s in service.config.sources]
     counts = await service.store.delivery_counts()
+    held = await service.store.reports("unconfirmed", limit=50)
     level_rows = [
         [
             _e(s.area.name),
@@ -56,11 +57,39 @@ async def status_page(request: web.Request) -> web.Response:
         [_e(e["created"][:16]), _e(e["area_name"]), _e(e["kind"]), _e(e["level"]), _e(e["scheme"])]
         for e in events
     ]
+    report_rows = [
+        [
+            _e(f"#{r.id}"),
+            _e(r.announcement.area.name),
+            _e(f"{r.announcement.action.value} {r.announcement.level or ''}"),
+            _e(r.announcement.scheme),
+            _e(f"{r.source.source_id} ({r.source.trust.value}, {r.source.site or 'site unknown'})"),
+            _e(r.needs),
+            _e(r.reported_at.isoformat(timespec="minutes")),
+            _e(r.announcement.evidence[:200]),
+        ]
+        for r in held
+    ]
     source_rows = [
         [_e(r["id"]), _e(r["type"]), _e(r["status"]), _e(r["last_success"]), _e(r["last_error"])]
         for r in sources
     ]
     outbox = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "empty"
+    last = service.last_reload
+    if last is None:
+        reload_html = "<p>Running the configuration it started with; not reloaded since.</p>"
+    elif last.ok:
+        reload_html = (
+            f"<p>Last reload {_e(last.at.isoformat(timespec='seconds'))} ({_e(last.trigger)}): "
+            f"ok — {_e(last.summary)}.</p>"
+        )
+    else:
+        reload_html = (
+            f"<p class='severe'>Last reload {_e(last.at.isoformat(timespec='seconds'))} "
+            f"({_e(last.trigger)}) was refused; the previous configuration runs.</p><ul>"
+            + "".join(f"<li>{_e(error)}</li>" for error in last.errors)
+            + "</ul>"
+        )
     html = (
         "<!doctype html><html><head><meta charset='utf-8'><title>notifier</title>"
         f"<meta http-equiv='refresh' content='30'><style>{_STYLE}</style></head><body>"
@@ -70,12 +99,21 @@ async def status_page(request: web.Request) -> web.Response:
             level_rows,
             "No active level anywhere.",
         )
+        + "<h2>Unconfirmed reports</h2>"
+        + "<p>Reported by a source that is not official; no level changed and no SMS went out. "
+        + "Confirm or dismiss with <code>notifier reports confirm|dismiss ID</code>.</p>"
+        + _table(
+            ["Id", "Area", "Reported", "Scheme", "Source", "Needs", "When (UTC)", "Evidence"],
+            report_rows,
+            "None.",
+        )
         + "<h2>Recent changes</h2>"
         + _table(["When (UTC)", "Area", "Change", "Level", "Scheme"], event_rows, "None yet.")
         + "<h2>Sources</h2>"
         + _table(["Id", "Type", "Status", "Last success", "Last error"], source_rows, "None.")
         + f"<h2>Outbox</h2><p>{_e(outbox)}</p>"
-        + "<p><a href='/api/levels'>/api/levels</a> · <a href='/metrics'>/metrics</a></p>"
-        + "</body></html>"
+        + f"<h2>Configuration</h2>{reload_html}"
+        + "<p><a href='/api/levels'>/api/levels</a> · <a href='/api/reports'>/api/reports</a> · "
+        "<a href='/metrics'>/metrics</a></p>" + "</body></html>"
     )
     return web.Response(text=html, content_type="text/html")
