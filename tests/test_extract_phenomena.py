@@ -628,3 +628,26 @@ def test_history_since_then_announces_nothing(
     extractor: Extractor, text: str, expected: list
 ) -> None:
     assert tuples(extractor, text) == expected
+
+
+# attribution (no country at all): a level word several schemes share, with nothing of any
+# country in the text, is nobody's — never a random country's
+NO_COUNTRY = {
+    "en": [("The terror threat level was raised to 4.", [])],
+    "ru": [("Уровень террористической угрозы повышен до оранжевого.", [])],
+    "kk": [("Террористік қауіп деңгейі 4-ке дейін көтерілді.", [])],
+    "uk": [("Рівень терористичної загрози підвищено до 4.", [])],
+    "fr": [("Le niveau de la menace terroriste a été relevé à 4.", [])],
+    "nl": [("Het dreigingsniveau voor terreur is verhoogd naar 4.", [])],
+    "de": [("Die Terrorwarnstufe wurde auf 4 angehoben.", [])],
+    "it": [("Il livello di allerta terrorismo è stato alzato a 4.", [])],
+    "es": [("El nivel de alerta terrorista ha sido elevado a 4.", [])],
+    "sv": [("Terrorhotnivån har höjts till 4.", [])],
+    "nb": [("Terrortrusselnivået er hevet til 4.", [])],
+    "da": [("Terrortrusselsniveauet er hævet til 4.", [])],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(NO_COUNTRY))
+def test_attribution_no_country_is_no_ones(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected

@@ -694,6 +694,9 @@ class TextExtractor:
         candidates.sort(key=lambda c: c[0], reverse=True)
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
+        # several schemes fit equally well (a bare "orange" with nothing of any country): no
+        # scheme's country may be guessed
+        tied = len(candidates) > 1 and candidates[1][0] == score
         if ctx.anchor is not None and _tense(folded, sm) == "past":
             dates = event_dates(folded, ctx.date_ref, self.compiled.dates)
             if dates and max(dates) < ctx.anchor:
@@ -835,7 +838,10 @@ class TextExtractor:
                         "any", scheme, doc_areas
                     ):
                         # nothing in the text says it is about this scheme's country (a bare
-                        # "orange level"): the operator decides
+                        # "orange level"): the operator decides, unless another scheme fits as
+                        # well, when nobody can (never a random country)
+                        if tied:
+                            continue
                         factor *= tune.factor_foreign_default
                     chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
                 if not chosen and not placed and recent:
