@@ -223,7 +223,6 @@ ANNOUNCEMENTS = [
         "zagrożenia w cyberprzestrzeni.",
         [("pl-crp", "PL", "BRAVO-CRP", "set")],
         id="pl-crp-pl",
-        marks=_xfail("pl"),
     ),
     pytest.param(
         "Poland introduced the BRAVO alert level nationwide over terrorist threats. It also "
@@ -491,7 +490,8 @@ PACK_KEYS = [
 @pytest.mark.parametrize("code", sorted(OUR_PACKS))
 def test_our_packs_have_every_section_of_the_agreed_format(code: str) -> None:
     data = yaml.safe_load((LANGUAGES / f"{code}.yaml").read_text(encoding="utf-8"))
-    assert list(data) == PACK_KEYS
+    # the agreed sections first, in order; optional engine sections (stopwords ...) may follow
+    assert list(data)[: len(PACK_KEYS)] == PACK_KEYS
     assert data["code"] == code
     assert set(data["actions"]) == {"set", "raise", "lower", "extend", "lift"}
     assert set(data["from_to"]) == {"from", "to"}

@@ -6,7 +6,7 @@ import re
 
 # A tie in everyday words goes to the language listed first (a short French sentence shares
 # "de"/"la" with Spanish; the feeds this service watches are more often French).
-TIE_ORDER = ("en", "ru", "kk", "fr", "nl", "sv", "nb", "da", "es", "it", "de")
+TIE_ORDER = ("en", "ru", "kk", "fr", "nl", "sv", "nb", "da", "es", "it", "de", "uk", "pl", "cs")
 _TOKEN = re.compile(r"\w+")
 _KAZAKH_LETTERS = set("әіңғүұқөһ")
 _KAZAKH_ONLY = set("әңғүұқөһ")
