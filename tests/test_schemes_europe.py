@@ -199,7 +199,6 @@ ANNOUNCEMENTS = [
         "Supo nosti terrorismin uhkatason Suomessa tasolle korkea.",
         [("fi", "FI", "3", "set")],
         id="fi-fi",
-        marks=_xfail("fi"),
     ),
     pytest.param(
         "Poland's prime minister introduced the third alert level CHARLIE nationwide over a "
@@ -211,7 +210,6 @@ ANNOUNCEMENTS = [
         "Premier wprowadził trzeci stopień alarmowy CHARLIE na terenie całego kraju.",
         [("pl", "PL", "CHARLIE", "set")],
         id="pl-pl",
-        marks=_xfail("pl"),
     ),
     pytest.param(
         "Poland introduced the BRAVO-CRP alert level over the threat of cyber attacks.",
@@ -239,7 +237,6 @@ ANNOUNCEMENTS = [
         "Vláda vyhlásila stupeň ohrožení terorismem C v České republice.",
         [("cz", "CZ", "C", "set")],
         id="cz-cs",
-        marks=_xfail("cs"),
     ),
     pytest.param(
         "Slovakia raised its terrorist threat level to high, the third of four.",
@@ -250,7 +247,6 @@ ANNOUNCEMENTS = [
         "Minister vnútra zvýšil stupeň teroristického ohrozenia na Slovensku na tretí stupeň.",
         [("sk", "SK", "3", "set")],
         id="sk-sk",
-        marks=_xfail("sk"),
     ),
     pytest.param(
         "Latvia raised its terrorism threat level to high (orange).",
@@ -261,7 +257,6 @@ ANNOUNCEMENTS = [
         "Iekšlietu ministrs izsludināja augstu terorisma draudu līmeni Latvijā.",
         [("lv", "LV", "high", "set")],
         id="lv-lv",
-        marks=_xfail("lv"),
     ),
     pytest.param(
         "Lithuania's government raised the terrorist threat level to the third level.",
@@ -272,7 +267,6 @@ ANNOUNCEMENTS = [
         "Vyriausybė pakėlė teroro akto grėsmės lygį Lietuvoje iki trečiojo.",
         [("lt", "LT", "3", "set")],
         id="lt-lt",
-        marks=_xfail("lt"),
     ),
     pytest.param(
         "Austria raised its terror warning level to 5, the highest.",

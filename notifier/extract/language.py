@@ -55,5 +55,15 @@ def detect_languages(
         else:
             # a tie on a short text keeps every language of the top score ("på": sv, nb, da)
             best = [lang for lang, score in ranked if score > 0]
-            langs = [lang for lang in best if scores[lang] == scores[best[0]]] if best else ["en"]
+            if best:
+                langs = [lang for lang in best if scores[lang] == scores[best[0]]]
+            else:
+                # not one everyday word ("Supo nosti terrorismin uhkatason Suomessa ..."): every
+                # Latin-script language may be it; English first
+                latin_langs = [
+                    lang
+                    for lang, words in STOPWORDS.items()
+                    if any(_LATIN.search(w) for w in words)
+                ]
+                langs = ["en", *[lang for lang in latin_langs if lang != "en"]]
     return tuple(langs)
