@@ -703,7 +703,12 @@ async def _send_test(config: Config, follower: Any) -> Any:
         json.dumps(payload),
         delivery_id=delivery_id,
     )
-    async with aiohttp.ClientSession() as session:
+    from notifier.netguard import NetworkGuard
+
+    guard = NetworkGuard(config.network.allow)  # the same SSRF guard as the service
+    async with aiohttp.ClientSession(
+        connector=guard.connector(), trace_configs=[guard.trace()]
+    ) as session:
         return await WebhookChannel(session, {follower.id: follower}).send(notice)
 
 

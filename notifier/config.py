@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     PrivateAttr,
     SecretStr,
     TypeAdapter,
@@ -108,6 +109,18 @@ class DirSource(SourceBase):
     pattern: str = Field("*", description="Glob of the files to read, e.g. *.xml or **/*.txt.")
     interval_s: Seconds = Field(10.0, ge=0.1)
     max_bytes: ByteSize = Field(5 * 1024 * 1024, description="Larger files are refused.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        # A glob is relative to the folder and stays in it (symlinks out are refused when read).
+        if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+            raise ValueError(f"{value!r} must be a relative glob such as *.xml or **/*.txt")
+        if "\\" in value or "\x00" in value or ".." in value.split("/"):
+            raise ValueError(
+                f"{value!r} may not contain '..', backslashes or NUL: it must stay in the folder"
+            )
+        return value
 
 
 class FileSource(SourceBase):
@@ -344,6 +357,13 @@ class TwilioConfig(Strict):
         False,
         description="Let anyone subscribe by texting JOIN <area> (LEAVE to stop).",
     )
+    join_max_per_day: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Areas one number may JOIN within 24 hours (each JOIN costs a reply, and "
+        "each area followed costs a message per change).",
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -421,6 +441,42 @@ class TrustConfig(Strict):
         True,
         description="An extreme level for a whole country from a source that is not official "
         "waits for an operator, however many publishers report it.",
+    )
+
+
+class ExtractionConfig(Strict):
+    """Bounds on the work and the trust given to one document (README "Hostile input")."""
+
+    budget_s: float = Field(
+        2.0,
+        gt=0,
+        le=600,
+        description="Wall-clock seconds extraction may spend on one document; over it, the "
+        "document is recorded as failed for its source.",
+    )
+    future_skew_s: float = Field(
+        86400.0,
+        ge=0,
+        le=366 * 86400,
+        description="A published/effective date further than this ahead of the fetch time is "
+        "clamped to the fetch time and flagged.",
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Polls that may fail on the same document before it is recorded as seen "
+        "with status failed, so the documents after it flow.",
+    )
+
+
+class NetworkConfig(Strict):
+    """Where sources and webhooks may connect (README "Hostile input and network safety")."""
+
+    allow: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks allowed although private, loopback or link-local, e.g. "
+        '["127.0.0.0/8"] for a local demo. Public addresses are always allowed.',
     )
 
 
@@ -539,6 +595,8 @@ class Config(Strict):
         "webhooks) or the Twilio credentials; the emptied part must also be written out "
         "(`sources: []`). Without it such a reload is refused as a likely half-written file.",
     )
+    extraction: ExtractionConfig = ExtractionConfig()
+    network: NetworkConfig = NetworkConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
     # YAML path (as a pydantic loc) -> (line, column), both from 1, of the key that set it.

@@ -34,3 +34,8 @@ CONFIG_RELOADS = Counter(
 CONFIG_LAST_RELOAD_OK = Gauge(
     "notifier_config_last_reload_ok", "1 when the last configuration reload (or start) succeeded"
 )
+SOURCE_FAILING = Gauge(
+    "notifier_source_failing",
+    "1 while a source's last poll failed or a document of it failed in the pipeline",
+    ["source"],
+)

@@ -179,6 +179,10 @@ class Announcement:
     document_id: str = ""
     origin: str = ""  # CAP identifier (for threading Update/Cancel via references)
     references: tuple[str, ...] = ()
+    # A far-future date of it was clamped to the fetch time (notifier.timebounds): its date
+    # never counts as newer than another document's. `warnings` says what was changed.
+    clamped: bool = False
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The shape `notifier extract` prints (DESIGN.md, 'Interfaces')."""

@@ -45,7 +45,8 @@ from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
 from notifier.errors import ConfigError
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Catalog
+from notifier.extract.worker import ExtractionFailed, ExtractionRunner
 from notifier.levels import LevelBook
 from notifier.logging import bind_process, bound
 from notifier.model import (
@@ -60,9 +61,11 @@ from notifier.model import (
     Transition,
     Trust,
 )
+from notifier.netguard import NetworkGuard
 from notifier.preflight import prepare, reload_refusals
-from notifier.sources import SourcePoller, SourceState
+from notifier.sources import SourcePoller, SourceState, source_report
 from notifier.store import Delivery, Store, delivery_id
+from notifier.timebounds import bound_announcements, bound_document
 from notifier.trust import (
     Report,
     TrustPolicy,
@@ -93,7 +96,6 @@ class _Staged:
 
     config: Config
     catalog: Catalog
-    extractor: Extractor
     renderer: Renderer
     policy: RetryPolicy
     source_triggers: dict[str, IntervalTrigger]
@@ -127,8 +129,14 @@ class Service:
         self.config_overrides = dict(config_overrides or {})
         prepared = prepare(config)
         self.catalog = prepared.catalog
-        self.extractor = Extractor(self.catalog)
         self.trust = _trust_policy(config, self.catalog)
+        # Extraction runs in a worker process with a time budget per document (one door:
+        # `await self.extraction.extract(doc)`).
+        self.extraction = ExtractionRunner(
+            config.resolve(config.catalog.schemes),
+            config.resolve(config.catalog.areas),
+            budget_s=config.extraction.budget_s,
+        )
         self.renderer = prepared.renderer
         # A reload reads the file only once it is unchanged across two looks this far apart.
         self.reload_settle_s = reload_settle_s
@@ -181,7 +189,13 @@ class Service:
                     released,
                 )
         self.book = await self._load_book()
-        self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        # Sources and webhooks connect only where the SSRF guard allows (notifier.netguard).
+        self.guard = NetworkGuard(config.network.allow)
+        self.session = aiohttp.ClientSession(
+            headers={"User-Agent": USER_AGENT},
+            connector=self.guard.connector(),
+            trace_configs=[self.guard.trace()],
+        )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         await self.refresh_router()
         self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
@@ -228,6 +242,8 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.aclose(grace_s=5.0)
+        await self.extraction.aclose()
+        self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
         for channel in (self.sms, *self._retired):
@@ -416,7 +432,6 @@ class Service:
         return _Staged(
             config=new,
             catalog=prepared.catalog,
-            extractor=Extractor(prepared.catalog),
             renderer=prepared.renderer,
             policy=self._retry_policy(new),
             source_triggers=_source_triggers(new),
@@ -435,9 +450,14 @@ class Service:
             # From here on nothing depends on the database or on the file's values.
             self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
             self.router = router
-            self.extractor = staged.extractor
             self.trust = _trust_policy(new, staged.catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
+        await self.extraction.reload(
+            new.resolve(new.catalog.schemes),
+            new.resolve(new.catalog.areas),
+            budget_s=new.extraction.budget_s,
+        )
+        self.guard.allow = list(new.network.allow)
         for warning in staged.warnings:
             log.warning("%s", warning)
         if self.start_scheduler and self.scheduler.running:
@@ -525,7 +545,6 @@ class Service:
         new = await self.store.unseen(source.id, result.documents)
         result.state.record_new(len(new), self.clock())
         notified = 0
-        failed = 0
         if baseline and not result.error:
             await self.store.mark_seen(source.id, new, self.clock())
             log.info(
@@ -535,37 +554,107 @@ class Service:
             )
             metrics.DOCUMENTS.labels(source.id, "baseline").inc(len(new))
         else:
+            failures: list[tuple[Document, str]] = []
+            dates: list[str] = []
             for doc in new:
                 try:
-                    notified += await self.ingest(doc, source)
-                except Exception:
-                    # Nothing of it was committed; the others go on, and keeping the old
-                    # state makes the next poll read this one again.
-                    log.exception(
-                        "source %s: document %s failed; it is read again next poll",
+                    notified += await self.ingest(doc, source, dates)
+                except Exception as exc:
+                    # Nothing of it was committed; the others go on.
+                    reason = _failure_reason(exc)
+                    log.error(
+                        "source %s: document %s failed: %s",
                         source.id,
                         doc.id,
+                        reason,
+                        exc_info=not isinstance(exc, ExtractionFailed),  # a bug: its traceback
                     )
                     metrics.DOCUMENTS.labels(source.id, "failed").inc()
-                    failed += 1
-        if failed:
-            return notified
+                    failures.append((doc, reason))
+            if dates:
+                result.state.set_warnings([*result.state.warnings, *dates])
+            if await self._record_failures(source, state, result.state, failures):
+                # Keeping the old state makes the next poll read the failed ones again.
+                await self.store.save_source_state(
+                    source.id,
+                    state.to_json(),
+                    baseline_done=bool(row and row.baseline_done),
+                    now=self.clock(),
+                )
+                metrics.SOURCE_FAILING.labels(source.id).set(1)
+                return notified
         await self.store.save_source_state(
             source.id,
             result.state.to_json(),
             baseline_done=bool(row and row.baseline_done) or not result.error,
             now=self.clock(),
         )
+        failing = bool(result.error or result.state.document_error)
+        metrics.SOURCE_FAILING.labels(source.id).set(1 if failing else 0)
         return notified
 
+    async def _record_failures(
+        self,
+        source: SourceBase,
+        old: SourceState,
+        new: SourceState,
+        failures: Sequence[tuple[Document, str]],
+    ) -> bool:
+        """Count failed attempts per document in both states; True while one is to be retried.
+
+        After `extraction.max_attempts` failed polls a document is recorded as seen (and listed
+        among the source's failed documents), so one bad input cannot wedge its source.
+        """
+        attempts = dict(old.document_attempts) if failures else {}
+        given_up: list[tuple[Document, str]] = []
+        retry = False
+        for doc, reason in failures:
+            key = f"{doc.id}|{doc.content_hash[:16]}"
+            count = attempts.get(key, 0) + 1
+            if count >= self.config.extraction.max_attempts:
+                attempts.pop(key, None)
+                given_up.append((doc, f"{reason} (gave up after {count} attempts)"))
+                log.error(
+                    "source %s: document %s failed %d times; recorded as seen with status "
+                    "failed so the next documents flow",
+                    source.id,
+                    doc.id,
+                    count,
+                )
+            else:
+                attempts[key] = count
+                retry = True
+        if given_up:
+            await self.store.mark_seen(source.id, [doc for doc, _ in given_up], self.clock())
+        pairs = [(doc.id, reason) for doc, reason in failures]
+        gone = [(doc.id, reason) for doc, reason in given_up]
+        for st in (old, new):
+            st.record_document_failures(pairs, gone, attempts, self.clock())
+        return retry
+
     @bound(lambda self, doc, *_, **__: {"source": doc.source_id, "document": doc.id})
-    async def ingest(self, doc: Document, source: SourceBase | None = None) -> int:
+    async def ingest(
+        self, doc: Document, source: SourceBase | None = None, warnings: list[str] | None = None
+    ) -> int:
         """Extract, weigh, apply, route and enqueue one document; returns the outbox rows written.
 
         A document handed in without its source (tests, tools) passes no gate: no confidence
-        threshold, and it acts at once as an official source's would.
+        threshold, and it acts at once as an official source's would. Dates it claims beyond
+        the configured skew are clamped (notifier.timebounds); what was changed is logged and
+        appended to `warnings`.
         """
-        announcements = self.extractor.extract(doc)
+        now, skew_s = self.clock(), self.config.extraction.future_skew_s
+        doc, clamped = bound_document(doc, fetched_at=now, future_skew_s=skew_s)
+        announcements, bounded = bound_announcements(
+            await self.extraction.extract(doc),
+            fetched_at=now,
+            future_skew_s=skew_s,
+            document_clamped=bool(clamped),
+        )
+        for warning in (*clamped, *bounded):
+            log.warning("source %s: %s", doc.source_id, warning)
+            if warnings is not None:
+                warnings.append(warning)
         threshold = source.min_confidence if source else 0.0
         confident = [a for a in announcements if a.confidence >= threshold]
         doubtful = [a for a in announcements if a.confidence < threshold]
@@ -734,6 +823,12 @@ class Service:
 
     # --- reporting -------------------------------------------------------------------------
 
+    async def source_reports(self) -> list[dict[str, Any]]:
+        """Each configured source's report (status, last error, failed documents)."""
+        rows = {r.source_id: r for r in await self.store.source_rows()}
+        now = self.clock()
+        return [source_report(s, rows.get(s.id), now) for s in self.config.sources]
+
     def _report(self, t: Transition, doc: Document | None) -> None:
         where = f"[{t.source_id or 'timer'}] " if t.source_id else "[timer] "
         level = f"{t.level} ({t.severity})" if t.level else f"no level (was {t.previous_level})"
@@ -755,6 +850,12 @@ class Service:
         if row.channel == ChannelKind.WEBHOOK.value:
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
+
+
+def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, ExtractionFailed):
+        return exc.reason
+    return f"{type(exc).__name__}: {exc}"
 
 
 def member_id(phone: str) -> str:

@@ -388,6 +388,7 @@ def announcement_from_record(record: dict[str, Any]) -> Announcement:
     data["action"] = Action(data["action"])
     data["severity"] = Severity(data["severity"]) if data.get("severity") else None
     data["references"] = tuple(data.get("references") or ())
+    data["warnings"] = tuple(data.get("warnings") or ())
     for key in ("effective", "expires", "published"):
         if data.get(key):
             data[key] = datetime.fromisoformat(data[key])

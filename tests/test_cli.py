@@ -268,6 +268,7 @@ subscribers:
   - {{id: gone, phone: "+77012345678", areas: [KZ]}}
 webhooks:
   - {{id: newsroom, url: "{consumer.url}", secret: "{secret}", areas: [KZ]}}
+network: {{allow: ["127.0.0.0/8"]}}
 """
         )
         twilio.fail_always("+77012345678", 21610)

@@ -104,6 +104,7 @@ twilio:
   from: "{SENDER}"
   base_url: {twilio.base_url}
 outbox: {{retry_schedule_s: [{retry_s}], jitter_ratio: 0, sweep_interval_s: 0.1}}
+network: {{allow: ["127.0.0.0/8"]}}  # the feed and the consumer are local test servers
 """
     return parse_config(text, environ={})
 

@@ -114,23 +114,28 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
         environ={},
     )
     async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
-        real = svc.extractor
+        real = svc.extraction
 
         class BrokenOnSeed:
-            """A stand-in extractor that fails on one document (a bug, a bad rule)."""
+            """A stand-in extraction door that fails on one document (a bug, a bad rule)."""
 
-            def extract(self, doc):  # type: ignore[no-untyped-def]
+            async def extract(self, doc):  # type: ignore[no-untyped-def]
                 if doc.id.endswith("a-seed.txt"):
                     raise RuntimeError("extractor bug")
-                return real.extract(doc)
+                return await real.extract(doc)
 
-        svc.extractor = BrokenOnSeed()  # type: ignore[assignment]
+        svc.extraction = BrokenOnSeed()  # type: ignore[assignment]
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-PAV"]
-        svc.extractor = real
+        [report] = await svc.source_reports()
+        assert report["status"] == "failing"
+        assert report["last_error"] == "document a-seed.txt: RuntimeError: extractor bug"
+        svc.extraction = real
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT-AKTOBE", "KZ-PAV"]
         assert len(await svc.store.recent_events()) == 2
+        [report] = await svc.source_reports()
+        assert (report["status"], report["last_error"]) == ("ok", None)
 
 
 async def test_replicas_sharing_a_database_apply_to_each_others_levels(

@@ -94,6 +94,7 @@ twilio:
   base_url: {twilio.base_url}
   inbound_join: true
 outbox: {{retry_schedule_s: [60], jitter_ratio: 0}}
+network: {{allow: ["127.0.0.0/8"]}}  # the webhook consumer is a local test server
 """,
             environ={},
         )
@@ -124,7 +125,13 @@ async def test_api_shows_levels_events_deliveries_sources_and_metrics(running: R
     ]
     [source] = (await running.get("/api/sources"))["sources"]
     assert (source["id"], source["status"], source["seen"]) == ("inbox", "ok", 1)
-    assert (await running.get("/readyz")) == {"ready": True, "problems": [], "degraded": []}
+    assert (await running.get("/readyz")) == {
+        "ready": True,
+        "problems": [],
+        "degraded": [],
+        "status": "ok",
+        "failing_sources": [],
+    }
     metrics = await running.get("/metrics")
     assert 'notifier_transitions_total{kind="issued"}' in metrics
     assert 'notifier_outbox_rows{status="sent"} 3.0' in metrics

@@ -535,6 +535,14 @@ class Store:
             )
         return True
 
+    async def joins_since(self, phone: str, since: datetime) -> int:
+        """How many of `phone`'s subscriptions were made at `since` or later."""
+        query = select(func.count()).where(
+            sms_subscriptions.c.phone == phone, sms_subscriptions.c.created >= since
+        )
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def leave(self, phone: str, area_id: str | None = None) -> int:
         """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
         query = delete(sms_subscriptions).where(sms_subscriptions.c.phone == phone)

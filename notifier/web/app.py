@@ -14,6 +14,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from notifier.config import SmsSubscriber, iter_followers
 from notifier.model import LevelState
+from notifier.netguard import mask_url, mask_urls_in
 from notifier.trust import StoredReport
 from notifier.web import api_models as m
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
@@ -72,8 +73,20 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception as exc:
             problems.append(f"database: {type(exc).__name__}")
     status = 503 if problems else 200
-    # Degraded is still ready: the service runs, but not as the operator configured it.
-    body = {"ready": not problems, "problems": problems, "degraded": service.degradations()}
+    body: dict[str, Any] = {"ready": not problems, "problems": problems}
+    # Degraded is still ready: the service runs, but not as the operator configured it (a
+    # refused reload), or a source fails; every replica shares the sources, so taking this one
+    # out of rotation would not help. `degraded` and `failing_sources` say what and why.
+    body["degraded"] = service.degradations()
+    failing = []
+    if not problems:
+        failing = [
+            {"id": r["id"], "error": r["last_error"]}
+            for r in await service.source_reports()
+            if r["status"] == "failing"
+        ]
+    body["status"] = "degraded" if failing or body["degraded"] else "ok"
+    body["failing_sources"] = failing
     return web.json_response(body, status=status)
 
 
@@ -159,6 +172,9 @@ async def api_deliveries(request: web.Request) -> web.Response:
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
         if row["channel"] == "twilio_sms":
             row["address"] = _mask_phone(row["address"])
+        else:  # a webhook URL may carry credentials (user:pass@, ?token=)
+            row["address"] = mask_url(row["address"])
+        row["last_error"] = mask_urls_in(row.get("last_error") or "")
     return web.json_response({"deliveries": rows})
 
 
@@ -166,12 +182,7 @@ async def api_deliveries(request: web.Request) -> web.Response:
 async def api_sources(request: web.Request) -> web.Response:
     """Each source's state: last success, last error, failures, next poll, staleness."""
     service = request.app[SERVICE]
-    from notifier.sources import source_report
-
-    rows = {r.source_id: r for r in await service.store.source_rows()}
-    now = service.clock()
-    report = [source_report(s, rows.get(s.id), now) for s in service.config.sources]
-    return web.json_response({"sources": report})
+    return web.json_response({"sources": await service.source_reports()})
 
 
 @documented(response=m.ReviewResponse, query=m.ReviewQuery)
@@ -248,7 +259,7 @@ async def api_subscribers(request: web.Request) -> web.Response:
         if isinstance(follower, SmsSubscriber):
             address = _mask_phone(follower.phone)
         else:
-            address = follower.url
+            address = mask_url(follower.url)
         out.append(
             {
                 "id": follower.id,
