@@ -316,7 +316,10 @@ KEEPS = {
     "uk": [("Казахстан зберігає жовтий рівень терористичної загрози.", [("kz", "KZ", "yellow", "extend")])],
     "fr": [("La Belgique maintient le niveau de la menace terroriste à 3.", [("be-ocam", "BE", "3", "extend")])],
     "nl": [("België handhaaft het dreigingsniveau voor terreur op 3.", [("be-ocam", "BE", "3", "extend")])],
-    "de": [("Belgien hält die Terrorwarnstufe bei drei.", [("be-ocam", "BE", "3", "extend")])],
+    "de": [
+        ("Belgien hält die Terrorwarnstufe bei drei.", [("be-ocam", "BE", "3", "extend")]),
+        ("In Belgien gilt weiterhin die Terrorwarnstufe drei.", [("be-ocam", "BE", "3", "extend")]),
+    ],
     "it": [("Il Belgio mantiene il livello di allerta terrorismo a 3.", [("be-ocam", "BE", "3", "extend")])],
     "es": [("Bélgica mantiene su alerta terrorista en el nivel 3.", [("be-ocam", "BE", "3", "extend")])],
     "sv": [("Säpo behåller terrorhotnivån i Sverige på 4.", [("se", "SE", "4", "extend")])],
@@ -600,4 +603,51 @@ def test_scale_size_is_not_a_level(extractor: Extractor, text: str, expected: li
 def test_attribution_nationwide_word_of_a_foreign_country(
     extractor: Extractor, text: str, expected: list
 ) -> None:
+    assert tuples(extractor, text) == expected
+
+
+# history (since then): "ever since", "seitdem" make the whole clause background, wherever they stand
+SINCE_THEN = {
+    "en": [("Britain raised its terrorism threat level to severe and it has stayed there ever since.", [])],
+    "ru": [("С тех пор в Казахстане действует жёлтый уровень террористической опасности.", [])],
+    "kk": [("Содан бері Қазақстанда террористік қауіптің сары деңгейі сақталып отыр.", [])],
+    "uk": [("Відтоді в Казахстані діє жовтий рівень терористичної загрози.", [])],
+    "fr": [("La Belgique a relevé le niveau de la menace terroriste à 3 et il n'a pas bougé depuis lors.", [])],
+    "nl": [("België verhoogde het dreigingsniveau voor terreur naar 3 en het is sindsdien zo gebleven.", [])],
+    "de": [("Belgien hat die Terrorwarnstufe auf drei angehoben und seitdem nicht mehr verändert.", [])],
+    "it": [("Il Belgio ha alzato il livello di allerta terrorismo a 3 e da allora non è cambiato.", [])],
+    "es": [("Bélgica ha elevado el nivel de alerta terrorista a 3 y desde entonces no ha cambiado.", [])],
+    "sv": [("Säpo har höjt terrorhotnivån i Sverige till 4 och den har legat där sedan dess.", [])],
+    "nb": [("PST har hevet terrortrusselnivået i Norge til 4 og det har ligget der siden da.", [])],
+    "da": [("PST har hævet terrortrusselsniveauet i Norge til 4 og det har ligget der siden da.", [])],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(SINCE_THEN))
+def test_history_since_then_announces_nothing(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+# attribution (no country at all): a level word several schemes share, with nothing of any
+# country in the text, is nobody's — never a random country's
+NO_COUNTRY = {
+    "en": [("The terror threat level was raised to 4.", [])],
+    "ru": [("Уровень террористической угрозы повышен до оранжевого.", [])],
+    "kk": [("Террористік қауіп деңгейі 4-ке дейін көтерілді.", [])],
+    "uk": [("Рівень терористичної загрози підвищено до 4.", [])],
+    "fr": [("Le niveau de la menace terroriste a été relevé à 4.", [])],
+    "nl": [("Het dreigingsniveau voor terreur is verhoogd naar 4.", [])],
+    "de": [("Die Terrorwarnstufe wurde auf 4 angehoben.", [])],
+    "it": [("Il livello di allerta terrorismo è stato alzato a 4.", [])],
+    "es": [("El nivel de alerta terrorista ha sido elevado a 4.", [])],
+    "sv": [("Terrorhotnivån har höjts till 4.", [])],
+    "nb": [("Terrortrusselnivået er hevet til 4.", [])],
+    "da": [("Terrortrusselsniveauet er hævet til 4.", [])],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(NO_COUNTRY))
+def test_attribution_no_country_is_no_ones(extractor: Extractor, text: str, expected: list) -> None:
     assert tuples(extractor, text) == expected

@@ -267,7 +267,9 @@ def test_operator_template_overrides_a_default_and_adds_a_language(tmp_path: Pat
         "{{ area }}: allerta terrorismo {{ level }}.", encoding="utf-8"
     )
     r = renderer(tmp_path, dir="tpl")  # relative to base_dir
-    assert r.languages == ("de", "en", "fr", "it", "kk", "ru")
+    assert r.languages == tuple(
+        sorted(["da", "de", "en", "es", "fr", "it", "kk", "nb", "nl", "ru", "sv", "uk"])
+    )
     assert r.render(event(ISSUED), sms("ru")).body == "Актобе: уровень КРАСНЫЙ!"
     assert r.render(event(ISSUED), sms("it")).body == "Aktobe: allerta terrorismo RED."
     assert r.render(event(ISSUED), sms("en")).body.startswith("Aktobe: terror threat level RED")
@@ -357,3 +359,40 @@ def test_a_uk_event_reads_in_the_subscribers_language(language: str, expected: s
     body = r.render(event(t), sms(language)).body
     assert body == expected
     assert "SEVERE" not in body and "United Kingdom" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        # no Dutch names in the uk scheme: the pack's severity words, never English ids
+        ("nl", 'Verenigd Koninkrijk: dreigingsniveau terrorisme verhoogd van "MATIG" naar "HOOG"'),
+        (
+            "it",
+            'Regno Unito: livello di allerta terrorismo alzato da "SOSTANZIALE" a "GRAVE" (grave).',
+        ),
+        ("es", 'Reino Unido: nivel de alerta terrorista elevado de "SUSTANCIAL" a "GRAVE" (alto).'),
+        (
+            "uk",
+            'Великобританія: рівень терористичної загрози підвищено з "ІСТОТНИЙ" до "СЕРЙОЗНИЙ"',
+        ),
+        ("sv", 'Storbritannien: terrorhotnivå höjd från "BETYDANDE" till "ALLVARLIG" (hög).'),
+        ("nb", 'Storbritannia: terrortrusselnivå hevet fra "BETYDELIG" til "ALVORLIG" (høy).'),
+        ("da", 'Storbritannien: terrortrusselsniveau hævet fra "BETYDELIG" til "ALVORLIG" (høj).'),
+    ],
+)
+def test_every_pack_language_has_a_template(language: str, expected: str) -> None:
+    from notifier.extract import Catalog
+
+    root = Path(__file__).resolve().parent.parent / "config"
+    catalog = Catalog.load(root / "schemes", root / "areas")
+    r = Renderer.for_catalog(TemplatesConfig(), base_dir=Path("."), catalog=catalog)
+    t = transition(
+        TransitionKind.RAISED,
+        scheme="uk",
+        area=AreaRef("GB", "United Kingdom"),
+        level="severe",
+        severity=Severity.SEVERE,
+        previous_level="substantial",
+        previous_severity=Severity.MODERATE,
+    )
+    assert r.render(event(t), sms(language)).body.startswith(expected)

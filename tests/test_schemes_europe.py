@@ -199,7 +199,6 @@ ANNOUNCEMENTS = [
         "Supo nosti terrorismin uhkatason Suomessa tasolle korkea.",
         [("fi", "FI", "3", "set")],
         id="fi-fi",
-        marks=_xfail("fi"),
     ),
     pytest.param(
         "Poland's prime minister introduced the third alert level CHARLIE nationwide over a "
@@ -211,7 +210,6 @@ ANNOUNCEMENTS = [
         "Premier wprowadził trzeci stopień alarmowy CHARLIE na terenie całego kraju.",
         [("pl", "PL", "CHARLIE", "set")],
         id="pl-pl",
-        marks=_xfail("pl"),
     ),
     pytest.param(
         "Poland introduced the BRAVO-CRP alert level over the threat of cyber attacks.",
@@ -223,7 +221,6 @@ ANNOUNCEMENTS = [
         "zagrożenia w cyberprzestrzeni.",
         [("pl-crp", "PL", "BRAVO-CRP", "set")],
         id="pl-crp-pl",
-        marks=_xfail("pl"),
     ),
     pytest.param(
         "Poland introduced the BRAVO alert level nationwide over terrorist threats. It also "
@@ -240,7 +237,6 @@ ANNOUNCEMENTS = [
         "Vláda vyhlásila stupeň ohrožení terorismem C v České republice.",
         [("cz", "CZ", "C", "set")],
         id="cz-cs",
-        marks=_xfail("cs"),
     ),
     pytest.param(
         "Slovakia raised its terrorist threat level to high, the third of four.",
@@ -251,7 +247,6 @@ ANNOUNCEMENTS = [
         "Minister vnútra zvýšil stupeň teroristického ohrozenia na Slovensku na tretí stupeň.",
         [("sk", "SK", "3", "set")],
         id="sk-sk",
-        marks=_xfail("sk"),
     ),
     pytest.param(
         "Latvia raised its terrorism threat level to high (orange).",
@@ -262,7 +257,6 @@ ANNOUNCEMENTS = [
         "Iekšlietu ministrs izsludināja augstu terorisma draudu līmeni Latvijā.",
         [("lv", "LV", "high", "set")],
         id="lv-lv",
-        marks=_xfail("lv"),
     ),
     pytest.param(
         "Lithuania's government raised the terrorist threat level to the third level.",
@@ -273,7 +267,6 @@ ANNOUNCEMENTS = [
         "Vyriausybė pakėlė teroro akto grėsmės lygį Lietuvoje iki trečiojo.",
         [("lt", "LT", "3", "set")],
         id="lt-lt",
-        marks=_xfail("lt"),
     ),
     pytest.param(
         "Austria raised its terror warning level to 5, the highest.",
@@ -491,7 +484,8 @@ PACK_KEYS = [
 @pytest.mark.parametrize("code", sorted(OUR_PACKS))
 def test_our_packs_have_every_section_of_the_agreed_format(code: str) -> None:
     data = yaml.safe_load((LANGUAGES / f"{code}.yaml").read_text(encoding="utf-8"))
-    assert list(data) == PACK_KEYS
+    # the agreed sections first, in order; optional engine sections (stopwords ...) may follow
+    assert list(data)[: len(PACK_KEYS)] == PACK_KEYS
     assert data["code"] == code
     assert set(data["actions"]) == {"set", "raise", "lower", "extend", "lift"}
     assert set(data["from_to"]) == {"from", "to"}

@@ -6,7 +6,7 @@ import re
 
 # A tie in everyday words goes to the language listed first (a short French sentence shares
 # "de"/"la" with Spanish; the feeds this service watches are more often French).
-TIE_ORDER = ("en", "ru", "kk", "fr", "nl", "sv", "nb", "da", "es", "it", "de")
+TIE_ORDER = ("en", "ru", "kk", "fr", "nl", "sv", "nb", "da", "es", "it", "de", "uk", "pl", "cs")
 _TOKEN = re.compile(r"\w+")
 _KAZAKH_LETTERS = set("әіңғүұқөһ")
 _KAZAKH_ONLY = set("әңғүұқөһ")
@@ -55,5 +55,15 @@ def detect_languages(
         else:
             # a tie on a short text keeps every language of the top score ("på": sv, nb, da)
             best = [lang for lang, score in ranked if score > 0]
-            langs = [lang for lang in best if scores[lang] == scores[best[0]]] if best else ["en"]
+            if best:
+                langs = [lang for lang in best if scores[lang] == scores[best[0]]]
+            else:
+                # not one everyday word ("Supo nosti terrorismin uhkatason Suomessa ..."): every
+                # Latin-script language may be it; English first
+                latin_langs = [
+                    lang
+                    for lang, words in STOPWORDS.items()
+                    if any(_LATIN.search(w) for w in words)
+                ]
+                langs = ["en", *[lang for lang in latin_langs if lang != "en"]]
     return tuple(langs)

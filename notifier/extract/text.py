@@ -222,16 +222,7 @@ class CompiledCatalog:
         self.coordinator = _word_set(self.lexicon, "coordinators", r"\s", r"\s")
         self.past_finite = _word_set(self.lexicon, "past_auxiliaries", r"\b", r"\b")
         self.since_past = _since_past(months)
-        # a number followed by what it counts (time, people) is a count, not a level
-        counted = [
-            (code, p)
-            for code, pack in catalog.lexicon.packs.items()
-            for p in [
-                *pack.spec.counted,
-                *(w for ws in (pack.spec.units or {}).values() for w in ws),
-            ]
-        ]
-        self.counted_after = re.compile(r"\s+" + (alternation(counted) or "(?!)"))
+        self._counted: dict[tuple[str, ...], re.Pattern[str]] = {}
         # a count word right after a phrase ("the remaining five"): group 1 is the word
         self.count_word = re.compile(
             r"\s+("
@@ -321,6 +312,23 @@ class CompiledCatalog:
                     if word.endswith(e) and len(word) > len(e) + 2:
                         return role
         return None
+
+    def counted_after(self, langs: tuple[str, ...]) -> re.Pattern[str]:
+        """A number followed by what it counts in these languages (time, people) is a count,
+        not a level: "zwei Tage", "3 jours". Only the text's languages: Lithuanian "para" (a
+        day) must not make Spanish "a 3 para Bélgica" a count."""
+        if langs not in self._counted:
+            words = [
+                (code, p)
+                for code in langs
+                if (pack := self.lexicon.packs.get(code)) is not None
+                for p in [
+                    *pack.spec.counted,
+                    *(w for ws in (pack.spec.units or {}).values() for w in ws),
+                ]
+            ]
+            self._counted[langs] = re.compile(r"\s+" + (alternation(words) or "(?!)"))
+        return self._counted[langs]
 
     def words(self, section: str, langs: tuple[str, ...]) -> re.Pattern[str] | None:
         """One pack section of these languages as one pattern (compiled once)."""
@@ -686,6 +694,9 @@ class TextExtractor:
         candidates.sort(key=lambda c: c[0], reverse=True)
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
+        # several schemes fit equally well (a bare "orange" with nothing of any country): no
+        # scheme's country may be guessed
+        tied = len(candidates) > 1 and candidates[1][0] == score
         if ctx.anchor is not None and _tense(folded, sm) == "past":
             dates = event_dates(folded, ctx.date_ref, self.compiled.dates)
             if dates and max(dates) < ctx.anchor:
@@ -827,7 +838,10 @@ class TextExtractor:
                         "any", scheme, doc_areas
                     ):
                         # nothing in the text says it is about this scheme's country (a bare
-                        # "orange level"): the operator decides
+                        # "orange level"): the operator decides, unless another scheme fits as
+                        # well, when nobody can (never a random country)
+                        if tied:
+                            continue
                         factor *= tune.factor_foreign_default
                     chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
                 if not chosen and not placed and recent:
@@ -974,7 +988,7 @@ class TextExtractor:
                     - len(folded[m.end() : m.end() + 2].lstrip()),
                 ):
                     continue  # scale: "there are 5 levels", "fünf Stufen": the scale's size
-                if self.compiled.counted_after.match(folded, m.end()):
+                if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
         if not raw or (sm.nouns is None and require_noun):
@@ -1047,8 +1061,14 @@ class TextExtractor:
         if len(mentions) < 2:
             return mentions
         compiled = self.compiled
-        to_word = compiled.words("to", langs)
-        from_word = compiled.words("from", langs)
+        # the words of one language at a time: the main language's "to", or a "from ... to" of
+        # one language; a secondary language's lone preposition ("para": Portuguese "to",
+        # Spanish "for") never turns two levels into a change
+        per_lang = [
+            (compiled.words("from", (lang,)), compiled.words("to", (lang,))) for lang in langs
+        ]
+        from_word = compiled.words("from", langs[:1])
+        to_word = compiled.words("to", langs[:1])
         out: list[_Mention] = []
         i = 0
         while i < len(mentions):
@@ -1064,11 +1084,10 @@ class TextExtractor:
                 ):
                     role_m = compiled.suffix_role(folded[m.start : m.end], langs)
                     role_n = compiled.suffix_role(folded[n.start : n.end], langs)
-                    if (
-                        to_word is not None
-                        and to_word.search(gap)
-                        and not _preceded_by(folded, m.start, to_word)
-                    ) or (role_m, role_n) == ("from", "to"):
+                    if _from_to(folded, m.start, gap, per_lang) or (role_m, role_n) == (
+                        "from",
+                        "to",
+                    ):
                         # two_levels: "to 3 for Belgium and to 4 for Brussels" is two levels in
                         # parallel, not a change from 3 to 4
                         order = "old-new"
@@ -1422,6 +1441,23 @@ def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
     if pattern is None:
         return False
     return any(m.start() < pos for m in pattern.finditer(folded, 0, pos + 40))
+
+
+def _from_to(
+    folded: str,
+    start: int,
+    gap: str,
+    per_lang: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]],
+) -> bool:
+    """A change "from A to B": a to-word of one language in the gap, and either that language
+    is the text's main one or its from-word stands right before A. Two levels in parallel ("to
+    3 for Belgium and to 4 for Brussels": A itself follows a to-word) are no change."""
+    for i, (from_w, to_w) in enumerate(per_lang):
+        if to_w is None or not to_w.search(gap) or _preceded_by(folded, start, to_w):
+            continue
+        if i == 0 or (from_w is not None and _preceded_by(folded, start, from_w)):
+            return True
+    return False
 
 
 def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
