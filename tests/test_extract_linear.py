@@ -42,7 +42,9 @@ def test_extraction_time_grows_linearly(extractor: Extractor, phrase: str) -> No
     extractor.extract(Document(source_id="s", id="warm", text=phrase * 3))  # compile patterns
     small = _seconds(extractor, phrase, 100_000)
     large = _seconds(extractor, phrase, 400_000)
-    assert large < 3.0, f"400 KB took {large:.2f} s"
+    # Only a gross bound here (a quadratic pass takes minutes); speed figures belong to
+    # bench/ingest.py, and the service bounds each document with extraction.budget_s.
+    assert large < 30.0, f"400 KB took {large:.2f} s"
     assert large < 6 * max(small, 0.05), f"100 KB {small:.2f} s, 400 KB {large:.2f} s"
 
 
