@@ -84,8 +84,8 @@ async def call(
         return r.status, body, r.headers
 
 
-async def test_tokens_and_scopes(serve: Serve) -> None:
-    base = await serve(config_yaml(Path("/tmp/unused"), api=TOKENS))
+async def test_tokens_and_scopes(serve: Serve, tmp_path: Path) -> None:
+    base = await serve(config_yaml(tmp_path, api=TOKENS))
     status, body, headers = await call("GET", base + "/api/levels")
     assert status == 401
     assert body == {
@@ -123,8 +123,8 @@ async def test_tokens_and_scopes(serve: Serve) -> None:
     assert (status, body["error"]["code"]) == (404, "not_found")
 
 
-async def test_no_spelling_of_a_path_gets_past_the_guard(serve: Serve) -> None:
-    base = await serve(config_yaml(Path("/tmp/unused"), api=TOKENS))
+async def test_no_spelling_of_a_path_gets_past_the_guard(serve: Serve, tmp_path: Path) -> None:
+    base = await serve(config_yaml(tmp_path, api=TOKENS))
     port = int(base.rsplit(":", 1)[1])
     spellings = [
         "/api/./levels",
@@ -150,8 +150,8 @@ async def test_no_spelling_of_a_path_gets_past_the_guard(serve: Serve) -> None:
         assert b'"levels"' not in answer, path
 
 
-async def test_open_paths_need_no_token(serve: Serve) -> None:
-    base = await serve(config_yaml(Path("/tmp/unused"), api=TOKENS))
+async def test_open_paths_need_no_token(serve: Serve, tmp_path: Path) -> None:
+    base = await serve(config_yaml(tmp_path, api=TOKENS))
     for path in ("/healthz", "/readyz", "/metrics", "/feed.atom", "/", "/api/openapi.json"):
         status, _, _ = await call("GET", base + path)
         assert status == 200, path
@@ -161,8 +161,10 @@ async def test_open_paths_need_no_token(serve: Serve) -> None:
         assert status == 403 and "error" not in body, path
 
 
-async def test_loopback_without_tokens_reads_openly_and_refuses_writes(serve: Serve) -> None:
-    base = await serve(config_yaml(Path("/tmp/unused")))
+async def test_loopback_without_tokens_reads_openly_and_refuses_writes(
+    serve: Serve, tmp_path: Path
+) -> None:
+    base = await serve(config_yaml(tmp_path))
     assert (await call("GET", base + "/api/levels"))[:2] == (200, {"levels": []})
     status, body, _ = await call("POST", base + "/api/levels")
     assert status == 403
@@ -174,19 +176,17 @@ async def test_loopback_without_tokens_reads_openly_and_refuses_writes(serve: Se
     assert (await call("GET", base + "/api/levels", READER))[0] == 401
 
 
-async def test_admin_token_from_the_environment(serve: Serve) -> None:
-    base = await serve(
-        config_yaml(Path("/tmp/unused"), host="0.0.0.0"), {"NOTIFIER_ADMIN_TOKEN": ENV_ADMIN}
-    )
+async def test_admin_token_from_the_environment(serve: Serve, tmp_path: Path) -> None:
+    base = await serve(config_yaml(tmp_path, host="0.0.0.0"), {"NOTIFIER_ADMIN_TOKEN": ENV_ADMIN})
     assert (await call("GET", base + "/api/levels"))[0] == 401  # not loopback: nothing open
     assert (await call("GET", base + "/api/levels", ENV_ADMIN))[:2] == (200, {"levels": []})
     assert (await call("PUT", base + "/api/levels", ENV_ADMIN))[0] == 405  # past the guard
     assert (await call("GET", base + "/api/levels", ADMIN))[0] == 401
 
 
-async def test_rate_limit_per_token_and_per_address(serve: Serve) -> None:
+async def test_rate_limit_per_token_and_per_address(serve: Serve, tmp_path: Path) -> None:
     api = TOKENS.replace("rate_per_s: 1000", "rate_per_s: 0.01").replace("burst: 1000", "burst: 3")
-    base = await serve(config_yaml(Path("/tmp/unused"), api=api))
+    base = await serve(config_yaml(tmp_path, api=api))
     for _ in range(3):
         assert (await call("GET", base + "/api/levels", READER))[0] == 200
     status, body, headers = await call("GET", base + "/api/levels", READER)
@@ -200,9 +200,11 @@ async def test_rate_limit_per_token_and_per_address(serve: Serve) -> None:
     assert statuses == [401, 401, 401, 429]
 
 
-async def test_tokens_never_reach_the_logs(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+async def test_tokens_never_reach_the_logs(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    base = await serve(config_yaml(Path("/tmp/unused"), api=TOKENS))
+    base = await serve(config_yaml(tmp_path, api=TOKENS))
     for token in (READER, ADMIN, READER + "x", "ntf_a-guessed-token-0000"):
         await call("GET", base + "/api/levels", token)
         await call("POST", base + "/api/levels", token)
