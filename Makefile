@@ -2,31 +2,38 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# `make run` installs only what running needs; `make test` adds the dev extras.
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint typecheck pytest eval bench format clean
+.PHONY: install install-dev run test lint typecheck pytest eval bench bench-e2e format clean
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-$(STAMP): pyproject.toml
+install-dev: $(DEV_STAMP)
+
+$(RUN_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(DEV_STAMP)
 
 run: install
 	$(BIN)/notifier run
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check notifier tests bench
 	$(BIN)/ruff format --check notifier tests bench
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
 # PostgreSQL tests run when the server answers; otherwise the suite reports them as skipped.
-pytest: install
+pytest: install-dev
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('127.0.0.1',5432)))" 2>/dev/null; then \
 		echo "PostgreSQL answers on 127.0.0.1:5432: its tests will run"; \
 		NOTIFIER_TEST_POSTGRES_URL="$${NOTIFIER_TEST_POSTGRES_URL:-$(PG_URL)}" $(BIN)/pytest; \
@@ -41,12 +48,18 @@ test: lint typecheck pytest
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/e2e.py --quick
+
+# The full end-to-end run through notifier run: 10,000 webhooks (SQLite, and PostgreSQL when
+# NOTIFIER_TEST_POSTGRES_URL is set), 10,000 SMS at 100/s, 30 changes for latency (~4 min).
+bench-e2e: install
+	$(BIN)/python bench/e2e.py
 
 # Precision and recall of extraction on the labelled corpus (tests/corpus/labels.yaml).
 eval: install
 	$(BIN)/python -m notifier.extract.evaluate tests/corpus
 
-format: install
+format: install-dev
 	$(BIN)/ruff format notifier tests bench
 	$(BIN)/ruff check --fix notifier tests bench
 

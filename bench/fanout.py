@@ -92,7 +92,7 @@ async def run(n: int) -> dict[str, float]:
     config = parse_config(subscribers_yaml(n), environ={})
     catalog = Catalog.load(ROOT / "config" / "schemes", ROOT / "config" / "areas")
     router = Router(config.subscribers, catalog.contains)
-    renderer = Renderer(TemplatesConfig(), base_dir=ROOT, area_name=catalog.area_name)
+    renderer = Renderer.for_catalog(TemplatesConfig(), base_dir=ROOT, catalog=catalog)
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(f"sqlite+aiosqlite:///{tmp}/bench.db")
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -20,38 +21,118 @@ from notifier.errors import ConfigError, NotifierError
 
 T = TypeVar("T")
 
-CONFIG_OPTION = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Config file (default: $NOTIFIER_CONFIG or config/notifier.yaml).",
-)
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep --config / --data-dir in ctx.meta, which the group and its subcommands share: an
+    option given after a subcommand overrides the one given before it."""
+    if value is not None:
+        ctx.meta[f"notifier.{param.name}"] = value
+    return value
 
 
-def _load(config_path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+def CONFIG_OPTION(func: Callable[..., Any]) -> Callable[..., Any]:  # the name predates it
+    """`--config FILE` and `--data-dir DIR`, accepted by the group and by every command."""
+    func = click.option(
+        "--data-dir",
+        "data_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="Where the embedded SQLite file and other state live (overrides data_dir).",
+    )(func)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        callback=_remember,
+        help="Config file (default: $NOTIFIER_CONFIG or config/notifier.yaml).",
+    )(func)
+
+
+def _config_file(config_path: Path | None = None) -> Path:
+    """The --config given to this command, else to the group, else the default."""
+    if config_path is not None:
+        return config_path
+    ctx = click.get_current_context(silent=True)
+    given = ctx.meta.get("notifier.config_path") if ctx is not None else None
+    return given or default_config_path()
+
+
+def _overrides(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings the command line overrides; --data-dir is resolved as `run` resolves it."""
+    out: dict[str, Any] = {}
+    ctx = click.get_current_context(silent=True)
+    data_dir = ctx.meta.get("notifier.data_dir") if ctx is not None else None
+    if data_dir is not None:
+        out["data_dir"] = str(Path(data_dir).resolve())
+    out.update(extra or {})
+    return out
+
+
+def _load(config_path: Path | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """The configuration with the command line's overrides; exit 2 when it is invalid."""
     try:
-        return load_config(config_path, overrides=overrides)
+        return load_config(_config_file(config_path), overrides=_overrides(overrides))
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    for noisy in ("apscheduler", "aiohttp.access", "twilio.http_client", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _setup_logging(level: str, fmt: str = "console") -> None:
+    from notifier import logging as logs
+
+    logs.configure(level, fmt)
+
+
+async def _database_exists(url: str) -> bool:
+    """Whether `url` holds a notifier database (one `notifier run` has created and migrated)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        return database == ":memory:" or await asyncio.to_thread(Path(database).is_file)
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool(
+                await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version"))
+            )
+    finally:
+        await engine.dispose()
 
 
 def _with_store(config: Config, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(store)` against the configured database, closing it afterwards."""
+    """Run `work(store)` against the configured database, closing it afterwards.
+
+    A database that does not exist yet is not created (that would hide a wrong --data-dir
+    behind an empty answer): the command says so and exits 2.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     from notifier.store import Store
 
     async def go() -> T:
+        try:
+            exists = await _database_exists(config.database_url)
+        except (SQLAlchemyError, OSError) as exc:
+            where = make_url(config.database_url).render_as_string()
+            raise NotifierError(f"cannot open database {where}: {exc}") from exc
+        if not exists:
+            parsed = make_url(config.database_url)
+            sqlite = parsed.get_backend_name() == "sqlite"
+            where = (parsed.database or "") if sqlite else parsed.render_as_string()
+            click.echo(
+                f"error: no notifier database at {where}; `notifier run` creates it "
+                "(check --data-dir / data_dir / storage.url: they must be the ones the service uses)",
+                err=True,
+            )
+            sys.exit(2)
         store = await Store.open(config.database_url)
         try:
             return await work(store)
@@ -71,22 +152,89 @@ def _print_config_error(exc: ConfigError) -> None:
         click.echo(f"  {line}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (the shape of the matching /api route)."
+)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: 0 ok, 1 not found or failed, 2 usage or configuration error.",
+)
 @click.version_option(package_name="notifier")
-def main() -> None:
+@CONFIG_OPTION
+def main(config_path: Path | None) -> None:
     """Watch feeds for threat-level announcements and notify subscribers by SMS and webhook."""
 
 
 @main.command("check-config")
 @CONFIG_OPTION
 def check_config(config_path: Path | None) -> None:
-    """Validate the configuration; exit 0 when valid, 2 with one line per error otherwise."""
-    path = config_path or default_config_path()
+    """Validate the configuration exactly as start-up does (schema, catalog, area ids,
+    templates, the API token policy); exit 0 when valid, 2 with one line per error otherwise."""
+    from notifier.preflight import prepare
+    from notifier.web.auth import check_exposure
+
+    path = _config_file(config_path)
     config = _load(path)
+    try:
+        prepare(config)  # the same checks start-up and every reload make
+        check_exposure(config, os.environ)
+    except ConfigError as exc:
+        if not exc.file:
+            exc.file = str(path)
+        _print_config_error(exc)
+        sys.exit(2)
     click.echo(
         f"{path}: ok ({len(config.sources)} sources, {len(config.subscribers)} SMS subscribers, "
         f"{len(config.webhooks)} webhooks)"
     )
+
+
+@main.command("areas")
+@CONFIG_OPTION
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+def areas_command(config_path: Path | None, query: str | None, as_json: bool) -> None:
+    """List area ids and their names in every language, or those matching QUERY (a part of an
+    id, code, name or alias in any language); exit 1 when none matches."""
+    from notifier.extract import Catalog
+    from notifier.extract.normalise import fold_phrase
+
+    config = _load(config_path)
+    try:
+        catalog = Catalog.load(
+            config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    wanted = fold_phrase(query) if query else ""
+    found = []
+    for area in sorted(catalog.areas.values(), key=lambda a: a.id):
+        words = [area.id, *area.codes, *area.names.values()]
+        words += [w for phrases in area.aliases.values() for w in phrases if "*" not in w]
+        if wanted and not any(wanted in fold_phrase(w) for w in words):
+            continue
+        found.append(area)
+    if not found:
+        click.echo(f"no area matches {query!r}", err=True)
+        sys.exit(1)
+    if as_json:
+        records = [
+            {"id": a.id, "kind": a.kind, "parent": a.parent, "names": a.names} for a in found
+        ]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    width = max(len(a.id) for a in found)
+    for a in found:
+        names = " · ".join(dict.fromkeys(a.names.values()))
+        inside = f"  (in {a.parent})" if a.parent else ""
+        click.echo(f"{a.id:<{width}}  {a.kind:<8}  {names}{inside}")
 
 
 @main.command("config-schema")
@@ -102,26 +250,35 @@ def config_schema() -> None:
 )
 @click.option("--host", default=None, help="Address to listen on (overrides server.host).")
 @click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    "--log-format",
+    type=click.Choice(["console", "json"]),
     default=None,
-    help="Where the embedded SQLite file and other state live (overrides data_dir).",
+    help="console (default) or json: one object per line with source, document, event, delivery.",
 )
 def run(
-    config_path: Path | None, port: int | None, host: str | None, data_dir: Path | None
+    config_path: Path | None, port: int | None, host: str | None, log_format: str | None
 ) -> None:
     """Run the service: poll sources, keep levels, deliver notices, serve HTTP."""
-    overrides: dict[str, Any] = {}
+    from notifier.web.auth import check_exposure
+
+    extra: dict[str, Any] = {}
     if port is not None:
-        overrides["server.port"] = port
+        extra["server.port"] = port
     if host is not None:
-        overrides["server.host"] = host
-    if data_dir is not None:
-        overrides["data_dir"] = str(data_dir.resolve())
-    config = _load(config_path, overrides)
-    _setup_logging(config.log_level)
+        extra["server.host"] = host
+    if log_format is not None:
+        extra["log_format"] = log_format
+    overrides = _overrides(extra)
+    config = _load(config_path, extra)
     try:
-        asyncio.run(_serve(config, config_path or default_config_path(), overrides))
+        check_exposure(config, os.environ)
+    except ConfigError as exc:
+        exc.file = str(_config_file(config_path))
+        _print_config_error(exc)
+        sys.exit(2)
+    _setup_logging(config.log_level, config.log_format.value)
+    try:
+        asyncio.run(_serve(config, _config_file(config_path), overrides))
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
@@ -129,10 +286,9 @@ def run(
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except OSError as exc:
-        click.echo(
-            f"error: cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}",
-            err=True,
-        )
+        # Not the listening socket (that is reported by _serve): a data dir, a file, a folder.
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: cannot start: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
 
 
@@ -142,12 +298,21 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
     from notifier.service import Service
     from notifier.web.app import create_app
 
-    service = Service(config, config_file=config_file, config_overrides=overrides)
+    echo = None
+    if config.log_format.value == "json":
+        # Transitions and dry-run SMS become records too: every line on stderr is JSON.
+        echo = logging.getLogger("notifier.events").info
+    service = Service(config, config_file=config_file, config_overrides=overrides, echo=echo)
     runner = web.AppRunner(create_app(service), access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.server.host, config.server.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise NotifierError(
+                f"cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}"
+            ) from exc
         await service.start()
         host, port = config.server.host, config.server.port
         click.echo(
@@ -158,6 +323,8 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # `kill -HUP <pid>` reloads the configuration now instead of at the next look.
+        loop.add_signal_handler(signal.SIGHUP, service.request_reload)
         await stop.wait()
         click.echo("stopping: finishing deliveries in flight …")
     finally:
@@ -213,38 +380,95 @@ def extract(config_path: Path | None, paths: tuple[Path, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
+@main.command()
+@CONFIG_OPTION
+@click.option(
+    "--trust",
+    type=click.Choice(["official", "media", "unverified"]),
+    default="media",
+    show_default=True,
+    help="Trust of the source the documents are taken to come from.",
+)
+@click.option(
+    "--from-store",
+    is_flag=True,
+    help="Start from the levels and recent reports in the configured database (only read).",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def simulate(
+    config_path: Path | None, trust: str, from_store: bool, paths: tuple[Path, ...]
+) -> None:
+    """Show what documents would send, changing nothing: one JSON line per notice, then a
+    summary line. Each file is its own source; documents run in the order given."""
+    from notifier.model import Trust
+    from notifier.simulate import simulate as run_simulation
+
+    config = _load(config_path)
+    # The scratch service runs in SMS dry-run on purpose; its warning would only confuse here.
+    logging.getLogger("notifier.channels.twilio_sms").setLevel(logging.ERROR)
+    files = [
+        f
+        for p in paths
+        for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p])
+    ]
+
+    def show(notice: dict[str, Any]) -> None:
+        click.echo(json.dumps(notice, ensure_ascii=False))
+
+    try:
+        result = asyncio.run(
+            run_simulation(config, files, trust=Trust(trust), from_store=from_store, on_notice=show)
+        )
+    except ConfigError as exc:
+        _print_config_error(exc)
+        sys.exit(2)
+    except NotifierError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for file, error in result.unreadable:
+        click.echo(f"error: {file}: {error}", err=True)
+    click.echo(json.dumps(result.summary(Trust(trust)), ensure_ascii=False))
+    sys.exit(1 if result.unreadable else 0)
+
+
 @main.group(invoke_without_command=True)
 @CONFIG_OPTION
+@JSON_OPTION
 @click.pass_context
-def sources(ctx: click.Context, config_path: Path | None) -> None:
+def sources(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
     """Show every source's state (last success, errors, next poll, staleness)."""
-    config = _load(config_path)
-    ctx.obj = config
     if ctx.invoked_subcommand is not None:
         return
     from notifier.sources import format_sources_table, source_report
+
+    config = _load(config_path)
 
     async def work(store: Any) -> list[dict[str, Any]]:
         rows = {r.source_id: r for r in await store.source_rows()}
         now = datetime.now(UTC)
         return [source_report(s, rows.get(s.id), now) for s in config.sources]
 
-    click.echo(format_sources_table(_with_store(config, work)))
+    report = _with_store(config, work)
+    if as_json:
+        _print_json({"sources": report})
+        return
+    click.echo(format_sources_table(report))
     if not config.sources:
         click.echo("(no sources configured)")
 
 
 @sources.command("reset")
+@CONFIG_OPTION
 @click.argument("source_id")
-@click.pass_obj
-def sources_reset(config: Config, source_id: str) -> None:
+def sources_reset(config_path: Path | None, source_id: str) -> None:
     """Forget what SOURCE_ID has seen: its next poll reads every document again."""
+    config = _load(config_path)
     if source_id not in {s.id for s in config.sources}:
         known = ", ".join(s.id for s in config.sources) or "none"
         click.echo(
             f"error: no source {source_id!r} in the configuration (known: {known})", err=True
         )
-        sys.exit(2)
+        sys.exit(1)
 
     async def work(store: Any) -> int:
         return int(await store.reset_source(source_id))
@@ -256,19 +480,26 @@ def sources_reset(config: Config, source_id: str) -> None:
 @main.group(invoke_without_command=True)
 @CONFIG_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Also show decided items.")
+@JSON_OPTION
 @click.pass_context
-def review(ctx: click.Context, config_path: Path | None, show_all: bool) -> None:
+def review(ctx: click.Context, config_path: Path | None, show_all: bool, as_json: bool) -> None:
     """List announcements held for review (below their source's confidence threshold)."""
-    config = _load(config_path)
-    ctx.obj = config
     if ctx.invoked_subcommand is not None:
         return
+    config = _load(config_path)
 
     async def work(store: Any) -> list[Any]:
         return list(await store.review_items(None if show_all else "pending"))
 
+    async def work_reports(store: Any) -> list[Any]:
+        return list(await store.reports(None if show_all else "unconfirmed"))
+
     items = _with_store(config, work)
-    if not items:
+    if as_json:
+        _print_json({"review": [_review_json(item) for item in items]})
+        return
+    held = _with_store(config, work_reports)
+    if not items and not held:
         click.echo("nothing to review")
     for item in items:
         a = item.announcement
@@ -278,9 +509,47 @@ def review(ctx: click.Context, config_path: Path | None, show_all: bool) -> None
             f"{a.get('level')} (confidence {item.confidence:.2f}, source {item.source_id})"
         )
         click.echo(f"    {a.get('evidence', '')[:200]}")
+    if held:
+        click.echo(
+            f"{len(held)} unconfirmed reports (`notifier reports confirm|dismiss ID`):"
+            if not show_all
+            else f"{len(held)} reports:"
+        )
+    for report in held:
+        _echo_report(report)
 
 
-def _decide(config: Config, item_id: int, status: str) -> None:
+def _echo_report(report: Any) -> None:
+    a = report.announcement
+    source = report.source
+    state = report.status.value + (
+        f", needs {report.needs}" if report.status == "unconfirmed" else ""
+    )
+    if report.decided_by and report.status != "unconfirmed":
+        state += f" by {report.decided_by}"
+    click.echo(
+        f"#{report.id} [{state}] {a.scheme} {a.area.name}: {a.action.value} {a.level or ''} "
+        f"(source {source.source_id}, {source.trust.value}, site {source.site or 'unknown'}, "
+        f"reported {report.reported_at.isoformat(timespec='minutes')})"
+    )
+    click.echo(f"    {a.evidence[:200]}")
+
+
+def _review_json(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "source_id": item.source_id,
+        "document_id": item.document_id,
+        "confidence": item.confidence,
+        "status": item.status,
+        "created": item.created.isoformat(),
+        "announcement": item.announcement,
+    }
+
+
+def _decide(config_path: Path | None, item_id: int, status: str) -> None:
+    config = _load(config_path)
+
     async def work(store: Any) -> Any:
         return await store.decide_review(item_id, status, datetime.now(UTC))
 
@@ -293,19 +562,79 @@ def _decide(config: Config, item_id: int, status: str) -> None:
 
 
 @review.command("approve")
+@CONFIG_OPTION
 @click.argument("item_id", type=int)
-@click.pass_obj
-def review_approve(config: Config, item_id: int) -> None:
+def review_approve(config_path: Path | None, item_id: int) -> None:
     """Approve item ITEM_ID: it is applied to the levels and may notify subscribers."""
-    _decide(config, item_id, "approved")
+    _decide(config_path, item_id, "approved")
 
 
 @review.command("reject")
+@CONFIG_OPTION
 @click.argument("item_id", type=int)
-@click.pass_obj
-def review_reject(config: Config, item_id: int) -> None:
+def review_reject(config_path: Path | None, item_id: int) -> None:
     """Reject item ITEM_ID: it never reaches anyone."""
-    _decide(config, item_id, "rejected")
+    _decide(config_path, item_id, "rejected")
+
+
+@main.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.option(
+    "--status",
+    type=click.Choice(["unconfirmed", "approved", "confirmed", "dismissed", "all"]),
+    default="unconfirmed",
+    show_default=True,
+    help="Which reports to list.",
+)
+@click.pass_context
+def reports(ctx: click.Context, config_path: Path | None, status: str) -> None:
+    """List reports the trust stage holds: unconfirmed media reports, unverified sources."""
+    config = _load(config_path)
+    ctx.obj = config
+    if ctx.invoked_subcommand is not None:
+        return
+
+    async def work(store: Any) -> list[Any]:
+        return list(await store.reports(None if status == "all" else status))
+
+    found = _with_store(config, work)
+    if not found:
+        click.echo(f"no {'' if status == 'all' else status + ' '}reports")
+    for report in found:
+        _echo_report(report)
+
+
+def _decide_report(config: Config, report_id: int, confirm: bool) -> None:
+    from notifier.trust import ReportStatus
+
+    status = ReportStatus.APPROVED if confirm else ReportStatus.DISMISSED
+
+    async def work(store: Any) -> Any:
+        return await store.decide_report(report_id, status, datetime.now(UTC))
+
+    if _with_store(config, work) is None:
+        click.echo(f"error: report #{report_id} does not exist or is not unconfirmed", err=True)
+        sys.exit(1)
+    if confirm:
+        click.echo(f"report #{report_id} confirmed; the running service applies it within seconds")
+    else:
+        click.echo(f"report #{report_id} dismissed; it changes nothing and counts for nothing")
+
+
+@reports.command("confirm")
+@click.argument("report_id", type=int)
+@click.pass_obj
+def reports_confirm(config: Config, report_id: int) -> None:
+    """Confirm report REPORT_ID: it changes the level and notifies subscribers."""
+    _decide_report(config, report_id, confirm=True)
+
+
+@reports.command("dismiss")
+@click.argument("report_id", type=int)
+@click.pass_obj
+def reports_dismiss(config: Config, report_id: int) -> None:
+    """Dismiss report REPORT_ID: it never reaches anyone and corroborates nothing."""
+    _decide_report(config, report_id, confirm=False)
 
 
 @main.command()
@@ -340,7 +669,7 @@ def send_test(config_path: Path | None, follower_id: str) -> None:
     if follower is None:
         known = ", ".join(followers) or "none"
         click.echo(f"error: no subscriber or webhook {follower_id!r} (known: {known})", err=True)
-        sys.exit(2)
+        sys.exit(1)
     result = asyncio.run(_send_test(config, follower))
     verdict = {"ok": "delivered", "retryable": "failed (retryable)", "permanent": "failed"}
     detail = result.reason or result.provider_id
@@ -374,8 +703,61 @@ async def _send_test(config: Config, follower: Any) -> Any:
         json.dumps(payload),
         delivery_id=delivery_id,
     )
-    async with aiohttp.ClientSession() as session:
+    from notifier.netguard import NetworkGuard
+
+    guard = NetworkGuard(config.network.allow)  # the same SSRF guard as the service
+    async with aiohttp.ClientSession(
+        connector=guard.connector(), trace_configs=[guard.trace()]
+    ) as session:
         return await WebhookChannel(session, {follower.id: follower}).send(notice)
+
+
+@main.group()
+def token() -> None:
+    """Make API tokens: the token goes to its holder, only its hash into the configuration."""
+
+
+@token.command("new")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(["read", "admin"]),
+    multiple=True,
+    default=("read",),
+    show_default=True,
+    help="What the token may do (repeat for several).",
+)
+def token_new(name: str, scopes: tuple[str, ...]) -> None:
+    """Print a new random token for NAME and the api.tokens entry that admits it."""
+    import re
+
+    from notifier.web.auth import new_token, token_hash
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", name):
+        click.echo(
+            f"error: token name {name!r}: use letters, digits and _ . : - (start with a letter or digit)",
+            err=True,
+        )
+        sys.exit(2)
+    secret = new_token()
+    listed = ", ".join(dict.fromkeys(scopes))
+    click.echo(f"token: {secret}")
+    click.echo("give the token to its holder; it is not stored anywhere. Add to api.tokens:")
+    click.echo(f"  - {{name: {name}, sha256: {token_hash(secret)}, scopes: [{listed}]}}")
+
+
+@token.command("hash")
+@click.argument("value", required=False)
+def token_hash_command(value: str | None) -> None:
+    """Print the sha256 for api.tokens of a token (VALUE, or one line on standard input)."""
+    from notifier.web.auth import token_hash
+
+    secret = (value if value is not None else sys.stdin.readline()).strip()
+    if not secret:
+        click.echo("error: no token given (pass it as an argument or on standard input)", err=True)
+        sys.exit(2)
+    click.echo(token_hash(secret))
 
 
 if __name__ == "__main__":  # pragma: no cover

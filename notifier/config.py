@@ -1,33 +1,41 @@
 """The YAML configuration: pydantic models (the only schema), loading, `${ENV}` interpolation.
 
-Errors name the YAML path (`sources[0].url: ...`); secrets are `SecretStr` and never printed.
+The file is YAML 1.2 (ruamel.yaml). Errors name the YAML path and the line and column of its
+key (`sources[0].url (line 4, column 5): ...`); secrets are `SecretStr` and never printed.
+Every duration, count and size uses one of the bounded types (`Seconds`, `Count` ...).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import os
 import re
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
+    PrivateAttr,
     SecretStr,
     TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
 )
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from notifier.errors import ConfigError
-from notifier.model import Severity, TransitionKind
+from notifier.model import Severity, TransitionKind, Trust
 
 DEFAULT_CONFIG = Path("config/notifier.yaml")
 CONFIG_ENV = "NOTIFIER_CONFIG"
@@ -39,32 +47,57 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# --- Bounded values ----------------------------------------------------------------------------
+# Every duration, count and size goes through one of these, so a value that validates can never
+# overflow a timer or a date later (`interval_s: 1e14` used to pass and break a reload half-way).
+# A field narrows them further with its own Field(ge=..., le=...).
+
+MAX_DURATION_S = 30 * 24 * 3600.0  # 30 days: longer waits are a typo, not a plan
+MAX_TIMEOUT_S = 600.0
+MAX_BYTES = 64 * 1024 * 1024
+MAX_COUNT = 10_000
+
+Seconds = Annotated[float, Field(gt=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+"""A positive duration of at most 30 days."""
+DelaySeconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S, allow_inf_nan=False)]
+"""A duration that may be zero (jitter, hold windows), at most 30 days."""
+TimeoutSeconds = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=False)]
+"""How long one network call may take: at most 10 minutes."""
+ByteSize = Annotated[int, Field(gt=0, le=MAX_BYTES)]
+"""A size in bytes, at most 64 MiB."""
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+"""A positive count (attempts, concurrency), at most 10,000."""
+Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
 # --- Sources -----------------------------------------------------------------------------------
 
 
 class SourceBase(Strict):
     id: str = Field(pattern=_ID, description="Unique id of the source; used in logs and the API.")
     enabled: bool = True
-    interval_s: float = Field(300.0, ge=1, description="Seconds between polls.")
-    jitter_s: float = Field(5.0, ge=0, description="Random delay added to each poll.")
+    interval_s: Seconds = Field(300.0, ge=1, description="Seconds between polls.")
+    jitter_s: DelaySeconds = Field(5.0, description="Random delay added to each poll.")
     baseline: bool = Field(
         True,
         description="On the first poll record what is there and notify nobody.",
     )
-    min_confidence: float = Field(
+    min_confidence: Ratio = Field(
         0.6,
-        ge=0,
-        le=1,
         description="Announcements below this confidence go to the review queue.",
     )
-    stale_after_s: float | None = Field(
-        None, gt=0, description="Report the source stale after this long without new documents."
+    stale_after_s: Seconds | None = Field(
+        None, description="Report the source stale after this long without new documents."
     )
     language: str | None = Field(None, description="Language hint for documents of this source.")
-    backoff_max_s: float = Field(
+    backoff_max_s: Seconds = Field(
         3600.0,
-        gt=0,
         description="Longest wait before retrying a failing source (the wait doubles per failure).",
+    )
+    trust: Trust = Field(
+        Trust.MEDIA,
+        description="official: acts at once; media: unconfirmed until corroborated; "
+        "unverified: waits for an operator (README 'Trust').",
     )
 
 
@@ -74,8 +107,20 @@ class DirSource(SourceBase):
     type: Literal["dir"]
     path: Path
     pattern: str = Field("*", description="Glob of the files to read, e.g. *.xml or **/*.txt.")
-    interval_s: float = Field(10.0, ge=0.1)
-    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger files are refused.")
+    interval_s: Seconds = Field(10.0, ge=0.1)
+    max_bytes: ByteSize = Field(5 * 1024 * 1024, description="Larger files are refused.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        # A glob is relative to the folder and stays in it (symlinks out are refused when read).
+        if not value or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+            raise ValueError(f"{value!r} must be a relative glob such as *.xml or **/*.txt")
+        if "\\" in value or "\x00" in value or ".." in value.split("/"):
+            raise ValueError(
+                f"{value!r} may not contain '..', backslashes or NUL: it must stay in the folder"
+            )
+        return value
 
 
 class FileSource(SourceBase):
@@ -83,14 +128,14 @@ class FileSource(SourceBase):
 
     type: Literal["file"]
     path: Path
-    interval_s: float = Field(10.0, ge=0.1)
-    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="A larger file is refused.")
+    interval_s: Seconds = Field(10.0, ge=0.1)
+    max_bytes: ByteSize = Field(5 * 1024 * 1024, description="A larger file is refused.")
 
 
 class HttpSource(SourceBase):
     url: str = Field(pattern=r"^https?://", description="http:// or https:// URL.")
-    timeout_s: float = Field(20.0, gt=0)
-    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger bodies are cut off.")
+    timeout_s: TimeoutSeconds = 20.0
+    max_bytes: ByteSize = Field(5 * 1024 * 1024, description="Larger bodies are cut off.")
     max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
     headers: dict[str, str] = Field(default_factory=dict)
 
@@ -108,7 +153,9 @@ class CapSource(HttpSource):
     follow_links: bool = Field(
         True, description="For an index, fetch each new entry's linked CAP document."
     )
-    max_links: int = Field(50, ge=0, description="At most this many linked alerts per poll.")
+    max_links: int = Field(
+        50, ge=0, le=1000, description="At most this many linked alerts per poll."
+    )
 
 
 class GeoJsonSource(HttpSource):
@@ -189,6 +236,21 @@ class QuietHours(Strict):
     end: dt.time = Field(description="Local time it ends, e.g. 07:00 (may be the next day).")
     timezone: str = Field("UTC", description="IANA time zone, e.g. Asia/Almaty.")
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # pydantic reads a number as seconds after midnight (1320 -> 00:22): never what is meant.
+        if not isinstance(value, str | dt.time):
+            raise ValueError(f"write the time as 'HH:MM' in quotes, e.g. '22:00', not {value!r}")
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _no_offset(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("give the local time without an offset; `timezone` says where")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -219,6 +281,17 @@ class SmsSubscriber(Follower):
     phone: str = Field(description="E.164 number, e.g. +77012345678.")
     quiet_hours: QuietHours | None = None
 
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _quoted(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # YAML reads +77011112233 unquoted as a number and drops the +.
+            raise ValueError(
+                f"read as the number {value!r}: write the phone number in quotes with + and "
+                f"the country code, e.g. phone: '+{value}'"
+            )
+        return value
+
     @field_validator("phone")
     @classmethod
     def _e164(cls, value: str) -> str:
@@ -236,7 +309,12 @@ class SmsSubscriber(Follower):
 class WebhookEndpoint(Follower):
     url: str = Field(pattern=r"^https?://")
     secret: SecretStr = Field(description="Standard Webhooks secret, whsec_<base64>.")
-    timeout_s: float = Field(15.0, gt=0)
+    timeout_s: TimeoutSeconds = 15.0
+    include_unconfirmed: bool = Field(
+        False,
+        description="Also receive unconfirmed reports (level.reported, confirmed false) that "
+        "changed no level yet.",
+    )
 
     @field_validator("secret")
     @classmethod
@@ -271,11 +349,20 @@ class TwilioConfig(Strict):
     )
     status_callback_url: str | None = None
     validity_period_s: int = Field(900, ge=1, le=36000)
-    timeout_s: float = Field(15.0, gt=0)
-    max_per_s: float = Field(1.0, gt=0, description="Messages per second per sender.")
+    timeout_s: TimeoutSeconds = 15.0
+    max_per_s: float = Field(
+        1.0, gt=0, le=1000, allow_inf_nan=False, description="Messages per second per sender."
+    )
     inbound_join: bool = Field(
         False,
         description="Let anyone subscribe by texting JOIN <area> (LEAVE to stop).",
+    )
+    join_max_per_day: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Areas one number may JOIN within 24 hours (each JOIN costs a reply, and "
+        "each area followed costs a message per change).",
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -306,26 +393,120 @@ class TwilioConfig(Strict):
 
 
 class OutboxConfig(Strict):
-    max_attempts: int = Field(8, ge=1)
-    retry_schedule_s: list[float] = Field(
+    max_attempts: int = Field(8, ge=1, le=100)
+    retry_schedule_s: list[Seconds] = Field(
         default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0],
         min_length=1,
+        max_length=100,
         description="Delay before each retry; the last one repeats.",
     )
-    jitter_ratio: float = Field(0.2, ge=0, le=1)
-    concurrency: int = Field(16, ge=1, description="Deliveries in flight at once.")
-    per_endpoint: int = Field(4, ge=1, description="Deliveries in flight per endpoint/number.")
-    sweep_interval_s: float = Field(1.0, gt=0)
-    claim_timeout_s: float = Field(120.0, gt=0, description="A claim older than this is stale.")
+    jitter_ratio: Ratio = 0.2
+    concurrency: Count = Field(64, description="Deliveries in flight at once.")
+    per_endpoint: Count = Field(4, le=1000, description="Deliveries in flight per endpoint/number.")
+    sweep_interval_s: Seconds = Field(
+        1.0,
+        le=60,
+        description="Longest idle wait between looks at the outbox; new rows, due retries and "
+        "finished attempts wake the worker sooner.",
+    )
+    lease_s: Seconds = Field(
+        15.0,
+        ge=2,
+        le=600,
+        description="A claimed row is its worker's for this long; the worker extends it while it "
+        "holds the row, so a dead replica's rows are taken after at most this.",
+    )
+    heartbeat_s: Seconds | None = Field(
+        None, description="How often leases are extended; default a third of lease_s."
+    )
+    breaker_failures: Count = Field(
+        5, le=1000, description="Consecutive failures that open an endpoint's circuit."
+    )
+    breaker_cooldown_s: Seconds = Field(
+        30.0, ge=0.1, le=3600, description="How long an open circuit waits before a probe."
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> OutboxConfig:
+        if self.heartbeat_s is not None and self.heartbeat_s > self.lease_s / 2:
+            raise ValueError(
+                f"heartbeat_s ({self.heartbeat_s:g}) must be at most half of lease_s "
+                f"({self.lease_s:g}), or a busy worker loses its own rows"
+            )
+        return self
 
 
 class LevelsConfig(Strict):
-    flap_window_s: float = Field(
+    flap_window_s: DelaySeconds = Field(
         300.0,
-        ge=0,
         description="Hold a lowering or lift this long; a contradiction within it cancels it.",
     )
-    expiry_check_s: float = Field(15.0, gt=0, description="How often terms are checked for expiry.")
+    expiry_check_s: Seconds = Field(
+        15.0, le=3600, description="How often terms are checked for expiry."
+    )
+
+
+class CorroborationConfig(Strict):
+    """When media reports confirm each other (README 'Trust')."""
+
+    publishers: int = Field(
+        2,
+        ge=2,
+        le=10,
+        description="Independent publishers (different sources and sites) that must report the "
+        "same scheme, area, level and action.",
+    )
+    window_s: float = Field(
+        21600.0,
+        ge=60,
+        le=7 * 86400,
+        description="Reports count together when their times are at most this far apart.",
+    )
+
+
+class TrustConfig(Strict):
+    corroboration: CorroborationConfig = CorroborationConfig()
+    extreme_nationwide_needs_operator: bool = Field(
+        True,
+        description="An extreme level for a whole country from a source that is not official "
+        "waits for an operator, however many publishers report it.",
+    )
+
+
+class ExtractionConfig(Strict):
+    """Bounds on the work and the trust given to one document (README "Hostile input")."""
+
+    budget_s: float = Field(
+        2.0,
+        gt=0,
+        le=600,
+        description="Wall-clock seconds extraction may spend on one document; over it, the "
+        "document is recorded as failed for its source.",
+    )
+    future_skew_s: float = Field(
+        86400.0,
+        ge=0,
+        le=366 * 86400,
+        description="A published/effective date further than this ahead of the fetch time is "
+        "clamped to the fetch time and flagged.",
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=100,
+        description="Polls that may fail on the same document before it is recorded as seen "
+        "with status failed, so the documents after it flow.",
+    )
+
+
+class NetworkConfig(Strict):
+    """Where sources and webhooks may connect (README "Hostile input and network safety")."""
+
+    allow: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks allowed although private, loopback or link-local, e.g. "
+        '["127.0.0.0/8"] for a local demo. Public addresses are always allowed.',
+    )
 
 
 class StorageConfig(Strict):
@@ -342,6 +523,80 @@ class ServerConfig(Strict):
     demo_consumer: bool = Field(
         False, description="Serve POST /demo/webhook, a consumer that verifies signatures."
     )
+    timezone: str = Field(
+        "UTC",
+        max_length=64,
+        description="IANA time zone the status page shows times in, e.g. Asia/Almaty.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # OSError: a folder of the zone database ("Europe") or a name too long for a file
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Almaty or UTC)"
+            ) from None
+        return value
+
+
+class TokenScope(StrEnum):
+    """What a token may do: `read` every GET of /api, `admin` everything (reads included)."""
+
+    READ = "read"
+    ADMIN = "admin"
+
+
+class ApiToken(Strict):
+    """A bearer token of the API, stored as the SHA-256 of the token (`notifier token new`)."""
+
+    name: str = Field(
+        pattern=_ID, description="Who holds the token; shown in logs, never the token."
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the token (`notifier token hash`)."
+    )
+    scopes: list[TokenScope] = Field(min_length=1, description="read and/or admin.")
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        if isinstance(value, int | float):  # all digits, or digits and one e: YAML's number
+            raise ValueError("put the hash in quotes: YAML read it as a number")
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ApiConfig(Strict):
+    """Who may call /api and how often (see the README's operator guide)."""
+
+    tokens: list[ApiToken] = Field(default_factory=list)
+    rate_per_s: float = Field(
+        10.0, gt=0, le=100000, description="Requests per second per token (or per client address)."
+    )
+    burst: int = Field(30, ge=1, le=100000, description="Requests allowed at once above the rate.")
+
+    @model_validator(mode="after")
+    def _unique(self) -> ApiConfig:
+        names: dict[str, int] = {}
+        hashes: dict[str, int] = {}
+        for i, token in enumerate(self.tokens):
+            if token.name in names:
+                raise ValueError(
+                    f"tokens[{i}].name: duplicate name {token.name!r} (first at tokens[{names[token.name]}])"
+                )
+            if token.sha256 in hashes:
+                raise ValueError(
+                    f"tokens[{i}].sha256: the same token as tokens[{hashes[token.sha256]}]"
+                )
+            names[token.name] = hashes[token.sha256] = i
+        return self
+
+
+class LogFormat(StrEnum):
+    CONSOLE = "console"
+    JSON = "json"
 
 
 class CatalogConfig(Strict):
@@ -354,9 +609,20 @@ class TemplatesConfig(Strict):
     sms_max_segments: int = Field(3, ge=1, le=10)
 
 
+class EmptyPart(enum.StrEnum):
+    """What a reload may empty: it is refused unless the file names the part in `allow_empty`."""
+
+    SOURCES = "sources"
+    FOLLOWERS = "followers"
+    TWILIO = "twilio"
+
+
 class Config(Strict):
     data_dir: Path = Path("var")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: LogFormat = Field(
+        LogFormat.CONSOLE, description="console (readable) or json (one object per line)."
+    )
     storage: StorageConfig = StorageConfig()
     server: ServerConfig = ServerConfig()
     catalog: CatalogConfig = CatalogConfig()
@@ -366,9 +632,21 @@ class Config(Strict):
     twilio: TwilioConfig = TwilioConfig()
     outbox: OutboxConfig = OutboxConfig()
     levels: LevelsConfig = LevelsConfig()
+    trust: TrustConfig = TrustConfig()
     templates: TemplatesConfig = TemplatesConfig()
+    api: ApiConfig = ApiConfig()
+    allow_empty: list[EmptyPart] = Field(
+        default_factory=list,
+        description="Let a reload remove every source, every follower (subscribers and "
+        "webhooks) or the Twilio credentials; the emptied part must also be written out "
+        "(`sources: []`). Without it such a reload is refused as a likely half-written file.",
+    )
+    extraction: ExtractionConfig = ExtractionConfig()
+    network: NetworkConfig = NetworkConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
+    # YAML path (as a pydantic loc) -> (line, column), both from 1, of the key that set it.
+    _positions: dict[tuple[str | int, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -384,7 +662,27 @@ class Config(Strict):
                         f"{name}[{i}].id: duplicate id {item.id!r} (first at {name}[{seen[item.id]}])"
                     )
                 seen[item.id] = i
+        # Opt-outs, disabled endpoints and deliveries are keyed by follower id alone.
+        subscriber_ids = {s.id: i for i, s in enumerate(self.subscribers)}
+        for i, hook in enumerate(self.webhooks):
+            if hook.id in subscriber_ids:
+                raise ValueError(
+                    f"webhooks[{i}].id: id {hook.id!r} is also subscribers"
+                    f"[{subscriber_ids[hook.id]}].id; a follower id must be unique across "
+                    "subscribers and webhooks"
+                )
+        for name, followers in (("subscribers", self.subscribers), ("webhooks", self.webhooks)):
+            for i, follower in enumerate(followers):
+                if follower.id.startswith("sms:"):
+                    raise ValueError(
+                        f"{name}[{i}].id: ids starting with 'sms:' are reserved for people who "
+                        "join by SMS"
+                    )
         return self
+
+    def where(self, *loc: str | int) -> str:
+        """` (line L, column C)` of the nearest key of `loc` the file wrote, or ''."""
+        return _where(self._positions, loc)
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.base_dir / path)
@@ -405,6 +703,15 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+_MAX_NODES = 200_000  # aliases may repeat a node; this bounds "billion laughs" expansion
+_MAX_DEPTH = 64
+_MAX_INDENT = 256
+
+Loc = tuple[str | int, ...]
+Positions = dict[Loc, tuple[int, int]]
+
+
 def load_config(
     path: Path | str | None = None,
     *,
@@ -413,13 +720,26 @@ def load_config(
 ) -> Config:
     """Read, interpolate and validate a config file; raise ConfigError with one line per problem."""
     file = Path(path) if path is not None else default_config_path()
+    return parse_config(read_config_text(file), file=file, environ=environ, overrides=overrides)
+
+
+def read_config_text(file: Path) -> str:
+    """The file's text, or ConfigError when it is missing, unreadable or absurdly large."""
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([f"config file not found: {file}"], str(file)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError([f"cannot read config file: {exc}"], str(file)) from None
-    return parse_config(text, file=file, environ=environ, overrides=overrides)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [f"config file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB"], str(file)
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"cannot read config file: not UTF-8 ({exc})"], str(file)) from None
 
 
 def parse_config(
@@ -430,15 +750,7 @@ def parse_config(
     overrides: dict[str, Any] | None = None,
 ) -> Config:
     name = str(file) if file else "<config>"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError([f"YAML syntax error at {where}{problem}"], name) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"YAML syntax error: {exc}"], name) from None
+    data, positions = read_yaml(text, name)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -447,41 +759,154 @@ def parse_config(
         )
     env = dict(os.environ) if environ is None else environ
     errors: list[str] = []
-    data = _interpolate(data, env, (), errors)
+    data = _interpolate(data, env, (), errors, positions)
     if errors:
         raise ConfigError(errors, name)
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value)
+        # The command line set it: a line of the file would point at the wrong place.
+        prefix = tuple(key.split("."))
+        for loc in [loc for loc in positions if loc[: len(prefix)] == prefix]:
+            del positions[loc]
     data["base_dir"] = file.parent if file else Path(".")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_errors(exc), name) from None
+        raise ConfigError(format_validation_errors(exc, positions), name) from None
+    config._positions = positions
+    return config
 
 
-def format_validation_errors(exc: ValidationError) -> list[str]:
+def read_yaml(text: str, name: str = "<config>") -> tuple[Any, Positions]:
+    """Parse YAML 1.2 into plain dicts and lists, with the line and column of every key.
+
+    YAML 1.2, not 1.1: `22:00` stays the string "22:00" (1.1 reads 1320), `no` stays "no".
+    """
+    too_deep = _too_deep(text)
+    if too_deep:
+        raise ConfigError([f"YAML syntax error at line {too_deep}: nested too deeply"], name)
+    loader = YAML(typ="rt")  # round-trip mode keeps positions; it builds no Python objects
+    try:
+        document = loader.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError([f"YAML syntax error at {where}{problem}"], name) from None
+    except YAMLError as exc:
+        raise ConfigError([f"YAML syntax error: {exc}"], name) from None
+    except RecursionError:
+        raise ConfigError([f"YAML nested deeper than {_MAX_DEPTH} levels"], name) from None
+    positions: Positions = {}
+    budget = [_MAX_NODES]
+    try:
+        return _plain(document, (), positions, budget), positions
+    except _Unplain as exc:
+        raise ConfigError([str(exc)], name) from None
+
+
+def _too_deep(text: str) -> int:
+    """The line where nesting gets absurd, or 0: a linear scan, because the YAML parser is
+    recursive and takes seconds to fail on thousands of nested brackets."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        content = line.lstrip(" ")
+        if not content.strip() or content.startswith("#"):
+            continue  # blank lines and comments nest nothing
+        if len(line) - len(content) > _MAX_INDENT:
+            return number
+        for char in line:  # brackets inside quoted strings count too: a harmless overestimate
+            if char in "[{":
+                depth += 1
+                if depth > _MAX_DEPTH:
+                    return number
+            elif char in "]}":
+                depth = max(depth - 1, 0)
+    return 0
+
+
+class _Unplain(Exception):
+    pass
+
+
+def _plain(node: Any, loc: Loc, positions: Positions, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Unplain(f"YAML too large: more than {_MAX_NODES} values (after expanding aliases)")
+    if len(loc) > _MAX_DEPTH:
+        raise _Unplain(f"{_path_text(loc[:8])}...: YAML nested deeper than {_MAX_DEPTH} levels")
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if not isinstance(key, str | int | float | bool):
+                raise _Unplain(f"{_path_text(loc) or '<top>'}: a key must be a plain word")
+            key = str(key)
+            child = (*loc, key)
+            if isinstance(node, CommentedMap):
+                try:
+                    line, column = node.lc.key(key)
+                except (KeyError, TypeError):  # a key merged in from an anchor (<<: *x)
+                    line, column = node.lc.line, node.lc.col
+                positions[child] = (line + 1, column + 1)
+            out[key] = _plain(value, child, positions, budget)
+        return out
+    if isinstance(node, list):
+        items = []
+        for i, value in enumerate(node):
+            child = (*loc, i)
+            if isinstance(node, CommentedSeq):
+                line, column = node.lc.item(i)
+                positions[child] = (line + 1, column + 1)
+            items.append(_plain(value, child, positions, budget))
+        return items
+    if node is None or isinstance(node, dt.date):
+        return node
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    tag = getattr(getattr(node, "tag", None), "value", None) or type(node).__name__
+    raise _Unplain(f"{_path_text(loc) or '<top>'}: unsupported YAML tag {tag}")
+
+
+def format_validation_errors(exc: ValidationError, positions: Positions | None = None) -> list[str]:
     lines = []
+    where = positions or {}
     for err in exc.errors(include_url=False):
-        path = _yaml_path(err["loc"])
+        loc = _clean_loc(err["loc"])
+        path = _path_text(loc)
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg.removeprefix("Value error, ")
+        ctx = err.get("ctx", {})
+        unit = _unit_of(loc)
         if err["type"] == "extra_forbidden":
             msg = "unknown setting (check the spelling; see `notifier config-schema`)"
         elif err["type"] == "union_tag_invalid":
-            ctx = err.get("ctx", {})
             msg = f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
         elif err["type"] == "union_tag_not_found":
             msg = "missing 'type'"
         elif err["type"] == "string_pattern_mismatch":
-            msg = _PATTERN_MESSAGES.get(err.get("ctx", {}).get("pattern", ""), msg)
+            msg = _PATTERN_MESSAGES.get(ctx.get("pattern", ""), msg)
+        elif err["type"] == "finite_number":
+            msg = f"must be a finite number{unit}, not {err.get('input')!r}"
+        elif err["type"] in ("less_than_equal", "less_than") and unit:
+            msg = f"must be at most {_seconds_text(float(ctx.get('le', ctx.get('lt', 0))))}"
         # A model-level rule may already name its own path ("sources[1].id: ...").
-        if not path and re.match(r"^[a-z_]+\[\d+\]\.", msg):
-            lines.append(msg)
+        own = _OWN_PATH.match(msg) if not path else None
+        if own:
+            lines.append(f"{own[1]}{_where(where, _parse_path(own[1]))}: {own[2]}")
         else:
-            lines.append(f"{path or '<top>'}: {msg}")
+            lines.append(f"{path or '<top>'}{_where(where, loc)}: {msg}")
     return lines
 
+
+_OWN_PATH = re.compile(r"^([a-z_]+(?:\[\d+\]|\.[a-z_]+)+): (.*)$", re.DOTALL)
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([a-z_]+)")
 
 _PATTERN_MESSAGES = {
     r"^https?://": "must be an http:// or https:// URL",
@@ -490,27 +915,66 @@ _PATTERN_MESSAGES = {
 }
 
 
-def _yaml_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
+def _unit_of(loc: Loc) -> str:
+    named = [part for part in loc if isinstance(part, str)]
+    return " of seconds" if named and named[-1].endswith("_s") else ""
+
+
+def _seconds_text(seconds: float) -> str:
+    if seconds >= 86400 and seconds % 86400 == 0:
+        return f"{seconds:g} seconds ({seconds / 86400:g} days)"
+    return f"{seconds:g} seconds"
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> Loc:
+    """A pydantic error location as the YAML path: no union tags, no validator names."""
+    out: list[str | int] = []
     parts = list(loc)
     for i, part in enumerate(parts):
+        # pydantic puts the discriminator tag after a list index: sources[0].rss.url -> drop it.
+        if (
+            isinstance(part, str)
+            and i > 0
+            and isinstance(parts[i - 1], int)
+            and part in SOURCE_TYPES
+            and i + 1 < len(parts)
+        ):
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _path_text(loc: Loc) -> str:
+    out = ""
+    for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-            continue
-        # pydantic puts the discriminator tag after a list index: sources[0].rss.url -> drop it.
-        if i > 0 and isinstance(parts[i - 1], int) and part in SOURCE_TYPES and i + 1 < len(parts):
-            continue
-        if part.startswith("function-") or part in {"function-after", "function-before"}:
-            continue
-        out += f".{part}" if out else part
+        else:
+            out += f".{part}" if out else part
     return out
 
 
-def _interpolate(value: Any, env: dict[str, str], path: tuple[Any, ...], errors: list[str]) -> Any:
+def _parse_path(text: str) -> Loc:
+    return tuple(int(m[1]) if m[1] else m[2] for m in _PATH_PART.finditer(text))
+
+
+def _where(positions: Positions, loc: Loc) -> str:
+    for end in range(len(loc), 0, -1):
+        found = positions.get(loc[:end])
+        if found:
+            return f" (line {found[0]}, column {found[1]})"
+    return ""
+
+
+def _interpolate(
+    value: Any, env: dict[str, str], path: Loc, errors: list[str], positions: Positions
+) -> Any:
     if isinstance(value, dict):
-        return {k: _interpolate(v, env, (*path, k), errors) for k, v in value.items()}
+        return {k: _interpolate(v, env, (*path, k), errors, positions) for k, v in value.items()}
     if isinstance(value, list):
-        return [_interpolate(v, env, (*path, i), errors) for i, v in enumerate(value)]
+        return [_interpolate(v, env, (*path, i), errors, positions) for i, v in enumerate(value)]
     if isinstance(value, str) and "${" in value:
 
         def sub(m: re.Match[str]) -> str:
@@ -520,8 +984,8 @@ def _interpolate(value: Any, env: dict[str, str], path: tuple[Any, ...], errors:
             if default is not None:
                 return default
             errors.append(
-                f"{_yaml_path(path)}: environment variable {name} is not set "
-                f"(write ${{{name}:-}} to make it optional)"
+                f"{_path_text(path)}{_where(positions, path)}: environment variable {name} "
+                f"is not set (write ${{{name}:-}} to make it optional)"
             )
             return ""
 

@@ -9,7 +9,8 @@ Rules (README "Levels" explains them with examples):
 - The transition of an announcement compares what the announced area had *in effect* before
   and after it: none -> level is issued, up is raised, down is lowered, level -> none is lifted,
   the same level with a later term is extended, anything else is unchanged (a repeat).
-- A document older (by `published`) than the area's newest decision changes nothing.
+- A document older (by `published`) than the area's newest decision changes nothing. A decision
+  whose date was clamped (it claimed a far-future date) is recorded as older than any document.
 - Time is injected: every method that needs the clock takes `now`.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from notifier.model import (
@@ -244,7 +245,7 @@ class LevelBook:
             new = replace(
                 own,
                 expires=expires,
-                updated=max(own.updated, stamp),
+                updated=max(own.updated, _recorded(ann, stamp)),
                 evidence=ann.evidence if changed else own.evidence,
                 origin=ann.origin or own.origin,
             )
@@ -261,7 +262,7 @@ class LevelBook:
                 severity=ann.severity or self._order.severity_of(ann.scheme, ann.level),
                 since=inherited.since if inherited else ann.effective or stamp,
                 expires=ann.expires or (inherited.expires if inherited else None),
-                updated=stamp,
+                updated=_recorded(ann, stamp),
                 origin=ann.origin,
                 evidence=ann.evidence,
             )
@@ -303,7 +304,7 @@ class LevelBook:
             del self._states[key]  # also when a higher inherited level hides it: it is over
         if lifts_effect or before is None:
             # Remembered so older documents stay out; it hides nothing still in effect here.
-            self._clear(key, stamp)
+            self._clear(key, _recorded(ann, stamp))
         after = self.effective(*key)
         first = self._transition(
             self._kind(before, after), ann.scheme, ann.area, at, before, after, ann=ann
@@ -472,6 +473,15 @@ class LevelBook:
             )
 
 
+# The date recorded for a decision whose own date was clamped (notifier.timebounds): older
+# than any real document, so the older-document rule never lets a clamped date win.
+CLAMPED_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _recorded(ann: Announcement, stamp: datetime) -> datetime:
+    return CLAMPED_STAMP if ann.clamped else stamp
+
+
 def _at(ann: Announcement, now: datetime) -> datetime:
     """A transition's time comes from the document, so a replay yields the same event id."""
     return ann.effective or ann.published or now
@@ -499,6 +509,7 @@ def _announcement_to_json(ann: Announcement) -> dict[str, Any]:
         "document_id": ann.document_id,
         "origin": ann.origin,
         "references": list(ann.references),
+        "clamped": ann.clamped,
     }
 
 
@@ -519,4 +530,5 @@ def _announcement_from_json(data: Mapping[str, Any]) -> Announcement:
         document_id=data["document_id"],
         origin=data["origin"],
         references=tuple(data["references"]),
+        clamped=bool(data.get("clamped", False)),
     )

@@ -56,6 +56,15 @@ class Action(StrEnum):
     LIFT = "lift"
 
 
+class Trust(StrEnum):
+    """How far a source's word goes (README "Trust"): official acts at once, media once
+    corroborated, unverified only with an operator's confirmation."""
+
+    OFFICIAL = "official"
+    MEDIA = "media"
+    UNVERIFIED = "unverified"
+
+
 class TransitionKind(StrEnum):
     ISSUED = "issued"
     RAISED = "raised"
@@ -170,6 +179,10 @@ class Announcement:
     document_id: str = ""
     origin: str = ""  # CAP identifier (for threading Update/Cancel via references)
     references: tuple[str, ...] = ()
+    # A far-future date of it was clamped to the fetch time (notifier.timebounds): its date
+    # never counts as newer than another document's. `warnings` says what was changed.
+    clamped: bool = False
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The shape `notifier extract` prints (DESIGN.md, 'Interfaces')."""
@@ -185,6 +198,56 @@ class Announcement:
             "confidence": round(self.confidence, 3),
             "evidence": self.evidence,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Who reported an announcement: one entry of a change's evidence (`data.sources`)."""
+
+    source_id: str
+    trust: Trust
+    site: str  # host of the document's URL, else of the source's; "" when neither has one
+    document_id: str = ""
+    url: str = ""
+    published: datetime | None = None
+    evidence: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source_id": self.source_id,
+            "trust": self.trust.value,
+            "site": self.site,
+            "document_id": self.document_id,
+            "url": self.url,
+            "published": _iso(self.published),
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceRef:
+        published = data.get("published")
+        return cls(
+            source_id=data["source_id"],
+            trust=Trust(data["trust"]),
+            site=data.get("site", ""),
+            document_id=data.get("document_id", ""),
+            url=data.get("url", ""),
+            published=datetime.fromisoformat(published) if published else None,
+            evidence=data.get("evidence", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """An announcement the trust stage holds back: it changes no level and reaches only
+    operators and webhook endpoints that opted in (`level.reported`, confirmed false)."""
+
+    id: str  # "rpt_…", stable for one (source, document, scheme, area, level, action)
+    report_id: int  # row in the reports table, what `notifier reports confirm` takes
+    announcement: Announcement
+    source: SourceRef
+    needs: str  # "corroboration" or "operator"
+    created: datetime
 
 
 # --- Levels ------------------------------------------------------------------------------------
@@ -219,6 +282,7 @@ class Transition:
     evidence: str = ""
     source_id: str = ""
     document_id: str = ""
+    sources: tuple[SourceRef, ...] = ()  # every report that made it happen (trust stage)
 
     @property
     def notifies(self) -> bool:
@@ -285,6 +349,8 @@ class DeliveryStatus(StrEnum):
     OK = "ok"
     RETRYABLE = "retryable"
     PERMANENT = "permanent"
+    # Not attempted: a local limit (a sender's rate) said "later". Costs no attempt.
+    DEFERRED = "deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +369,10 @@ class DeliveryResult:
     @classmethod
     def retryable(cls, reason: str, retry_after_s: float | None = None) -> DeliveryResult:
         return cls(DeliveryStatus.RETRYABLE, reason=reason, retry_after_s=retry_after_s)
+
+    @classmethod
+    def deferred(cls, reason: str, retry_after_s: float) -> DeliveryResult:
+        return cls(DeliveryStatus.DEFERRED, reason=reason, retry_after_s=retry_after_s)
 
     @classmethod
     def permanent(

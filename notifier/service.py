@@ -1,7 +1,9 @@
 """Wiring and lifecycle: the pipeline in one place.
 
-    source --poll--> documents --extract--> announcements --LevelBook.apply--> transitions
-      --Event--> route --> render --> outbox (durable) --claim--> channel --> recorded result
+    source --poll--> documents --extract--> announcements --trust--> verdicts
+      act:  --LevelBook.apply--> transitions --Event--> route --> render --> outbox (durable)
+      hold: --> reports ledger (operators) --> opted-in webhooks (level.reported) --> outbox
+    outbox --claim--> channel --> recorded result
 
 `Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
 timer, housekeeping), the shared aiohttp session and the HTTP server.
@@ -11,64 +13,102 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import ValidationError
 
 from notifier import __version__, metrics
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
-from notifier.config import Config, SmsSubscriber, SourceBase, iter_followers, load_config
-from notifier.dispatch.outbox import Channel, OutboxWorker, RetryPolicy, worker_name
+from notifier.config import (
+    Config,
+    SmsSubscriber,
+    SourceBase,
+    iter_followers,
+    parse_config,
+    read_config_text,
+)
+from notifier.dispatch.outbox import (
+    BreakerPolicy,
+    Channel,
+    OutboxWorker,
+    RetryPolicy,
+    worker_name,
+)
 from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router
 from notifier.errors import ConfigError
-from notifier.extract import Catalog, Extractor
+from notifier.extract import Catalog
+from notifier.extract.worker import ExtractionFailed, ExtractionRunner
 from notifier.levels import LevelBook
+from notifier.logging import bind_process, bound
 from notifier.model import (
-    Action,
-    Announcement,
-    AreaRef,
     ChannelKind,
     DeliveryResult,
     Document,
     Event,
     LevelState,
     Notice,
+    Reported,
     Severity,
     Transition,
+    Trust,
 )
-from notifier.sources import SourcePoller, SourceState
+from notifier.netguard import NetworkGuard
+from notifier.preflight import prepare, reload_refusals
+from notifier.sources import SourcePoller, SourceState, source_report
 from notifier.store import Delivery, Store, delivery_id
+from notifier.timebounds import bound_announcements, bound_document
+from notifier.trust import (
+    Report,
+    TrustPolicy,
+    announcement_from_record,
+    announcement_record,
+    covers_a_country,
+)
 
 log = logging.getLogger("notifier")
 
 USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
 
 
-def load_catalog(config: Config) -> Catalog:
-    """Load schemes and areas and check that every follower's areas exist."""
-    catalog = Catalog.load(
-        config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
-    )
-    errors = []
-    for group, items in (("subscribers", config.subscribers), ("webhooks", config.webhooks)):
-        for i, follower in enumerate(items):
-            for j, area in enumerate(follower.areas):
-                if catalog.area(area) is None:
-                    errors.append(f"{group}[{i}].areas[{j}]: unknown area id {area!r}")
-    if errors:
-        raise ConfigError(errors, "")
-    return catalog
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    """How the last reload went: shown in the log, /readyz, the status page and /metrics."""
+
+    ok: bool
+    at: datetime
+    trigger: str  # "file change" or "SIGHUP"
+    errors: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass
+class _Staged:
+    """Everything a reload builds before it touches the running service."""
+
+    config: Config
+    catalog: Catalog
+    renderer: Renderer
+    policy: RetryPolicy
+    source_triggers: dict[str, IntervalTrigger]
+    expiry_trigger: IntervalTrigger
+    webhook: WebhookChannel
+    sms: TwilioSmsChannel | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class Service:
@@ -82,6 +122,8 @@ class Service:
         start_scheduler: bool = True,
         config_file: Path | None = None,
         config_overrides: dict[str, Any] | None = None,
+        reload_settle_s: float = 0.5,
+        reload_unterminated_s: float = 10.0,
     ) -> None:
         """`config_file` (with the overrides the command line gave) enables reload on change."""
         self.config = config
@@ -91,12 +133,24 @@ class Service:
         self.start_scheduler = start_scheduler
         self.config_file = config_file
         self.config_overrides = dict(config_overrides or {})
-        self.catalog = load_catalog(config)
-        self.extractor = Extractor(self.catalog)
-        self.renderer = _renderer(config, self.catalog)
+        prepared = prepare(config)
+        self.catalog = prepared.catalog
+        self.trust = _trust_policy(config, self.catalog)
+        # Extraction runs in a worker process with a time budget per document (one door:
+        # `await self.extraction.extract(doc)`).
+        self.extraction = ExtractionRunner(
+            config.resolve(config.catalog.schemes),
+            config.resolve(config.catalog.areas),
+            budget_s=config.extraction.budget_s,
+        )
+        self.renderer = prepared.renderer
+        # A reload reads the file only once it is unchanged across two looks this far apart.
+        self.reload_settle_s = reload_settle_s
+        self.reload_unterminated_s = reload_unterminated_s
+        self.last_reload: ReloadOutcome | None = None
+        self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
-        self._kick: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
         self._fingerprint = _fingerprint(config, config_file)
@@ -130,6 +184,7 @@ class Service:
 
     async def _start(self) -> None:
         config = self.config
+        bind_process(replica=self.name)
         self.store = await Store.open(config.database_url)
         if self.store.dialect == "sqlite":
             released = await self.store.release_all_claims(self.clock())
@@ -139,7 +194,13 @@ class Service:
                     released,
                 )
         self.book = await self._load_book()
-        self.session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+        # Sources and webhooks connect only where the SSRF guard allows (notifier.netguard).
+        self.guard = NetworkGuard(config.network.allow)
+        self.session = aiohttp.ClientSession(
+            headers={"User-Agent": USER_AGENT},
+            connector=self.guard.connector(),
+            trace_configs=[self.guard.trace()],
+        )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         await self.refresh_router()
         self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
@@ -154,16 +215,18 @@ class Service:
             self._retry_policy(config),
             concurrency=config.outbox.concurrency,
             per_endpoint=config.outbox.per_endpoint,
-            claim_timeout_s=config.outbox.claim_timeout_s,
+            lease_s=config.outbox.lease_s,
+            heartbeat_s=config.outbox.heartbeat_s,
+            idle_poll_s=config.outbox.sweep_interval_s,
+            breaker=BreakerPolicy(config.outbox.breaker_failures, config.outbox.breaker_cooldown_s),
             clock=self.clock,
             on_result=self._on_delivery,
         )
-        self._kick = asyncio.Event()
         self.scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         if self.start_scheduler:
-            self._schedule_sources(config)
+            self._schedule_sources(config, _source_triggers(config))
             self.scheduler.add_job(
                 self.expire_levels, "interval", seconds=config.levels.expiry_check_s, id="expiry"
             )
@@ -171,7 +234,8 @@ class Service:
             if self.config_file is not None:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
-            self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+        metrics.CONFIG_LAST_RELOAD_OK.set(1)
         self.started = True
 
     async def stop(self) -> None:
@@ -185,6 +249,8 @@ class Service:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.outbox.aclose(grace_s=5.0)
+        await self.extraction.aclose()
+        self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
         for channel in (self.sms, *self._retired):
@@ -194,9 +260,12 @@ class Service:
 
     async def refresh_router(self) -> None:
         """Rebuild who hears what: the YAML's followers plus those who joined by SMS."""
-        self.router = Router(
-            [*iter_followers(self.config), *await self.sms_members()],
-            self.catalog.contains,
+        self.router = await self._router_for(self.config, self.catalog)
+
+    async def _router_for(self, config: Config, catalog: Catalog) -> Router:
+        return Router(
+            [*iter_followers(config), *await self.sms_members(catalog)],
+            catalog.contains,
             blocked=await self.store.blocked_subscribers(),
         )
 
@@ -205,11 +274,12 @@ class Service:
         async with self._levels_lock:
             await self.refresh_router()
 
-    async def sms_members(self) -> list[SmsSubscriber]:
+    async def sms_members(self, catalog: Catalog | None = None) -> list[SmsSubscriber]:
         """People who texted JOIN <area>, as subscribers with the id `member_id(phone)`."""
+        catalog = catalog or self.catalog
         by_phone: dict[str, tuple[list[str], str]] = {}
         for phone, area_id, language in await self.store.sms_subscriptions():
-            if self.catalog.area(area_id) is not None:  # an area the catalog no longer has
+            if catalog.area(area_id) is not None:  # an area the catalog no longer has
                 by_phone.setdefault(phone, ([], language))[0].append(area_id)
         members = []
         for phone, (areas, language) in by_phone.items():
@@ -222,17 +292,20 @@ class Service:
                 log.warning("SMS subscription of %s skipped: not a valid phone number", phone)
         return members
 
-    def _schedule_sources(self, config: Config) -> None:
+    def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
+        """One polling job per enabled source; a source whose settings did not change keeps
+        its job (and its next poll time)."""
+        wanted = {s.id: s for s in config.sources if s.id in triggers}
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("source:"):
+            source_id = job.id.removeprefix("source:")
+            if job.id.startswith("source:") and wanted.get(source_id) != job.args[0]:
                 job.remove()
-        for source in config.sources:
-            if source.enabled:
+        present = {job.id for job in self.scheduler.get_jobs()}
+        for source in wanted.values():
+            if f"source:{source.id}" not in present:
                 self.scheduler.add_job(
                     self.poll_source,
-                    "interval",
-                    seconds=source.interval_s,
-                    jitter=source.jitter_s,
+                    triggers[source.id],
                     args=[source],
                     id=f"source:{source.id}",
                     next_run_time=self.clock(),
@@ -255,85 +328,203 @@ class Service:
         fingerprint = _fingerprint(self.config, self.config_file)
         if fingerprint == self._fingerprint:
             return False
-        self._fingerprint = fingerprint
-        return await self.reload()
+        return await self.reload("file change")
 
-    async def reload(self) -> bool:
-        """Swap in the file's configuration atomically; an invalid file changes nothing.
+    def request_reload(self, trigger: str = "SIGHUP") -> None:
+        """Reload now, from a signal handler: the file is read as soon as it is settled."""
+        task = asyncio.create_task(self.reload(trigger, patience=20), name="reload")
+        self._tasks.append(task)
+        task.add_done_callback(self._forget_task)
 
-        Sources, subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings
-        take effect at once; storage, server and data_dir need a restart (a warning says so).
+    def _forget_task(self, task: asyncio.Task[Any]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
+
+    async def reload(self, trigger: str = "file change", *, patience: int = 1) -> bool:
+        """Swap in the file's configuration all at once, or refuse it and change nothing.
+
+        The file is read only when it stayed the same across two looks `reload_settle_s`
+        apart (up to `patience` tries; otherwise the next look tries again). Everything that
+        can fail (the schema, refusals of an empty or emptied file, catalogs, templates,
+        triggers, channels) is built before the running service is touched. Sources,
+        subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings take
+        effect at once; storage, server and data_dir need a restart (a warning says so).
         """
         if self.config_file is None:
             return False
-        try:
-            new = load_config(self.config_file, overrides=self.config_overrides)
-            catalog = load_catalog(new)
-            renderer = _renderer(new, catalog)
-            _check_levels_known(catalog, self.book.states())
-        except ConfigError as exc:
-            log.error(
-                "configuration reload refused, the running one stays: %s",
-                "; ".join(exc.errors),
+        async with self._reload_lock:
+            fingerprint = _fingerprint(self.config, self.config_file)
+            try:
+                text = await self._settled_text(patience)
+            except ConfigError as exc:  # missing or unreadable: say so once, not every look
+                self._fingerprint = fingerprint
+                return self._refused(trigger, exc.errors)
+            if text is None:
+                log.info("configuration file is still being written; reading it again soon")
+                return False
+            self._fingerprint = fingerprint
+            try:
+                # Parsing and loading catalogs take seconds for large files: not on the loop.
+                staged = await asyncio.to_thread(self._stage, text, self.config, self.book.states())
+            except ConfigError as exc:
+                return self._refused(trigger, exc.errors)
+            except Exception as exc:
+                # e.g. an OverflowError no bound foresaw: refuse rather than half-apply.
+                log.exception("configuration reload failed while preparing it")
+                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
+            if staged.sms is not None:
+                try:
+                    await staged.sms.start()
+                except Exception as exc:
+                    await staged.sms.aclose()
+                    return self._refused(trigger, [f"twilio: cannot start: {exc}"])
+            try:
+                await self._swap_in(staged)
+            except Exception as exc:
+                log.exception("configuration reload failed before it changed anything")
+                if staged.sms is not None:
+                    await staged.sms.aclose()
+                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
+            new = staged.config
+            summary = (
+                f"{len(new.sources)} sources, {len(new.subscribers)} SMS subscribers, "
+                f"{len(new.webhooks)} webhooks"
             )
-            return False
-        old = self.config
-        for part in ("storage", "server", "data_dir"):
-            if getattr(new, part) != getattr(old, part):
-                log.warning("configuration: %s changed; it takes effect after a restart", part)
+            self._record(ReloadOutcome(True, self.clock(), trigger, summary=summary))
+            return True
+
+    async def _settled_text(self, patience: int) -> str | None:
+        """The file's text once two looks `reload_settle_s` apart agree on size, mtime and
+        content; None if it kept changing. A half-written file is caught between the looks.
+
+        A file that ends mid-line (no final newline) is most likely still being written, so it
+        must also be `reload_unterminated_s` old; an editor that leaves no final newline only
+        makes its reload wait that long.
+        """
+        assert self.config_file is not None
+        for _ in range(max(patience, 1)):
+            first = _file_mark(self.config_file)
+            await asyncio.sleep(self.reload_settle_s)
+            second = _file_mark(self.config_file)
+            if first is None and second is None:
+                raise ConfigError(
+                    [f"config file not found: {self.config_file}"], str(self.config_file)
+                )
+            if first is None or second is None or first[0] != second[0]:
+                continue
+            (_, mtime_ns, _), text = second
+            age_s = time.time() - mtime_ns / 1e9
+            if text and not text.endswith("\n") and age_s < self.reload_unterminated_s:
+                continue
+            return text
+        return None
+
+    def _stage(self, text: str, old: Config, states: Sequence[LevelState]) -> _Staged:
+        """Build everything the file's configuration needs; touches nothing that runs."""
+        assert self.config_file is not None
+        new = parse_config(text, file=self.config_file, overrides=self.config_overrides)
+        refusals = reload_refusals(old, new, text)
+        if refusals:
+            raise ConfigError(refusals, str(self.config_file))
+        warnings = [
+            f"configuration: {part} changed; it takes effect after a restart"
+            for part in ("storage", "server", "data_dir")
+            if getattr(new, part) != getattr(old, part)
+        ]
         new = new.model_copy(
             update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
         )
+        prepared = prepare(new)
+        _check_levels_known(prepared.catalog, states)
+        return _Staged(
+            config=new,
+            catalog=prepared.catalog,
+            renderer=prepared.renderer,
+            policy=self._retry_policy(new),
+            source_triggers=_source_triggers(new),
+            expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
+            webhook=self._webhook_channel(new),
+            sms=TwilioSmsChannel(new.twilio, echo=self.echo) if new.twilio != old.twilio else None,
+            warnings=warnings,
+        )
+
+    async def _swap_in(self, staged: _Staged) -> None:
+        """Apply a staged configuration. Only the first step, reading the SMS members and
+        opt-outs from the database, can fail, and it fails before anything changed."""
+        old, new = self.config, staged.config
         async with self._levels_lock:
-            self.config, self.catalog, self.renderer = new, catalog, renderer
-            self.extractor = Extractor(catalog)
+            router = await self._router_for(new, staged.catalog)
+            # From here on nothing depends on the database or on the file's values.
+            self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
+            self.router = router
+            self.trust = _trust_policy(new, staged.catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
-            await self.refresh_router()
-        if new.twilio != old.twilio:
-            sms = TwilioSmsChannel(new.twilio, echo=self.echo)
-            await sms.start()
+        await self.extraction.reload(
+            new.resolve(new.catalog.schemes),
+            new.resolve(new.catalog.areas),
+            budget_s=new.extraction.budget_s,
+        )
+        self.guard.allow = list(new.network.allow)
+        for warning in staged.warnings:
+            log.warning("%s", warning)
+        if self.start_scheduler and self.scheduler.running:
+            self._schedule_sources(new, staged.source_triggers)
+            if new.levels.expiry_check_s != old.levels.expiry_check_s:
+                self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
+        if staged.sms is not None:
             self._retired.append(self.sms)
-            self.sms = sms
-            self.channels[ChannelKind.TWILIO_SMS] = sms
-        self.channels[ChannelKind.WEBHOOK] = self._webhook_channel(new)
-        self.outbox.policy = self._retry_policy(new)
+            self.sms = staged.sms
+            self.channels[ChannelKind.TWILIO_SMS] = staged.sms
+        self.channels[ChannelKind.WEBHOOK] = staged.webhook
+        self.outbox.policy = staged.policy
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
             per_endpoint=new.outbox.per_endpoint,
-            claim_timeout_s=new.outbox.claim_timeout_s,
+            lease_s=new.outbox.lease_s,
+            heartbeat_s=new.outbox.heartbeat_s,
+            idle_poll_s=new.outbox.sweep_interval_s,
         )
-        if self.start_scheduler and self.scheduler.running:
-            self._schedule_sources(new)
-            if new.levels.expiry_check_s != old.levels.expiry_check_s:
-                self.scheduler.reschedule_job(
-                    "expiry", trigger="interval", seconds=new.levels.expiry_check_s
-                )
-        log.info(
-            "configuration reloaded: %d sources, %d SMS subscribers, %d webhooks",
-            len(new.sources),
-            len(new.subscribers),
-            len(new.webhooks),
+        self.outbox.breaker = BreakerPolicy(
+            new.outbox.breaker_failures, new.outbox.breaker_cooldown_s
         )
-        return True
 
-    async def _outbox_loop(self) -> None:
-        assert self._kick is not None
-        while True:
-            interval = self.config.outbox.sweep_interval_s  # read each time: reload changes it
-            try:
-                await self.outbox.sweep()
-            except Exception:
-                log.exception("outbox sweep failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=interval)
-            self._kick.clear()
+    def _refused(self, trigger: str, errors: Sequence[str]) -> bool:
+        self._record(ReloadOutcome(False, self.clock(), trigger, tuple(errors)))
+        return False
+
+    def _record(self, outcome: ReloadOutcome) -> None:
+        self.last_reload = outcome
+        metrics.CONFIG_RELOADS.labels("ok" if outcome.ok else "refused").inc()
+        metrics.CONFIG_LAST_RELOAD_OK.set(1 if outcome.ok else 0)
+        if outcome.ok:
+            log.info("configuration reloaded (%s): %s", outcome.trigger, outcome.summary)
+        else:
+            log.error(
+                "configuration reload refused, the running one stays: %s",
+                "; ".join(outcome.errors),
+            )
+
+    def degradations(self) -> list[str]:
+        """What works less well than configured (for /readyz and the status page)."""
+        out = []
+        last = self.last_reload
+        if last is not None and not last.ok:
+            first = last.errors[0] if last.errors else "no reason given"
+            more = f" (and {len(last.errors) - 1} more)" if len(last.errors) > 1 else ""
+            out.append(
+                f"configuration reload refused at {last.at.isoformat(timespec='seconds')} "
+                f"({last.trigger}); the previous configuration runs: {first}{more}"
+            )
+        return out
 
     def kick_outbox(self) -> None:
-        if self._kick is not None:
-            self._kick.set()
+        """New rows of this process: the worker claims now (other replicas hear a NOTIFY)."""
+        if self.started:
+            self.outbox.wake()
 
     # --- the pipeline ----------------------------------------------------------------------
 
+    @bound(lambda self, source, *_, **__: {"source": source.id})
     async def poll_source(self, source: SourceBase) -> int:
         """One poll: fetch, keep the unseen documents, run each through the pipeline.
 
@@ -355,7 +546,6 @@ class Service:
         new = await self.store.unseen(source.id, result.documents)
         result.state.record_new(len(new), self.clock())
         notified = 0
-        failed = 0
         if baseline and not result.error:
             await self.store.mark_seen(source.id, new, self.clock())
             log.info(
@@ -365,32 +555,107 @@ class Service:
             )
             metrics.DOCUMENTS.labels(source.id, "baseline").inc(len(new))
         else:
+            failures: list[tuple[Document, str]] = []
+            dates: list[str] = []
             for doc in new:
                 try:
-                    notified += await self.ingest(doc, source)
-                except Exception:
-                    # Nothing of it was committed; the others go on, and keeping the old
-                    # state makes the next poll read this one again.
-                    log.exception(
-                        "source %s: document %s failed; it is read again next poll",
+                    notified += await self.ingest(doc, source, dates)
+                except Exception as exc:
+                    # Nothing of it was committed; the others go on.
+                    reason = _failure_reason(exc)
+                    log.error(
+                        "source %s: document %s failed: %s",
                         source.id,
                         doc.id,
+                        reason,
+                        exc_info=not isinstance(exc, ExtractionFailed),  # a bug: its traceback
                     )
                     metrics.DOCUMENTS.labels(source.id, "failed").inc()
-                    failed += 1
-        if failed:
-            return notified
+                    failures.append((doc, reason))
+            if dates:
+                result.state.set_warnings([*result.state.warnings, *dates])
+            if await self._record_failures(source, state, result.state, failures):
+                # Keeping the old state makes the next poll read the failed ones again.
+                await self.store.save_source_state(
+                    source.id,
+                    state.to_json(),
+                    baseline_done=bool(row and row.baseline_done),
+                    now=self.clock(),
+                )
+                metrics.SOURCE_FAILING.labels(source.id).set(1)
+                return notified
         await self.store.save_source_state(
             source.id,
             result.state.to_json(),
             baseline_done=bool(row and row.baseline_done) or not result.error,
             now=self.clock(),
         )
+        failing = bool(result.error or result.state.document_error)
+        metrics.SOURCE_FAILING.labels(source.id).set(1 if failing else 0)
         return notified
 
-    async def ingest(self, doc: Document, source: SourceBase | None = None) -> int:
-        """Extract, apply, route and enqueue one document; returns the outbox rows written."""
-        announcements = self.extractor.extract(doc)
+    async def _record_failures(
+        self,
+        source: SourceBase,
+        old: SourceState,
+        new: SourceState,
+        failures: Sequence[tuple[Document, str]],
+    ) -> bool:
+        """Count failed attempts per document in both states; True while one is to be retried.
+
+        After `extraction.max_attempts` failed polls a document is recorded as seen (and listed
+        among the source's failed documents), so one bad input cannot wedge its source.
+        """
+        attempts = dict(old.document_attempts) if failures else {}
+        given_up: list[tuple[Document, str]] = []
+        retry = False
+        for doc, reason in failures:
+            key = f"{doc.id}|{doc.content_hash[:16]}"
+            count = attempts.get(key, 0) + 1
+            if count >= self.config.extraction.max_attempts:
+                attempts.pop(key, None)
+                given_up.append((doc, f"{reason} (gave up after {count} attempts)"))
+                log.error(
+                    "source %s: document %s failed %d times; recorded as seen with status "
+                    "failed so the next documents flow",
+                    source.id,
+                    doc.id,
+                    count,
+                )
+            else:
+                attempts[key] = count
+                retry = True
+        if given_up:
+            await self.store.mark_seen(source.id, [doc for doc, _ in given_up], self.clock())
+        pairs = [(doc.id, reason) for doc, reason in failures]
+        gone = [(doc.id, reason) for doc, reason in given_up]
+        for st in (old, new):
+            st.record_document_failures(pairs, gone, attempts, self.clock())
+        return retry
+
+    @bound(lambda self, doc, *_, **__: {"source": doc.source_id, "document": doc.id})
+    async def ingest(
+        self, doc: Document, source: SourceBase | None = None, warnings: list[str] | None = None
+    ) -> int:
+        """Extract, weigh, apply, route and enqueue one document; returns the outbox rows written.
+
+        A document handed in without its source (tests, tools) passes no gate: no confidence
+        threshold, and it acts at once as an official source's would. Dates it claims beyond
+        the configured skew are clamped (notifier.timebounds); what was changed is logged and
+        appended to `warnings`.
+        """
+        now, skew_s = self.clock(), self.config.extraction.future_skew_s
+        doc, clamped = bound_document(doc, fetched_at=now, future_skew_s=skew_s)
+        announcements, bounded = bound_announcements(
+            await self.extraction.extract(doc),
+            fetched_at=now,
+            future_skew_s=skew_s,
+            document_clamped=bool(clamped),
+        )
+        for warning in (*clamped, *bounded):
+            log.warning("source %s: %s", doc.source_id, warning)
+            if warnings is not None:
+                warnings.append(warning)
         threshold = source.min_confidence if source else 0.0
         confident = [a for a in announcements if a.confidence >= threshold]
         doubtful = [a for a in announcements if a.confidence < threshold]
@@ -405,22 +670,28 @@ class Service:
                 a.evidence[:120],
             )
         metrics.DOCUMENTS.labels(doc.source_id, "announced" if announcements else "nothing").inc()
+        trust = source.trust if source else Trust.OFFICIAL
+        source_url = getattr(source, "url", "")
         return await self._apply(
-            confident,
+            [Report.of(a, doc, trust, source_url) for a in confident],
             document=doc,
             source_id=doc.source_id,
-            reviews=[(_announcement_record(a), a.confidence) for a in doubtful],
+            reviews=[(announcement_record(a), a.confidence) for a in doubtful],
         )
 
     async def _apply(
         self,
-        announcements: Sequence[Announcement],
+        reports: Sequence[Report],
         *,
         document: Document | None,
         source_id: str,
         reviews: Sequence[tuple[dict[str, Any], float]] = (),
         expire: bool = False,
+        approved: int | None = None,
     ) -> int:
+        """Weigh the reports, apply what may act, and commit levels, events, outbox rows,
+        review items and the reports ledger in one transaction (`approved`: also the report
+        of that id if an operator confirmed it)."""
         transitions: list[Transition] = []
         try:
             async with self._levels_lock, self.store.levels_transaction() as tx:
@@ -431,13 +702,20 @@ class Service:
                     self.book = self.new_book(await tx.states(), await tx.memory())
                 before = {(st.scheme, st.area.id): st for st in self.book.states()}
                 memory_before = self.book.memory()
-                for a in announcements:
-                    metrics.ANNOUNCEMENTS.labels(a.scheme, a.action.value).inc()
-                    transitions.extend(self.book.apply(a, now))
+                verdicts = [await self.trust.decide(r, tx, now) for r in reports]
+                if approved is not None:
+                    verdicts += await self.trust.apply_approved(tx, approved, now)
+                for v in verdicts:
+                    metrics.ANNOUNCEMENTS.labels(v.announcement.scheme, v.announcement.action).inc()
+                    metrics.TRUST.labels(v.outcome.value).inc()
+                    if v.acts:
+                        transitions.extend(v.with_sources(self.book.apply(v.announcement, now)))
                 if expire:
                     transitions.extend(self.book.expire(now))
                 events = [Event.from_transition(t, now) for t in transitions if t.notifies]
+                held = [v.reported for v in verdicts if v.reported is not None]
                 notices = [n for ev in events for n in self._notices(ev)]
+                notices += [n for r in held for n in self._report_notices(r)]
                 after = {(st.scheme, st.area.id): st for st in self.book.states()}
                 # Every state that changed, also those a rule changed without a transition.
                 writes = [
@@ -467,6 +745,8 @@ class Service:
         for t in transitions:
             metrics.TRANSITIONS.labels(t.kind.value).inc()
             self._report(t, document)
+        for r in held:
+            self._report_held(r)
         if inserted:
             self.kick_outbox()
         return inserted
@@ -496,16 +776,42 @@ class Service:
             out.append(notice)
         return out
 
+    def _report_notices(self, reported: Reported) -> list[Notice]:
+        return [
+            self.renderer.render_report(
+                reported,
+                follower,
+                delivery_id=delivery_id(reported.id, follower.id, ChannelKind.WEBHOOK.value),
+            )
+            for follower in self.router.route_report(reported)
+        ]
+
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)
 
     async def apply_approved(self) -> int:
-        """Apply review items an operator approved (`notifier review approve ID`)."""
+        """Apply what operators confirmed: review items (`notifier review approve ID`) and
+        unconfirmed reports (`notifier reports confirm ID`)."""
         total = 0
+        for report in await self.store.reports("approved"):
+            try:
+                total += await self._apply([], document=None, source_id="", approved=report.id)
+            except Exception as exc:
+                # It stays approved (applied once the catalog knows it); the others go on.
+                log.error("report %d cannot be applied: %s: %s", report.id, type(exc).__name__, exc)
+                continue
+            log.info("report %d confirmed by an operator and applied", report.id)
         for item in await self.store.review_items("approved"):
             try:
-                announcement = _announcement_from_record(item.announcement)
-                total += await self._apply([announcement], document=None, source_id=item.source_id)
+                announcement = announcement_from_record(item.announcement)
+                source = next((s for s in self.config.sources if s.id == item.source_id), None)
+                confirmed = Report.confirmed_by_operator(
+                    announcement,
+                    source_id=item.source_id,
+                    document_id=item.document_id,
+                    trust=source.trust if source else Trust.OFFICIAL,
+                )
+                total += await self._apply([confirmed], document=None, source_id=item.source_id)
             except Exception as exc:
                 # It stays approved (applied once the catalog knows it); the others go on.
                 log.error(
@@ -518,6 +824,12 @@ class Service:
 
     # --- reporting -------------------------------------------------------------------------
 
+    async def source_reports(self) -> list[dict[str, Any]]:
+        """Each configured source's report (status, last error, failed documents)."""
+        rows = {r.source_id: r for r in await self.store.source_rows()}
+        now = self.clock()
+        return [source_report(s, rows.get(s.id), now) for s in self.config.sources]
+
     def _report(self, t: Transition, doc: Document | None) -> None:
         where = f"[{t.source_id or 'timer'}] " if t.source_id else "[timer] "
         level = f"{t.level} ({t.severity})" if t.level else f"no level (was {t.previous_level})"
@@ -526,12 +838,25 @@ class Service:
         else:
             log.info("%s%s: %s unchanged (%s)", where, t.area.name, level, t.scheme)
 
+    def _report_held(self, r: Reported) -> None:
+        a = r.announcement
+        self.echo(
+            f"[{r.source.source_id}] {a.area.name}: {a.action.value} {a.level or ''} — "
+            f"unconfirmed report #{r.report_id}, needs {r.needs}  ({a.scheme})"
+        )
+
     def _on_delivery(self, row: Delivery, result: DeliveryResult, status: str) -> None:
         if result.opted_out or result.disable_endpoint:
             self.router.block(row.subscriber_id, result.reason)
         if row.channel == ChannelKind.WEBHOOK.value:
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
+
+
+def _failure_reason(exc: BaseException) -> str:
+    if isinstance(exc, ExtractionFailed):
+        return exc.reason
+    return f"{type(exc).__name__}: {exc}"
 
 
 def member_id(phone: str) -> str:
@@ -555,8 +880,33 @@ def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
         raise ConfigError(errors, "")
 
 
-def _renderer(config: Config, catalog: Catalog) -> Renderer:
-    return Renderer(config.templates, base_dir=config.base_dir, area_name=catalog.area_name)
+def _trust_policy(config: Config, catalog: Catalog) -> TrustPolicy:
+    return TrustPolicy(config.trust, nationwide=partial(covers_a_country, catalog))
+
+
+def _source_triggers(config: Config) -> dict[str, IntervalTrigger]:
+    """The polling trigger of every enabled source, built up front: a value a trigger cannot
+    take fails here, before any job is touched."""
+    return {
+        source.id: IntervalTrigger(seconds=source.interval_s, jitter=source.jitter_s)
+        for source in config.sources
+        if source.enabled
+    }
+
+
+def _file_mark(path: Path) -> tuple[tuple[int, int, str], str] | None:
+    """((size, mtime, content hash), text) of the file, None while it is missing;
+    ConfigError if it cannot be read."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file: {exc}"], str(path)) from None
+    text = read_config_text(path)
+    # Compare contents, not only size and mtime: a rewrite within one mtime tick looks the same.
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return (st.st_size, st.st_mtime_ns, digest), text
 
 
 def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:
@@ -576,23 +926,3 @@ def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, i
             continue
         marks.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(marks)
-
-
-def _announcement_record(a: Announcement) -> dict[str, Any]:
-    record = asdict(a)
-    for key, value in record.items():
-        if isinstance(value, datetime):
-            record[key] = value.isoformat()
-    return record
-
-
-def _announcement_from_record(record: dict[str, Any]) -> Announcement:
-    data = dict(record)
-    data["area"] = AreaRef(**data["area"])
-    data["action"] = Action(data["action"])
-    data["severity"] = Severity(data["severity"]) if data.get("severity") else None
-    data["references"] = tuple(data.get("references") or ())
-    for key in ("effective", "expires", "published"):
-        if data.get(key):
-            data[key] = datetime.fromisoformat(data[key])
-    return Announcement(**data)

@@ -191,3 +191,131 @@ def test_subdivisions_complete_needs_children(tmp_path: Path) -> None:
     assert err.value.errors == [
         "XX.subdivisions_complete: needs at least two child areas that are not 'former', found 1"
     ]
+
+
+# --- language packs: coverage of every language a scheme declares ---------------------------
+
+_SCHEME = (
+    "id: x\nname: X\nissuer: I\nlanguages: [en]\nareas: [KZ]\ncues: {{}}\nlevel_nouns: {{}}\n"
+    "levels:\n  - {{id: a, severity: minor, names: {{{names}}}}}\n"
+)
+
+
+def test_a_language_without_pack_names_scheme_file_and_language(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    _write(schemes, "x.yaml", _SCHEME.format(names="en: [red], sw: [nyekundu]"))
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)
+    assert err.value.file == str(schemes / "x.yaml")
+    assert err.value.errors == ["language 'sw': no language pack (config/languages/sw.yaml)"]
+
+
+def test_a_pack_missing_a_section_names_scheme_language_and_section(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    _write(schemes, "x.yaml", _SCHEME.format(names="en: [red], de: [rot]"))
+    languages = tmp_path / "languages"
+    languages.mkdir()
+    for pack in (ROOT / "config" / "languages").glob("*.yaml"):
+        (languages / pack.name).write_text(pack.read_text(encoding="utf-8"), encoding="utf-8")
+    de = languages / "de.yaml"
+    kept = [
+        ln for ln in de.read_text(encoding="utf-8").splitlines() if not ln.startswith("negation:")
+    ]
+    de.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas)  # the sibling languages/ folder is used
+    assert err.value.file == str(schemes / "x.yaml")
+    assert err.value.errors == [f"language 'de': language pack {de} lacks section 'negation'"]
+
+
+def test_a_pack_with_an_unknown_section_or_wrong_code_is_refused(tmp_path: Path) -> None:
+    schemes, areas = _minimal(tmp_path)
+    languages = tmp_path / "languages"
+    _write(languages, "en.yaml", "code: en\nname: English\nnegatoin: [not]\n")
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas, languages)
+    assert err.value.errors == ["negatoin: Extra inputs are not permitted"]
+    _write(languages, "en.yaml", "code: de\nname: English\n")
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas, languages)
+    assert err.value.errors == ["code: 'de' does not match the file name 'en.yaml'"]
+
+
+def test_every_shipped_pack_is_complete(catalog: Catalog) -> None:
+    required = {"kk", "ru", "uk", "en", "fr", "nl", "de", "it", "es", "sv", "nb", "da"}
+    packs = catalog.lexicon.packs
+    assert required <= set(packs)
+    assert {code: pack.missing() for code, pack in packs.items() if pack.missing()} == {}
+    # one table serves levels, scales and dates
+    assert catalog.lexicon.months()["marz"] == 3  # "März", folded
+    assert catalog.lexicon.numbers()["vier"] == 4
+
+
+def test_the_agreed_pack_format_validates(tmp_path: Path) -> None:
+    """The example of PACKS.md (the format agreed between helpers) is a complete pack."""
+    from notifier.extract.packs import load_packs
+
+    languages = tmp_path / "languages"
+    _write(
+        languages,
+        "de.yaml",
+        """code: de
+name: Deutsch
+actions:
+  set: [ausgerufen, eingeführt, verhängt, "gilt ab"]
+  raise: [angehoben, erhöht, heraufgesetzt, "hochgestuft"]
+  lower: [gesenkt, herabgesetzt, abgesenkt]
+  extend: [verlängert, "gilt weiter"]
+  lift: [aufgehoben, beendet]
+negation: [nicht, kein*, "nie"]
+modality: [könnte, "sollte", erwägt, "ob", "falls", "wenn"]
+history: [damals, "seit * galt", ehemals]
+definitions: [bedeutet, "steht für", "gibt es"]
+unchanged: [bleibt, unverändert, beibehalten]
+reported_by: [sagte, "teilte mit", laut, "nach Angaben"]
+from_to: {from: [von], to: [auf, zu]}
+numbers: {eins: 1, zwei: 2, drei: 3, vier: 4, fünf: 5}
+months: {januar: 1, jänner: 1, februar: 2}
+units: {hour: [stunde*], day: [tag, tage, tagen], week: [woche*], month: [monat*], year: [jahr*]}
+nationwide: ["im ganzen land", landesweit, bundesweit]
+display:
+  severity: {minor: gering, moderate: mäßig, severe: hoch, extreme: extrem}
+  transitions: {issued: ausgerufen, raised: angehoben, lowered: gesenkt, extended: verlängert,
+                lifted: aufgehoben, expired: abgelaufen}
+""",
+    )
+    pack = load_packs(languages)["de"]
+    assert pack.missing() == []
+    assert pack.spec.actions is not None and pack.spec.actions.raise_ == [
+        "angehoben",
+        "erhöht",
+        "heraufgesetzt",
+        "hochgestuft",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("code: en\nname: [unclosed\n", "cannot read language pack"),
+        ("- just\n- a list\n", "top level must be a mapping"),
+        (
+            "code: en\nname: English\nnumbers: {one: many}\n",
+            "numbers.one: Input should be a valid integer",
+        ),
+        (
+            "code: en\nname: English\nunits: {fortnight: [fortnight]}\n",
+            "units.fortnight.[key]: Input should be",
+        ),
+    ],
+)
+def test_a_malformed_pack_is_refused_with_its_file_and_path(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    schemes, areas = _minimal(tmp_path)
+    languages = tmp_path / "languages"
+    _write(languages, "en.yaml", text)
+    with pytest.raises(CatalogError) as err:
+        Catalog.load(schemes, areas, languages)
+    assert err.value.file == str(languages / "en.yaml")
+    assert err.value.errors[0].startswith(error), err.value.errors

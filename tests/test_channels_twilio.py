@@ -247,7 +247,7 @@ async def test_rate_limit_waits_per_sender_with_injected_clock() -> None:
     assert len(api.messages) == 4
 
 
-async def test_rate_limit_beyond_max_wait_reports_retry_after() -> None:
+async def test_rate_limit_beyond_max_wait_defers_without_an_attempt() -> None:
     clock = FakeClock()
     async with FakeTwilioApi(SID, TOKEN) as api:
         cfg = config(api, max_per_s=1)
@@ -259,7 +259,7 @@ async def test_rate_limit_beyond_max_wait_reports_retry_after() -> None:
         async with channel:
             results = [await channel.send(notice()) for _ in range(4)]
     # Waits of 0, 1 and 2 s are taken; the fourth would wait 3 s > max_wait_s.
-    assert [r.status for r in results] == [DeliveryStatus.OK] * 3 + [DeliveryStatus.RETRYABLE]
+    assert [r.status for r in results] == [DeliveryStatus.OK] * 3 + [DeliveryStatus.DEFERRED]
     assert results[3].retry_after_s == 3.0
     assert len(api.messages) == 3
 

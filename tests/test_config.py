@@ -1,4 +1,4 @@
-"""Configuration: exact error lines with YAML paths, env interpolation, the CLI's exit codes."""
+"""Configuration: exact error lines with YAML paths and line/column, env interpolation, the CLI's exit codes."""
 
 from __future__ import annotations
 
@@ -26,53 +26,65 @@ def errors_of(text: str, environ: dict[str, str] | None = None) -> list[str]:
     [
         (
             "sources:\n  - id: a\n    type: rss\n    url: https://x.example/feed\n    intervall_s: 5\n",
-            "sources[0].intervall_s: unknown setting (check the spelling; see `notifier config-schema`)",
+            "sources[0].intervall_s (line 5, column 5): unknown setting (check the spelling; see `notifier config-schema`)",
         ),
         (
             "sources:\n  - id: a\n    type: rss\n    url: ftp://x.example/feed\n",
-            "sources[0].url: must be an http:// or https:// URL",
+            "sources[0].url (line 4, column 5): must be an http:// or https:// URL",
         ),
         (
             "sources:\n  - id: a\n    type: twitter\n",
-            "sources[0]: unknown type 'twitter'; expected one of "
+            "sources[0] (line 2, column 5): unknown type 'twitter'; expected one of "
             "'dir', 'file', 'rss', 'atom', 'cap', 'geojson', 'json', 'html'",
         ),
-        ("sources:\n  - id: a\n", "sources[0]: missing 'type'"),
+        ("sources:\n  - id: a\n", "sources[0] (line 2, column 5): missing 'type'"),
         (
             "subscribers:\n  - id: s\n    phone: '12345'\n    areas: [KZ]\n",
-            "subscribers[0].phone: '12345' is not in E.164 form: write + and the country code, "
+            "subscribers[0].phone (line 3, column 5): '12345' is not in E.164 form: write + and the country code, "
             "e.g. +77012345678",
         ),
         (
             "subscribers:\n  - id: s\n    phone: '+77012345678'\n    areas: [KZ]\n"
             "    min_severity: huge\n",
-            "subscribers[0].min_severity: Input should be 'minor', 'moderate', 'severe' or 'extreme'",
+            "subscribers[0].min_severity (line 5, column 5): Input should be 'minor', 'moderate', 'severe' or 'extreme'",
         ),
         (
             "sources:\n  - {id: a, type: dir, path: x}\n  - {id: a, type: dir, path: y}\n",
-            "sources[1].id: duplicate id 'a' (first at sources[0])",
+            "sources[1].id (line 3, column 6): duplicate id 'a' (first at sources[0])",
         ),
         (
             "webhooks:\n  - id: w\n    url: https://x.example/h\n    secret: nope!\n    areas: [KZ]\n",
-            "webhooks[0].secret: must be whsec_ followed by base64 (24 to 64 random bytes)",
+            "webhooks[0].secret (line 4, column 5): must be whsec_ followed by base64 (24 to 64 random bytes)",
         ),
         (
             "twilio:\n  account_sid: AC123\n  auth_token: t\n",
-            "twilio: set exactly one of from & messaging_service_sid",
+            "twilio (line 1, column 1): set exactly one of from & messaging_service_sid",
         ),
         (
             "twilio:\n  account_sid: AC123\n",
-            "twilio: set both account_sid and auth_token, or neither (dry-run)",
+            "twilio (line 1, column 1): set both account_sid and auth_token, or neither (dry-run)",
         ),
         (
             "subscribers:\n  - id: s\n    phone: '+77012345678'\n    areas: []\n",
-            "subscribers[0].areas: List should have at least 1 item after validation, not 0",
+            "subscribers[0].areas (line 4, column 5): List should have at least 1 item after validation, not 0",
         ),
         (
             "subscribers:\n  - id: s\n    phone: '+77012345678'\n    areas: [KZ]\n    language: Russian\n",
-            "subscribers[0].language: must be a two-letter ISO 639-1 language code such as en, ru or kk",
+            "subscribers[0].language (line 5, column 5): must be a two-letter ISO 639-1 language code such as en, ru or kk",
         ),
         ("- a\n- b\n", "the top level must be a mapping of settings, not list"),
+        (
+            "subscribers:\n  - {id: x, phone: '+77012345678', areas: [KZ]}\n"
+            "webhooks:\n  - {id: x, url: 'https://x.example/h', areas: [KZ], "
+            "secret: whsec_PXnfEUHYY4coxTWm/udnPUK/7TVJYodAuOssgxKbfPg=}\n",
+            "webhooks[0].id (line 4, column 6): id 'x' is also subscribers[0].id; a follower id "
+            "must be unique across subscribers and webhooks",
+        ),
+        (
+            "subscribers:\n  - {id: 'sms:77012345678', phone: '+77012345678', areas: [KZ]}\n",
+            "subscribers[0].id (line 2, column 6): ids starting with 'sms:' are reserved for "
+            "people who join by SMS",
+        ),
     ],
 )
 def test_each_mistake_gets_one_line_with_its_yaml_path(text: str, expected: str) -> None:
@@ -88,7 +100,7 @@ def test_yaml_syntax_error_names_line_and_column() -> None:
 
 def test_missing_environment_variable_is_named() -> None:
     assert errors_of("twilio:\n  auth_token: ${NOPE_TOKEN}\n") == [
-        "twilio.auth_token: environment variable NOPE_TOKEN is not set "
+        "twilio.auth_token (line 2, column 3): environment variable NOPE_TOKEN is not set "
         "(write ${NOPE_TOKEN:-} to make it optional)"
     ]
 
@@ -99,8 +111,8 @@ def test_several_mistakes_are_all_reported() -> None:
         "subscribers:\n  - {id: s, phone: '+77012345678', areas: [KZ], colour: red}\n"
     )
     assert errors_of(text) == [
-        "sources[0].url: must be an http:// or https:// URL",
-        "subscribers[0].colour: unknown setting (check the spelling; see `notifier config-schema`)",
+        "sources[0].url (line 2, column 24): must be an http:// or https:// URL",
+        "subscribers[0].colour (line 4, column 49): unknown setting (check the spelling; see `notifier config-schema`)",
     ]
 
 
@@ -155,8 +167,8 @@ def test_check_config_exits_non_zero_with_one_line_per_error(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         f"error: invalid configuration {bad}",
-        "  server.port: Input should be less than or equal to 65535",
-        "  sources[0].url: must be an http:// or https:// URL",
+        "  server.port (line 3, column 10): Input should be less than or equal to 65535",
+        "  sources[0].url (line 2, column 24): must be an http:// or https:// URL",
     ]
 
 
@@ -170,7 +182,7 @@ def test_config_env_variable_chooses_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     file = tmp_path / "other.yaml"
-    file.write_text("log_level: DEBUG\n")
+    file.write_text(CATALOG + "log_level: DEBUG\n")
     monkeypatch.setenv("NOTIFIER_CONFIG", str(file))
     result = CliRunner().invoke(main, ["check-config"])
     assert result.exit_code == 0
@@ -213,6 +225,298 @@ def test_quiet_hours_unknown_zone_is_named() -> None:
         "subscribers:\n  - id: s\n    phone: '+77012345678'\n    areas: [KZ]\n"
         "    quiet_hours: {start: '22:00', end: '07:00', timezone: Mars/Olympus}\n"
     ) == [
-        "subscribers[0].quiet_hours.timezone: unknown time zone 'Mars/Olympus' "
+        "subscribers[0].quiet_hours.timezone (line 5, column 49): unknown time zone 'Mars/Olympus' "
         "(use an IANA name such as Asia/Almaty)"
     ]
+
+
+# --- bounds: a value that validates must never overflow a timer later ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sources:\n  - {id: a, type: dir, path: x, interval_s: 1e14}\n",
+            "sources[0].interval_s (line 2, column 33): must be at most "
+            "2.592e+06 seconds (30 days)",
+        ),
+        (
+            "sources:\n  - {id: a, type: dir, path: x, interval_s: .inf}\n",
+            "sources[0].interval_s (line 2, column 33): must be a finite number of seconds, "
+            "not inf",
+        ),
+        (
+            "outbox:\n  lease_s: 1e11\n",
+            "outbox.lease_s (line 2, column 3): must be at most 2.592e+06 seconds (30 days)",
+        ),
+        (
+            "outbox:\n  retry_schedule_s: [5, 1e13]\n",
+            "outbox.retry_schedule_s[1] (line 2, column 25): must be at most "
+            "2.592e+06 seconds (30 days)",
+        ),
+        (
+            "outbox:\n  max_attempts: 1e9\n",
+            "outbox.max_attempts (line 2, column 3): Input should be less than or equal to 100",
+        ),
+        (
+            "sources:\n  - {id: a, type: rss, url: 'https://x/', timeout_s: .nan}\n",
+            "sources[0].timeout_s (line 2, column 43): must be a finite number of seconds, not nan",
+        ),
+        (
+            "sources:\n  - {id: a, type: rss, url: 'https://x/', max_bytes: 1e12}\n",
+            "sources[0].max_bytes (line 2, column 43): Input should be less than or equal to "
+            "67108864",
+        ),
+        (
+            "levels:\n  flap_window_s: -1\n",
+            "levels.flap_window_s (line 2, column 3): Input should be greater than or equal to 0",
+        ),
+    ],
+)
+def test_durations_counts_and_sizes_have_sane_bounds(text: str, expected: str) -> None:
+    assert errors_of(text) == [expected]
+
+
+def test_check_config_refuses_the_values_that_broke_a_reload(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "sources:\n  - {id: a, type: dir, path: x, interval_s: 1e14}\n"
+        "outbox: {lease_s: 1e11, retry_schedule_s: [1e13]}\n"
+    )
+    result = CliRunner().invoke(main, ["check-config", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        "  sources[0].interval_s (line 2, column 33): must be at most 2.592e+06 seconds (30 days)",
+        "  outbox.retry_schedule_s[0] (line 3, column 44): must be at most "
+        "2.592e+06 seconds (30 days)",
+        "  outbox.lease_s (line 3, column 10): must be at most 2.592e+06 seconds (30 days)",
+    ]
+
+
+def _numeric_fields(model: type, path: str, seen: set[type]) -> list[tuple[str, object]]:
+    """(path, FieldInfo) of every int/float field reachable from `model`."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    out: list[tuple[str, object]] = []
+    if model in seen:
+        return out
+    seen.add(model)
+    for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+        todo = [info.annotation]
+        while todo:
+            tp = todo.pop()
+            origin = typing.get_origin(tp)
+            if origin is typing.Annotated:
+                todo.append(typing.get_args(tp)[0])
+            elif origin in (typing.Union, types.UnionType, list, dict, tuple):
+                todo.extend(typing.get_args(tp))
+            elif isinstance(tp, type) and issubclass(tp, BaseModel):
+                out.extend(_numeric_fields(tp, f"{path}{name}.", seen))
+            elif tp in (int, float):
+                out.append((f"{path}{name}", info))
+    return out
+
+
+def _upper_bound(info: object, annotation: object) -> bool:
+    import typing
+
+    metadata = list(getattr(info, "metadata", []))
+    todo = [annotation]
+    while todo:  # the bound of a list item sits on the item's Annotated type
+        tp = todo.pop()
+        if typing.get_origin(tp) is typing.Annotated:
+            metadata.extend(getattr(m, "metadata", [m]) for m in typing.get_args(tp)[1:])
+            todo.append(typing.get_args(tp)[0])
+        else:
+            todo.extend(typing.get_args(tp))
+    flat = [x for m in metadata for x in (m if isinstance(m, list) else [m])]
+    return any(hasattr(m, "le") or hasattr(m, "lt") for m in flat)
+
+
+def test_every_number_in_the_config_has_an_upper_bound() -> None:
+    """A new duration, count or size must use Seconds, Count, ByteSize … (see config.py)."""
+    from notifier.config import Config
+
+    unbounded = [
+        path
+        for path, info in _numeric_fields(Config, "", set())
+        if not _upper_bound(info, info.annotation)  # type: ignore[attr-defined]
+    ]
+    assert unbounded == []
+
+
+# --- YAML 1.2: no silent type changes ----------------------------------------------------------
+
+
+def test_yaml_1_2_keeps_times_no_and_unquoted_words_as_written() -> None:
+    config = parse_config(
+        "subscribers:\n"
+        "  - id: s\n    phone: '+4791234567'\n    areas: [NO]\n    language: no\n"
+        "    quiet_hours: {start: 22:00, end: 07:30, timezone: Europe/Oslo}\n",
+        environ={},
+    )
+    sub = config.subscribers[0]
+    assert sub.language == "no"
+    assert sub.quiet_hours is not None
+    assert (sub.quiet_hours.start.isoformat(), sub.quiet_hours.end.isoformat()) == (
+        "22:00:00",
+        "07:30:00",
+    )
+    assert sub.quiet_hours.start.tzinfo is None
+
+
+def test_an_unquoted_phone_number_says_to_quote_it() -> None:
+    assert errors_of("subscribers:\n  - id: s\n    phone: +77011112233\n    areas: [KZ]\n") == [
+        "subscribers[0].phone (line 3, column 5): read as the number 77011112233: write the "
+        "phone number in quotes with + and the country code, e.g. phone: '+77011112233'"
+    ]
+
+
+def test_a_quiet_hour_given_as_a_number_or_with_an_offset_is_refused() -> None:
+    head = "subscribers:\n  - id: s\n    phone: '+77011112233'\n    areas: [KZ]\n"
+    assert errors_of(head + "    quiet_hours: {start: 1320, end: '07:00'}\n") == [
+        "subscribers[0].quiet_hours.start (line 5, column 19): write the time as 'HH:MM' in "
+        "quotes, e.g. '22:00', not 1320"
+    ]
+    assert errors_of(head + "    quiet_hours: {start: '22:00+05:00', end: '07:00'}\n") == [
+        "subscribers[0].quiet_hours.start (line 5, column 19): give the local time without an "
+        "offset; `timezone` says where"
+    ]
+
+
+def test_duplicate_keys_are_an_error_with_their_line() -> None:
+    assert errors_of("log_level: INFO\nlog_level: DEBUG\n") == [
+        'YAML syntax error at line 2, column 1: found duplicate key "log_level" with value '
+        '"DEBUG" (original value: "INFO")'
+    ]
+
+
+# --- hostile YAML: bounded work, one clear line --------------------------------------------------
+
+
+def test_alias_bombs_are_refused_quickly() -> None:
+    import time
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    started = time.perf_counter()
+    assert errors_of("\n".join(lines) + "\n") == [
+        "YAML too large: more than 200000 values (after expanding aliases)"
+    ]
+    assert time.perf_counter() - started < 5
+
+
+def test_deep_nesting_is_refused() -> None:
+    nested = "".join("  " * i + "a:\n" for i in range(70)) + "  " * 70 + "a: 1\n"
+    assert errors_of(nested) == ["a.a.a.a.a.a.a.a...: YAML nested deeper than 64 levels"]
+    assert errors_of("a: " + "[" * 50_000 + "]" * 50_000 + "\n") == [
+        "YAML syntax error at line 1: nested too deeply"
+    ]
+    blocks = "".join(" " * i + "a:\n" for i in range(1000))
+    assert errors_of(blocks) == ["YAML syntax error at line 258: nested too deeply"]
+
+
+def test_custom_tags_and_huge_files_are_refused(tmp_path: Path) -> None:
+    assert errors_of("log_level: !!python/object:os.system ls\n") == [
+        "log_level: unsupported YAML tag tag:yaml.org,2002:python/object:os.system"
+    ]
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# " + b"x" * (4 * 1024 * 1024) + b"\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(big, environ={})
+    assert info.value.errors == ["config file is larger than 4 MiB"]
+
+
+# --- check-config checks what start-up checks ----------------------------------------------------
+
+CATALOG = (
+    f"catalog: {{schemes: {ROOT / 'config' / 'schemes'}, areas: {ROOT / 'config' / 'areas'}}}\n"
+)
+
+
+def test_check_config_checks_area_ids_and_suggests_the_closest(tmp_path: Path) -> None:
+    file = tmp_path / "n.yaml"
+    file.write_text(
+        CATALOG + "subscribers:\n  - id: s\n    phone: '+77011112233'\n"
+        "    areas: [Almaty, KZ-AKTT, kz-akt, Nowhere]\n"
+    )
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        "  subscribers[0].areas[0] (line 5, column 13): unknown area id 'Almaty'; 'Almaty' is "
+        "a name; did you mean KZ-ALA (Almaty) or KZ-ALM (Almaty Region)?",
+        "  subscribers[0].areas[1] (line 5, column 21): unknown area id 'KZ-AKTT'; did you mean "
+        "KZ-AKT (Aktobe Region), KZ-ATY (Atyrau Region) or KZ-AST (Astana)?",
+        "  subscribers[0].areas[2] (line 5, column 30): unknown area id 'kz-akt'; ids are "
+        "written exactly; did you mean KZ-AKT (Aktobe Region)?",
+        "  subscribers[0].areas[3] (line 5, column 38): unknown area id 'Nowhere' "
+        "(`notifier areas QUERY` lists the ids)",
+    ]
+
+
+def test_check_config_compiles_the_templates_like_start_up(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "sms.en.j2").write_text("{{ level }} {{ colour }}")
+    file = tmp_path / "n.yaml"
+    file.write_text(CATALOG + "templates: {dir: t}\n")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        f"  templates: {tmp_path / 't' / 'sms.en.j2'}: UndefinedError: 'colour' is undefined "
+        "(rendering a 'issued' transition)",
+    ]
+
+
+def test_check_config_names_a_missing_catalog_folder_with_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "n.yaml"
+    file.write_text("log_level: INFO\ncatalog:\n  schemes: nope\n")
+    result = CliRunner().invoke(main, ["check-config", "--config", str(file)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"error: invalid configuration {file}",
+        f"  catalog.schemes (line 3, column 3): not a folder: {tmp_path / 'nope'}",
+        f"  catalog.areas (line 2, column 1): not a folder: {tmp_path / 'areas'}",
+    ]
+
+
+def test_areas_lists_ids_and_names_in_every_language() -> None:
+    config = str(ROOT / "config" / "notifier.yaml")
+    result = CliRunner().invoke(main, ["areas", "--config", config, "алматы"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "KZ-ALA  city      Almaty · Алматы  (in KZ)",
+        "KZ-ALM  region    Almaty Region · Алматинская область · Алматы облысы  (in KZ)",
+    ]
+    result = CliRunner().invoke(main, ["areas", "--config", config, "Aktobe", "--json"])
+    assert result.exit_code == 0
+    assert [a["id"] for a in json.loads(result.output)] == ["KZ-AKT", "KZ-AKT-AKTOBE"]
+    result = CliRunner().invoke(main, ["areas", "--config", config])
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) > 100
+
+
+def test_areas_exits_1_when_nothing_matches() -> None:
+    config = str(ROOT / "config" / "notifier.yaml")
+    result = CliRunner().invoke(main, ["areas", "--config", config, "Atlantis"])
+    assert result.exit_code == 1
+    assert result.output == "no area matches 'Atlantis'\n"
+
+
+def test_a_data_dir_that_cannot_be_made_is_reported_as_such(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    file = tmp_path / "n.yaml"
+    file.write_text(CATALOG + f"data_dir: {blocker / 'var'}\n")
+    result = CliRunner().invoke(main, ["run", "--config", str(file), "--port", "0"])
+    assert result.exit_code == 1
+    assert (
+        result.output.splitlines()[-1] == f"error: cannot start: Not a directory: {blocker / 'var'}"
+    )

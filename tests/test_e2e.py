@@ -91,7 +91,7 @@ server: {{port: 0}}
 levels: {{flap_window_s: 0}}
 sources:
   - {{id: moscow-times, type: rss, url: "{feed_url}", interval_s: 1, jitter_s: 0,
-      baseline: false, min_confidence: 0.3}}
+      baseline: false, min_confidence: 0.3, trust: official}}
 subscribers:
   - {{id: aktobe-ru, phone: "{RU}", language: ru, areas: [KZ-AKT]}}
   - {{id: desk-en, phone: "{EN}", language: en, areas: [KZ]}}
@@ -104,6 +104,7 @@ twilio:
   from: "{SENDER}"
   base_url: {twilio.base_url}
 outbox: {{retry_schedule_s: [{retry_s}], jitter_ratio: 0, sweep_interval_s: 0.1}}
+network: {{allow: ["127.0.0.0/8"]}}  # the feed and the consumer are local test servers
 """
     return parse_config(text, environ={})
 

@@ -184,7 +184,7 @@ def test_text_is_cut_to_the_configured_segments() -> None:
 
 
 def test_unknown_language_falls_back_to_english() -> None:
-    notice = renderer().render(event(ISSUED), sms("de"))
+    notice = renderer().render(event(ISSUED), sms("pt"))
     assert notice.language == "en"
     assert notice.body.startswith("Aktobe: terror threat level RED")
 
@@ -239,6 +239,8 @@ def test_webhook_body_schema_v1() -> None:
             "evidence": "A red terror alert has been announced in Aktobe.",
             "source_id": "tengrinews",
             "document_id": "doc-7",
+            "confirmed": True,
+            "sources": [],
             "language": "ru",
             "text": renderer().sms_text(t, "ru"),
         },
@@ -261,11 +263,15 @@ def test_operator_template_overrides_a_default_and_adds_a_language(tmp_path: Pat
     folder = tmp_path / "tpl"
     folder.mkdir()
     (folder / "sms.ru.j2").write_text("{{ area }}: уровень {{ level }}!", encoding="utf-8")
-    (folder / "sms.de.j2").write_text("{{ area }}: Terrorwarnstufe {{ level }}.", encoding="utf-8")
+    (folder / "sms.it.j2").write_text(
+        "{{ area }}: allerta terrorismo {{ level }}.", encoding="utf-8"
+    )
     r = renderer(tmp_path, dir="tpl")  # relative to base_dir
-    assert r.languages == ("de", "en", "kk", "ru")
+    assert r.languages == tuple(
+        sorted(["da", "de", "en", "es", "fr", "it", "kk", "nb", "nl", "ru", "sv", "uk"])
+    )
     assert r.render(event(ISSUED), sms("ru")).body == "Актобе: уровень КРАСНЫЙ!"
-    assert r.render(event(ISSUED), sms("de")).body == "Aktobe: Terrorwarnstufe RED."
+    assert r.render(event(ISSUED), sms("it")).body == "Aktobe: allerta terrorismo RED."
     assert r.render(event(ISSUED), sms("en")).body.startswith("Aktobe: terror threat level RED")
 
 
@@ -305,3 +311,88 @@ def test_naive_times_are_taken_as_utc() -> None:
     assert payload["occurred_at"] == "2026-01-02T03:04:00Z"
     assert payload["data"]["expires"] == "2026-01-03T00:00:00Z"
     assert datetime.fromisoformat(payload["occurred_at"]).tzinfo == UTC
+
+
+# --- output in the subscriber's language from the catalog and the language packs -------------
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "ru",
+            "Великобритания: уровень террористической опасности повышен с уровня «ЗНАЧИТЕЛЬНЫЙ» "
+            "до уровня «СЕРЬЕЗНЫЙ» (высокий). Будьте бдительны и следуйте указаниям властей.",
+        ),
+        (
+            "kk",
+            "Ұлыбритания: терроризм қаупінің деңгейі «ОРТАША» деңгейінен «ЖОҒАРЫ» деңгейіне "
+            "(жоғары) дейін көтерілді. Сақ болыңыз және ресми нұсқауларды орындаңыз.",
+        ),
+        (
+            "de",
+            'Großbritannien: Terrorwarnstufe von „ERHEBLICH" auf „ERNST" (hoch) angehoben. '
+            "Bleiben Sie wachsam und folgen Sie den Anweisungen der Behörden.",
+        ),
+        (
+            "fr",
+            "Royaume-Uni : niveau de menace terroriste relevé de « SUBSTANTIEL » à « GRAVE » "
+            "(élevé). Restez vigilants et suivez les consignes des autorités.",
+        ),
+    ],
+)
+def test_a_uk_event_reads_in_the_subscribers_language(language: str, expected: str) -> None:
+    from notifier.extract import Catalog
+
+    root = Path(__file__).resolve().parent.parent / "config"
+    catalog = Catalog.load(root / "schemes", root / "areas")
+    r = Renderer.for_catalog(TemplatesConfig(), base_dir=Path("."), catalog=catalog)
+    t = transition(
+        TransitionKind.RAISED,
+        scheme="uk",
+        area=AreaRef("GB", "United Kingdom"),
+        level="severe",
+        severity=Severity.SEVERE,
+        previous_level="substantial",
+        previous_severity=Severity.MODERATE,
+    )
+    body = r.render(event(t), sms(language)).body
+    assert body == expected
+    assert "SEVERE" not in body and "United Kingdom" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        # no Dutch names in the uk scheme: the pack's severity words, never English ids
+        ("nl", 'Verenigd Koninkrijk: dreigingsniveau terrorisme verhoogd van "MATIG" naar "HOOG"'),
+        (
+            "it",
+            'Regno Unito: livello di allerta terrorismo alzato da "SOSTANZIALE" a "GRAVE" (grave).',
+        ),
+        ("es", 'Reino Unido: nivel de alerta terrorista elevado de "SUSTANCIAL" a "GRAVE" (alto).'),
+        (
+            "uk",
+            'Великобританія: рівень терористичної загрози підвищено з "ІСТОТНИЙ" до "СЕРЙОЗНИЙ"',
+        ),
+        ("sv", 'Storbritannien: terrorhotnivå höjd från "BETYDANDE" till "ALLVARLIG" (hög).'),
+        ("nb", 'Storbritannia: terrortrusselnivå hevet fra "BETYDELIG" til "ALVORLIG" (høy).'),
+        ("da", 'Storbritannien: terrortrusselsniveau hævet fra "BETYDELIG" til "ALVORLIG" (høj).'),
+    ],
+)
+def test_every_pack_language_has_a_template(language: str, expected: str) -> None:
+    from notifier.extract import Catalog
+
+    root = Path(__file__).resolve().parent.parent / "config"
+    catalog = Catalog.load(root / "schemes", root / "areas")
+    r = Renderer.for_catalog(TemplatesConfig(), base_dir=Path("."), catalog=catalog)
+    t = transition(
+        TransitionKind.RAISED,
+        scheme="uk",
+        area=AreaRef("GB", "United Kingdom"),
+        level="severe",
+        severity=Severity.SEVERE,
+        previous_level="substantial",
+        previous_severity=Severity.MODERATE,
+    )
+    assert r.render(event(t), sms(language)).body.startswith(expected)

@@ -110,27 +110,32 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
     )
     config = parse_config(
         config_for(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'f.db'}")
-        + f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false}}\n",
+        + f"sources:\n  - {{id: inbox, type: dir, path: {inbox}, baseline: false, trust: official}}\n",
         environ={},
     )
     async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
-        real = svc.extractor
+        real = svc.extraction
 
         class BrokenOnSeed:
-            """A stand-in extractor that fails on one document (a bug, a bad rule)."""
+            """A stand-in extraction door that fails on one document (a bug, a bad rule)."""
 
-            def extract(self, doc):  # type: ignore[no-untyped-def]
+            async def extract(self, doc):  # type: ignore[no-untyped-def]
                 if doc.id.endswith("a-seed.txt"):
                     raise RuntimeError("extractor bug")
-                return real.extract(doc)
+                return await real.extract(doc)
 
-        svc.extractor = BrokenOnSeed()  # type: ignore[assignment]
+        svc.extraction = BrokenOnSeed()  # type: ignore[assignment]
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-PAV"]
-        svc.extractor = real
+        [report] = await svc.source_reports()
+        assert report["status"] == "failing"
+        assert report["last_error"] == "document a-seed.txt: RuntimeError: extractor bug"
+        svc.extraction = real
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT-AKTOBE", "KZ-PAV"]
         assert len(await svc.store.recent_events()) == 2
+        [report] = await svc.source_reports()
+        assert (report["status"], report["last_error"]) == ("ok", None)
 
 
 async def test_replicas_sharing_a_database_apply_to_each_others_levels(
@@ -212,7 +217,7 @@ async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
     # An approved item the catalog no longer knows (its scheme's levels were edited) raised on
     # every review run, so every item approved after it waited for ever.
     from notifier.model import Action, Announcement, AreaRef, Severity
-    from notifier.service import _announcement_record
+    from notifier.trust import announcement_record
 
     def red(level: str, area: AreaRef) -> Announcement:
         return Announcement(
@@ -237,7 +242,7 @@ async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
             level_writes=[],
             new_events=[],
             notices=[],
-            reviews=[(_announcement_record(a), 0.2) for a in (broken, good)],
+            reviews=[(announcement_record(a), 0.2) for a in (broken, good)],
             now=svc.clock(),
         )
         for item in await svc.store.review_items():

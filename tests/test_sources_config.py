@@ -36,7 +36,7 @@ def test_source_config_errors_name_the_path() -> None:
             "  - {id: c, type: json, url: 'https://x/', fields: {item: x}}\n"
         )
     assert err.value.errors == [
-        "sources[0].selector: unsupported CSS selector part 'p:first-child' in 'p:first-child'",
-        "sources[1].max_links: Input should be greater than or equal to 0",
-        "sources[2].fields.item: unknown setting (check the spelling; see `notifier config-schema`)",
+        "sources[0].selector (line 2, column 44): unsupported CSS selector part 'p:first-child' in 'p:first-child'",
+        "sources[1].max_links (line 3, column 43): Input should be greater than or equal to 0",
+        "sources[2].fields.item (line 4, column 53): unknown setting (check the spelling; see `notifier config-schema`)",
     ]

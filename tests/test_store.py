@@ -107,28 +107,28 @@ async def test_outcome_is_written_atomically_and_replay_adds_nothing(store: Stor
 
 async def test_claim_gives_each_row_to_one_worker_and_stale_claims_return(store: Store) -> None:
     await enqueue(store, "a", "b", "c")
-    first = await store.claim(limit=2, worker="w1", now=T0, claim_timeout_s=60)
-    second = await store.claim(limit=5, worker="w2", now=T0, claim_timeout_s=60)
+    first = await store.claim(limit=2, worker="w1", now=T0, lease_s=60)
+    second = await store.claim(limit=5, worker="w2", now=T0, lease_s=60)
     assert len(first) == 2
     assert len(second) == 1
     assert {d.id for d in first}.isdisjoint({d.id for d in second})
-    assert await store.claim(limit=5, worker="w3", now=T0, claim_timeout_s=60) == []
-    # w1 died: after the claim timeout its rows are due again.
+    assert await store.claim(limit=5, worker="w3", now=T0, lease_s=60) == []
+    # w1 and w2 died: once their leases ran out their rows are due again.
     later = T0 + timedelta(seconds=61)
-    retaken = await store.claim(limit=5, worker="w3", now=later, claim_timeout_s=60)
+    retaken = await store.claim(limit=5, worker="w3", now=later, lease_s=60)
     assert {d.id for d in retaken} == {d.id for d in first} | {d.id for d in second}
 
 
 async def test_record_attempt_schedules_retry_then_dead_letter_and_replay(store: Store) -> None:
     await enqueue(store, "a")
-    [row] = await store.claim(limit=1, worker="w", now=T0, claim_timeout_s=60)
+    [row] = await store.claim(limit=1, worker="w", now=T0, lease_s=60)
     retry_at = T0 + timedelta(seconds=5)
     status = await store.record_attempt(
         row, DeliveryResult.retryable("HTTP 500"), worker="w", now=T0, retry_at=retry_at
     )
     assert status == "pending"
-    assert await store.claim(limit=1, worker="w", now=T0, claim_timeout_s=60) == []
-    [row] = await store.claim(limit=1, worker="w", now=retry_at, claim_timeout_s=60)
+    assert await store.claim(limit=1, worker="w", now=T0, lease_s=60) == []
+    [row] = await store.claim(limit=1, worker="w", now=retry_at, lease_s=60)
     assert row.attempts == 1
     assert row.last_error == "HTTP 500"
     status = await store.record_attempt(
@@ -137,7 +137,7 @@ async def test_record_attempt_schedules_retry_then_dead_letter_and_replay(store:
     assert status == "dead"
     assert await store.delivery_counts() == {"dead": 1}
     assert await store.replay_dead(retry_at) == 1
-    [row] = await store.claim(limit=1, worker="w", now=retry_at, claim_timeout_s=60)
+    [row] = await store.claim(limit=1, worker="w", now=retry_at, lease_s=60)
     assert row.attempts == 0
 
 
@@ -148,10 +148,7 @@ async def test_opt_out_and_gone_endpoint_are_remembered(store: Store) -> None:
     await store.commit_outcome(
         source_id="s", document=None, level_writes=[], new_events=[ev], notices=[sms, hook], now=T0
     )
-    rows = {
-        d.subscriber_id: d
-        for d in await store.claim(limit=5, worker="w", now=T0, claim_timeout_s=60)
-    }
+    rows = {d.subscriber_id: d for d in await store.claim(limit=5, worker="w", now=T0, lease_s=60)}
     await store.record_attempt(
         rows["alice"],
         DeliveryResult.permanent("Twilio 21610: unsubscribed", opted_out=True),
@@ -174,9 +171,9 @@ async def test_opt_out_and_gone_endpoint_are_remembered(store: Store) -> None:
 
 async def test_release_all_claims_frees_rows_of_a_crashed_process(store: Store) -> None:
     await enqueue(store, "a")
-    assert len(await store.claim(limit=1, worker="dead", now=T0, claim_timeout_s=600)) == 1
+    assert len(await store.claim(limit=1, worker="dead", now=T0, lease_s=600)) == 1
     assert await store.release_all_claims(T0) == 1
-    assert len(await store.claim(limit=1, worker="new", now=T0, claim_timeout_s=600)) == 1
+    assert len(await store.claim(limit=1, worker="new", now=T0, lease_s=600)) == 1
 
 
 async def test_review_queue_moves_pending_to_approved_to_applied(store: Store) -> None:
@@ -247,3 +244,37 @@ async def test_an_older_schema_is_upgraded_in_place_keeping_its_rows(tmp_path: P
         assert await store.sms_subscriptions() == [("+77051234567", "KZ-AKT", "ru")]
     finally:
         await store.close()
+
+
+async def test_rows_of_blocked_subscribers_are_suppressed_when_claimed(store: Store) -> None:
+    # A STOP (or a 410) recorded by any replica stops rows already queued, e.g. held for quiet
+    # hours: they are marked suppressed, never handed to a worker.
+    ev = red_event()
+    rows = [notice(ev, "alice", ChannelKind.TWILIO_SMS), notice(ev, "bob")]
+    await store.commit_outcome(
+        source_id="s", document=None, level_writes=[], new_events=[ev], notices=rows, now=T0
+    )
+    await store.set_opt_out("alice", True, "replied STOP", T0)
+    await store.set_opt_out("bob", True, "replied STOP", T0)
+    await store.set_opt_out("bob", False, "", T0)  # ... and START again
+    [claimed] = await store.claim(limit=5, worker="w", now=T0, lease_s=15)
+    assert claimed.subscriber_id == "bob"
+    [suppressed] = await store.deliveries(status="suppressed")
+    assert (suppressed["subscriber_id"], suppressed["last_error"]) == ("alice", "replied STOP")
+    assert suppressed["attempts"] == 0
+    assert await store.delivery_counts() == {"claimed": 1, "suppressed": 1}
+
+
+async def test_upserts_insert_then_update_in_one_statement(store: Store) -> None:
+    assert await store.join("+77051234567", "KZ-AKT", "ru", T0) is True
+    assert await store.join("+77051234567", "KZ-AKT", "en", T0) is False  # already a member
+    assert await store.sms_subscriptions() == [("+77051234567", "KZ-AKT", "ru")]
+    await store.set_opt_out("alice", True, "replied STOP", T0)
+    await store.set_opt_out("alice", True, "replied STOPALL", T0)
+    assert await store.blocked_subscribers() == {"alice": "replied STOPALL"}
+    doc = Document(source_id="s", id="d1", text="one")
+    await store.mark_seen("s", [doc], T0)
+    edited = Document(source_id="s", id="d1", text="two")
+    await store.mark_seen("s", [edited], T0 + timedelta(hours=1))
+    assert await store.unseen("s", [edited]) == []
+    assert await store.unseen("s", [doc]) == [doc]

@@ -80,7 +80,8 @@ data_dir: {tmp_path / "data"}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
 sources:
-  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3}}
+  - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3,
+      trust: official}}
 subscribers:
   - {{id: aktobe-ru, phone: "{RU}", language: ru, areas: [KZ-AKT]}}
   - {{id: desk-en, phone: "{EN}", language: en, areas: [KZ]}}
@@ -93,6 +94,7 @@ twilio:
   base_url: {twilio.base_url}
   inbound_join: true
 outbox: {{retry_schedule_s: [60], jitter_ratio: 0}}
+network: {{allow: ["127.0.0.0/8"]}}  # the webhook consumer is a local test server
 """,
             environ={},
         )
@@ -123,16 +125,28 @@ async def test_api_shows_levels_events_deliveries_sources_and_metrics(running: R
     ]
     [source] = (await running.get("/api/sources"))["sources"]
     assert (source["id"], source["status"], source["seen"]) == ("inbox", "ok", 1)
-    assert (await running.get("/readyz")) == {"ready": True, "problems": []}
+    assert (await running.get("/readyz")) == {
+        "ready": True,
+        "problems": [],
+        "degraded": [],
+        "status": "ok",
+        "failing_sources": [],
+    }
     metrics = await running.get("/metrics")
     assert 'notifier_transitions_total{kind="issued"}' in metrics
     assert 'notifier_outbox_rows{status="sent"} 3.0' in metrics
 
 
 async def test_api_rejects_bad_query_parameters(running: Running) -> None:
-    assert "limit must be a whole number" in await running.get("/api/events?limit=ten", 400)
-    assert "between 1 and 1000" in await running.get("/api/events?limit=0", 400)
-    assert "status must be one of" in await running.get("/api/deliveries?status=lost", 400)
+    bad = {
+        "/api/events?limit=ten": "limit must be a whole number, not 'ten'",
+        "/api/events?limit=0": "limit must be between 1 and 1000",
+        "/api/deliveries?status=lost": "status must be one of pending, claimed, sent, dead, suppressed",
+    }
+    for path, message in bad.items():
+        assert await running.get(path, 400) == {
+            "error": {"code": "bad_request", "message": message}
+        }
 
 
 async def test_twilio_status_callbacks_are_verified_and_never_go_backwards(
@@ -210,12 +224,12 @@ async def test_low_confidence_waits_for_review_and_approval_applies_it(
 
 
 async def test_status_page_shows_levels_and_changes_for_people(running: Running) -> None:
-    assert "No active level anywhere." in await running.get("/")
+    assert "No level is in force anywhere." in await running.get("/")
     await running.poll()
     page = await running.get("/")
-    assert '<span class="extreme">&nbsp;red&nbsp;</span>' in page
-    assert "<td>Aktobe</td>" in page
-    assert "<td>issued</td>" in page
+    assert '<span class="area-name">Aktobe</span>' in page
+    assert '<span class="badge sev-extreme">red<span class="badge-sub"> · extreme' in page
+    assert '<td data-label="Change"><span class="kind">issued</span></td>' in page
     assert "sent: 3" in page
 
 
@@ -342,7 +356,9 @@ async def test_level_in_force_for_an_area_is_its_own_or_inherited(running: Runni
     # The region around the city is not under the city's level; the city's level is not the
     # region's. A name works as well as an id.
     assert (await running.get("/api/levels/Aktobe%20Region"))["levels"] == []
-    assert "unknown area 'Atlantis'" in await running.get("/api/levels/Atlantis", 404)
+    assert await running.get("/api/levels/Atlantis", 404) == {
+        "error": {"code": "not_found", "message": "unknown area 'Atlantis'"}
+    }
 
 
 async def test_join_from_a_number_that_is_not_valid_cannot_break_routing(running: Running) -> None:
@@ -360,3 +376,85 @@ async def test_join_from_a_number_that_is_not_valid_cannot_break_routing(running
     assert [(m.id, m.areas) for m in await running.service.sms_members()] == [
         ("sms:77051234567", ["KZ-AKT-AKTOBE"])
     ]
+
+
+async def test_openapi_document_is_valid_matches_the_routes_and_real_responses(
+    running: Running,
+) -> None:
+    import jsonschema
+    from openapi_spec_validator import validate
+
+    from notifier.web.openapi import api_routes
+
+    await running.poll()
+    (running.inbox / "lift.txt").write_text(LIFT, encoding="utf-8")  # held for review:
+    strict = running.service.config.sources[0].model_copy(update={"min_confidence": 0.999})
+    await running.service.poll_source(strict)
+    doc = await running.get("/api/openapi.json")
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
+    served = {(method.lower(), path) for method, path, _ in api_routes(create_app(running.service))}
+    documented = {(method, path) for path, ops in doc["paths"].items() for method in ops}
+    assert served == documented
+    assert {path for _, path in documented} >= {
+        "/api/levels",
+        "/api/levels/{area_id}",
+        "/api/events",
+        "/api/deliveries",
+        "/api/sources",
+        "/api/review",
+        "/api/subscribers",
+        "/api/openapi.json",
+    }
+    assert doc["paths"]["/api/openapi.json"]["get"]["security"] == []
+    assert doc["paths"]["/api/levels"]["get"]["x-scope"] == "read"
+    limit = next(
+        p for p in doc["paths"]["/api/events"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"] == {"default": 100, "maximum": 1000, "minimum": 1, "type": "integer"}
+
+    def schema_of(template: str, status: int = 200) -> dict[str, Any]:
+        body = doc["paths"][template]["get"]["responses"][str(status)]["content"]
+        return {**body["application/json"]["schema"], "components": doc["components"]}
+
+    samples = {
+        "/api/levels": "/api/levels",
+        "/api/levels/{area_id}": "/api/levels/Aktobe",
+        "/api/events": "/api/events",
+        "/api/deliveries": "/api/deliveries",
+        "/api/sources": "/api/sources",
+        "/api/review": "/api/review",
+        "/api/subscribers": "/api/subscribers",
+    }
+    for template, url in samples.items():
+        data = await running.get(url)
+        assert any(data.values()), f"{url} answered nothing to check: {data}"
+        jsonschema.Draft202012Validator(schema_of(template)).validate(data)
+    not_found = await running.get("/api/levels/Atlantis", 404)
+    jsonschema.Draft202012Validator(schema_of("/api/levels/{area_id}", 404)).validate(not_found)
+    # The schemas are strict: a field a handler adds without its model fails here.
+    level = (await running.get("/api/levels"))["levels"][0]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(schema_of("/api/levels")).validate(
+            {"levels": [{**level, "extra": 1}]}
+        )
+
+
+async def test_an_open_circuit_shows_in_the_api_and_metrics(running: Running) -> None:
+    from notifier.dispatch.outbox import BreakerPolicy
+
+    assert (await running.get("/api/endpoints")) == {"endpoints": []}
+    running.service.outbox.breaker = BreakerPolicy(failures=1, cooldown_s=600)
+    running.consumer.script(503)
+    await running.poll()
+    [endpoint] = (await running.get("/api/endpoints"))["endpoints"]
+    assert (endpoint["endpoint"], endpoint["state"], endpoint["consecutive_failures"]) == (
+        "newsroom",
+        "open",
+        1,
+    )
+    assert endpoint["last_error"] == "HTTP 503"
+    assert 'notifier_circuit_open{endpoint="newsroom"} 1.0' in await running.get("/metrics")
+    page = await running.get("/")
+    assert "circuit open" in page and "newsroom" in page and "HTTP 503" in page

@@ -36,11 +36,12 @@ def classify_http_status(
     now: datetime | None = None,
     detail: str = "",
 ) -> DeliveryResult:
-    """Map the HTTP status of one delivery attempt to a result (Standard Webhooks rules).
+    """Map the HTTP status of one delivery attempt to a result.
 
-    2xx ok; 3xx a failure worth retrying (redirects are never followed, so the URL needs
-    fixing); 408/425/429/5xx retryable honouring `Retry-After`; 410 permanent and disables the
-    endpoint; any other 4xx permanent.
+    2xx ok; 410 Gone permanent and disables the endpoint; every other status is retried, as
+    Svix and Stripe do: a 404 or 401 is often a deploy or a key rotation in progress, and the
+    schedule ends in the dead letter anyway. 3xx are retried but never followed (the URL needs
+    fixing); `Retry-After` is honoured on 408/425/429/5xx.
     """
     suffix = f": {detail}" if detail else ""
     if 200 <= status < 300:
@@ -56,7 +57,7 @@ def classify_http_status(
             f"HTTP {status}{suffix}", retry_after_s=parse_retry_after(retry_after, now)
         )
     if 400 <= status < 500:
-        return DeliveryResult.permanent(f"HTTP {status}{suffix}")
+        return DeliveryResult.retryable(f"HTTP {status}{suffix}")
     return DeliveryResult.retryable(f"unexpected HTTP status {status}{suffix}")
 
 

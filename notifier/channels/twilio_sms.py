@@ -219,6 +219,14 @@ class TwilioSmsChannel:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def throttle_s(self, ahead: int = 0) -> float:
+        """How long a message would wait for the sender's rate limit if `ahead` more were
+        started before it; the outbox starts no more SMS while this is long, so messages
+        waiting for the limit hold no delivery slot."""
+        if self.dry_run:
+            return 0.0
+        return self.bucket.wait_s() + ahead / self.bucket.rate_per_s
+
     async def send(self, notice: Notice) -> DeliveryResult:
         await self.start()
         if self.dry_run:
@@ -226,7 +234,10 @@ class TwilioSmsChannel:
             return DeliveryResult.ok(provider_id="dry-run", reason="dry-run: not sent")
         wait = self.bucket.wait_s()
         if wait > self._max_wait_s:
-            return DeliveryResult.retryable(f"sender rate limit ({self.config.max_per_s}/s)", wait)
+            # Nothing went to Twilio: not an attempt, so it can never dead-letter a message.
+            return DeliveryResult.deferred(
+                f"not attempted: sender rate limit ({self.config.max_per_s:g}/s)", wait
+            )
         wait = self.bucket.reserve()
         if wait > 0:
             await self._sleep(wait)

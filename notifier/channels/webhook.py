@@ -18,6 +18,7 @@ from notifier.channels.base import classify_http_status
 from notifier.clock import Clock, system_clock
 from notifier.config import WebhookEndpoint
 from notifier.model import ChannelKind, DeliveryResult, Notice
+from notifier.netguard import AddressRefused, mask_url, mask_urls_in
 
 __all__ = ["USER_AGENT", "WebhookChannel"]
 
@@ -88,19 +89,23 @@ class WebhookChannel:
                 await response.content.read(4096)
                 detail = ""
                 if 300 <= response.status < 400:
-                    detail = f"Location: {response.headers.get('Location', '?')}"
+                    detail = f"Location: {mask_url(response.headers.get('Location', '?'))}"
                 return classify_http_status(
                     response.status,
                     retry_after=response.headers.get("Retry-After"),
                     now=self._clock(),
                     detail=detail,
                 )
+        except AddressRefused as exc:  # the SSRF guard: retrying cannot help until allowed
+            return DeliveryResult.permanent(f"address refused: {exc}")
         except aiohttp.ClientConnectorError as exc:
-            return DeliveryResult.retryable(f"cannot connect: {exc}")
+            if isinstance(exc.os_error, AddressRefused):
+                return DeliveryResult.permanent(f"address refused: {exc.os_error}")
+            return DeliveryResult.retryable(f"cannot connect: {mask_urls_in(str(exc))}")
         except TimeoutError:
             return DeliveryResult.retryable(f"no answer within {endpoint.timeout_s:g} s")
         except aiohttp.ClientError as exc:
-            return DeliveryResult.retryable(f"connection failed: {exc!r}")
+            return DeliveryResult.retryable(f"connection failed: {mask_urls_in(repr(exc))}")
 
     async def aclose(self) -> None:
         """The session belongs to the caller; nothing of ours to release."""

@@ -1,32 +1,52 @@
-"""The outbox worker: claim due rows, make one attempt each through their channel, record it.
+"""The outbox worker: a steady pipeline of attempts, claimed in batches under a lease.
 
 Retry policy lives here and only here; channels make one attempt and classify the result.
-Every row is in the database before its first attempt, so a crash loses nothing: claimed rows of
-a dead process are taken again (at start-up on SQLite, after `claim_timeout_s` on PostgreSQL).
+Every row is in the database before its first attempt, so a crash loses nothing. A worker takes
+rows in batches with one statement, under a lease (`lease_s`) that its heartbeat extends while
+it holds them: a live worker never loses its own rows to a re-claim, and a dead one's rows are
+taken by another replica once the lease runs out (seconds, not minutes).
+
+The pipeline: at most `concurrency` attempts in flight; a finished attempt frees its slot at
+once and the worker claims again without sleeping while work is due. Rows of one endpoint wait
+in that endpoint's own queue for one of its `per_endpoint` slots, holding no global slot, and an
+endpoint with no free slot is left out of the next claim. A circuit breaker per webhook endpoint
+stops a dead one from taking its rows through every retry. Results are recorded in batches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
 import socket
 import time
 import uuid
-from collections import defaultdict
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from notifier import metrics
 from notifier.channels.base import Channel
 from notifier.clock import Clock, system_clock
+from notifier.logging import bound
 from notifier.model import ChannelKind, DeliveryResult, DeliveryStatus
-from notifier.store import Delivery, Store
+from notifier.store import AttemptRecord, Delivery, Store
 
 log = logging.getLogger(__name__)
+
+# How many claimed rows may wait in endpoint queues, per global slot: enough to keep every slot
+# busy when a few endpoints are saturated, few enough that the heartbeat stays one small UPDATE.
+_QUEUED_PER_SLOT = 4
+# A claim leaves out at most this many saturated endpoints (the list goes into the statement).
+_MAX_EXCLUDED = 500
+# A channel whose sender must wait longer than this (a rate limit) gets no new attempts: they
+# would sit in a delivery slot doing nothing while other channels' rows wait.
+_THROTTLE_AHEAD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +63,10 @@ class RetryPolicy:
     def next_attempt(
         self, attempts_done: int, result: DeliveryResult, now: datetime
     ) -> datetime | None:
-        """None means give up (dead letter)."""
+        """None means give up (dead letter). A deferral (no attempt made) always comes back."""
+        if result.status is DeliveryStatus.DEFERRED:
+            wait = min(max(result.retry_after_s or 0.0, 0.0), self.max_retry_after_s)
+            return now + timedelta(seconds=wait)
         if result.status is not DeliveryStatus.RETRYABLE or attempts_done >= self.max_attempts:
             return None
         base = self.schedule_s[min(attempts_done - 1, len(self.schedule_s) - 1)]
@@ -54,11 +77,52 @@ class RetryPolicy:
         return now + timedelta(seconds=delay)
 
 
+class CircuitState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+@dataclass
+class Circuit:
+    """One endpoint's breaker: opens after `failures` consecutive failed attempts, lets one
+    probe through after the cool-down, closes on its success and reopens on its failure."""
+
+    endpoint: str
+    state: CircuitState = CircuitState.CLOSED
+    consecutive_failures: int = 0
+    opened_at: datetime | None = None
+    open_until: datetime | None = None
+    probing: bool = False
+    last_error: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "endpoint": self.endpoint,
+            "state": self.state.value,
+            "consecutive_failures": self.consecutive_failures,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
+            "open_until": self.open_until.isoformat() if self.open_until else None,
+            "last_error": self.last_error,
+        }
+
+
+@dataclass(frozen=True)
+class BreakerPolicy:
+    failures: int = 5
+    cooldown_s: float = 30.0
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 ResultHook = Callable[[Delivery, DeliveryResult, str], None]
+EndpointKey = tuple[str, str]  # (channel, subscriber id): one webhook endpoint, one SMS contact
+
+
+def endpoint_key(row: Delivery) -> EndpointKey:
+    return (row.channel, row.subscriber_id)
 
 
 class OutboxWorker:
@@ -70,122 +134,358 @@ class OutboxWorker:
         *,
         concurrency: int = 16,
         per_endpoint: int = 4,
-        claim_timeout_s: float = 120.0,
+        lease_s: float = 15.0,
+        heartbeat_s: float | None = None,
+        idle_poll_s: float = 1.0,
+        breaker: BreakerPolicy | None = None,
         clock: Clock = system_clock,
         on_result: ResultHook | None = None,
     ) -> None:
         self.store = store
         self.channels = channels
         self.policy = policy
-        self.concurrency = concurrency
-        self.per_endpoint = per_endpoint
-        self.claim_timeout_s = claim_timeout_s
         self.clock = clock
         self.on_result = on_result
         self.name = worker_name()
-        self._endpoint_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.per_endpoint)
+        self.breaker = breaker or BreakerPolicy()
+        self.reconfigure(
+            concurrency=concurrency,
+            per_endpoint=per_endpoint,
+            lease_s=lease_s,
+            heartbeat_s=heartbeat_s,
+            idle_poll_s=idle_poll_s,
         )
+        self._queues: dict[EndpointKey, deque[Delivery]] = {}
+        self._busy: dict[EndpointKey, int] = {}  # attempts in flight per endpoint
         self._inflight: dict[str, asyncio.Task[None]] = {}
-        # Records of attempts already made; shielded, so they outlive a cancelled delivery task.
-        self._recording: set[asyncio.Future[None]] = set()
+        self._circuits: dict[EndpointKey, Circuit] = {}
+        self._results: list[AttemptRecord] = []
+        self._recorder: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Future[None]] = set()
+        self._wake = asyncio.Event()
+        self._pump_lock = asyncio.Lock()
         self._closing = False
-        self._sweep_lock = asyncio.Lock()
+        self._more_due = True  # the last claim was full: there may be more right now
 
-    def reconfigure(self, *, concurrency: int, per_endpoint: int, claim_timeout_s: float) -> None:
-        """New limits for the next sweep; attempts in flight keep the slots they hold."""
+    def reconfigure(
+        self,
+        *,
+        concurrency: int,
+        per_endpoint: int,
+        lease_s: float,
+        heartbeat_s: float | None = None,
+        idle_poll_s: float | None = None,
+    ) -> None:
+        """New limits, effective at the next claim; attempts in flight keep their slots."""
         self.concurrency = concurrency
-        self.claim_timeout_s = claim_timeout_s
-        if per_endpoint != self.per_endpoint:
-            self.per_endpoint = per_endpoint
-            self._endpoint_slots = defaultdict(lambda: asyncio.Semaphore(self.per_endpoint))
+        self.per_endpoint = per_endpoint
+        self.lease_s = lease_s
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else lease_s / 3
+        if idle_poll_s is not None:
+            self.idle_poll_s = idle_poll_s
+
+    # --- what others may look at -----------------------------------------------------------
 
     @property
     def inflight(self) -> int:
         return len(self._inflight)
 
+    @property
+    def queued(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    def circuits(self) -> list[dict[str, object]]:
+        """Every endpoint breaker that has seen a failure, for the API."""
+        return [
+            c.as_dict()
+            for _key, c in sorted(self._circuits.items())
+            if c.state is not CircuitState.CLOSED or c.consecutive_failures
+        ]
+
+    def wake(self) -> None:
+        """New rows (or a freed slot): claim again now instead of at the next due time."""
+        self._more_due = True
+        self._wake.set()
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Claim and deliver until cancelled: the service's outbox task."""
+        heartbeat = asyncio.create_task(self._heartbeat(), name="outbox heartbeat")
+        listener = asyncio.create_task(self.store.listen_outbox(self.wake), name="outbox listen")
+        try:
+            while not self._closing:
+                # Cleared before looking, so a wake-up that comes while we look is not lost.
+                self._wake.clear()
+                try:
+                    await self.pump()
+                    delay = await self._idle_delay()
+                except Exception:
+                    log.exception("outbox: claiming failed; trying again")
+                    delay = self.idle_poll_s
+                if delay is None:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        finally:
+            for task in (heartbeat, listener):
+                task.cancel()
+            await asyncio.gather(heartbeat, listener, return_exceptions=True)
+
+    async def _idle_delay(self) -> float | None:
+        """None: claim again now. Otherwise how long to wait unless woken earlier."""
+        free = self.concurrency - len(self._inflight)
+        throttled = self._throttled()
+        # A rate-limited sender's rows wait in the database (or our queues) until it may send.
+        throttle_s = min(throttled.values(), default=self.idle_poll_s)
+        if free <= 0 or self.queued >= self.concurrency * _QUEUED_PER_SLOT:
+            return min(throttle_s, self.idle_poll_s)  # a finished attempt wakes us sooner
+        if self._more_due:
+            return None
+        if throttled:
+            return min(throttle_s, self.idle_poll_s)
+        due = await self.store.next_due(self.name)
+        if due is None:
+            return self.idle_poll_s
+        wait_s = (due - self.clock()).total_seconds()
+        # Due now but not claimed: its endpoint has no free slot; a finished attempt wakes us.
+        return self.idle_poll_s if wait_s <= 0 else min(wait_s, self.idle_poll_s)
+
     async def sweep(self) -> int:
-        """Claim as many due rows as there are free slots and start them; returns how many."""
+        """One round: start what waits for a slot, claim what fits; returns rows claimed."""
+        return await self.pump()
+
+    async def pump(self) -> int:
         if self._closing:
             return 0
-        async with self._sweep_lock:
+        async with self._pump_lock:
+            self._start_queued()
             free = self.concurrency - len(self._inflight)
-            if free <= 0:
+            queued = self.queued
+            # Claim a batch ahead while the queue runs low, not a row per freed slot: one
+            # statement per `concurrency` attempts instead of one per attempt, and the queue
+            # never runs dry while a claim is on its way.
+            if free <= 0 and queued >= 2 * self.concurrency:
                 return 0
+            if queued >= self.concurrency * _QUEUED_PER_SLOT:
+                return 0
+            limit = 4 * self.concurrency - len(self._inflight) - queued
+            if limit <= 0:
+                return 0
+            now = self.clock()
             rows = await self.store.claim(
-                limit=free, worker=self.name, now=self.clock(), claim_timeout_s=self.claim_timeout_s
+                limit=limit,
+                worker=self.name,
+                now=now,
+                lease_s=self.lease_s,
+                exclude_subscribers=self._saturated(),
+                exclude_channels=sorted(self._throttled()),
             )
+            self._more_due = len(rows) >= limit
+            blocked: dict[EndpointKey, list[Delivery]] = {}
             for row in rows:
-                task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
-                self._inflight[row.id] = task
-                task.add_done_callback(self._forget)
+                key = endpoint_key(row)
+                circuit = self._circuits.get(key)
+                if circuit is not None and self._refuses(circuit, now):
+                    blocked.setdefault(key, []).append(row)
+                else:
+                    self._queues.setdefault(key, deque()).append(row)
+            for key, held in blocked.items():
+                await self._defer_open(self._circuits[key], held)
+            self._start_queued()
             return len(rows)
 
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        for rid, t in list(self._inflight.items()):
-            if t is task:
-                del self._inflight[rid]
+    def _saturated(self) -> list[str]:
+        """Endpoints with no free slot: their rows stay in the database for now."""
+        full = {
+            key[1]
+            for key, busy in self._busy.items()
+            if busy + len(self._queues.get(key, ())) >= self.per_endpoint
+        }
+        return sorted(full)[:_MAX_EXCLUDED]
 
-    async def drain(self, timeout_s: float = 30.0) -> None:
-        """Sweep until nothing is due now and nothing is in flight (tests, `send-test`)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            started = await self.sweep()
-            if self._inflight:
-                await asyncio.wait(list(self._inflight.values()), timeout=0.5)
-            elif not started:
-                return
+    def _throttled(self) -> dict[str, float]:
+        """Channels that must wait for their rate limit, with how long."""
+        out = {}
+        for kind, channel in self.channels.items():
+            throttle = getattr(channel, "throttle_s", None)
+            if throttle is not None and (wait := throttle()) > _THROTTLE_AHEAD_S:
+                out[kind.value] = wait - _THROTTLE_AHEAD_S
+        return out
 
-    async def aclose(self, grace_s: float = 10.0) -> None:
-        """Stop claiming; let attempts in flight finish for `grace_s`, then cancel and release."""
-        self._closing = True
-        if self._inflight:
-            _done, pending = await asyncio.wait(list(self._inflight.values()), timeout=grace_s)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
-        if self._recording:
-            # An attempt that was made must be recorded before the store closes, or the next
-            # run would send it again.
-            await asyncio.gather(*self._recording, return_exceptions=True)
+    def _start_queued(self) -> None:
+        """Start waiting rows wherever both a global and an endpoint slot are free."""
+        throttled = self._throttled()
+        started: dict[str, int] = {}
+        for key in list(self._queues):
+            if len(self._inflight) >= self.concurrency:
+                break
+            queue = self._queues[key]
+            if key[0] in throttled:
+                continue
+            throttle = getattr(self.channels.get(ChannelKind(key[0])), "throttle_s", None)
+            circuit = self._circuits.get(key)
+            while queue and len(self._inflight) < self.concurrency:
+                if self._busy.get(key, 0) >= self.per_endpoint:
+                    break
+                if throttle is not None and throttle(started.get(key[0], 0)) > _THROTTLE_AHEAD_S:
+                    break  # the rate limit is booked up for now
+                if circuit is not None and circuit.state is CircuitState.HALF_OPEN:
+                    if circuit.probing:
+                        break  # one probe at a time; the rest wait for its verdict
+                    circuit.probing = True
+                started[key[0]] = started.get(key[0], 0) + 1
+                row = queue.popleft()
+                self._busy[key] = self._busy.get(key, 0) + 1
+                task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
+                self._inflight[row.id] = task
+                task.add_done_callback(functools.partial(self._finished, row.id, key))
+            if not queue:
+                del self._queues[key]
 
+    def _finished(self, row_id: str, key: EndpointKey, _task: object) -> None:
+        self._inflight.pop(row_id, None)
+        busy = self._busy.get(key, 0) - 1
+        if busy > 0:
+            self._busy[key] = busy
+        else:
+            self._busy.pop(key, None)
+        if not self._closing:
+            # Refill the slot from the queue now, even while a claim is on its way.
+            self._start_queued()
+        self.wake()
+
+    # --- one attempt -----------------------------------------------------------------------
+
+    @bound(lambda self, row: {"delivery": row.id, "event": row.event_id})
     async def _deliver(self, row: Delivery) -> None:
         channel = self.channels.get(ChannelKind(row.channel))
-        started = False
-        try:
-            async with self._endpoint_slots[row.address]:
-                if channel is None:
-                    result = DeliveryResult.permanent(f"no channel {row.channel!r} configured")
-                else:
-                    started = True
-                    t0 = time.perf_counter()
-                    try:
-                        result = await channel.send(row.notice())
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:  # a channel bug must not kill the worker
-                        log.exception("channel %s raised on delivery %s", row.channel, row.id)
-                        result = DeliveryResult.retryable(f"{type(exc).__name__}: {exc}")
-                    metrics.DELIVERY_SECONDS.labels(row.channel).observe(time.perf_counter() - t0)
-            recording = asyncio.ensure_future(self._record(row, result))
-            self._recording.add(recording)
-            recording.add_done_callback(self._recording.discard)
-            await asyncio.shield(recording)
-        except asyncio.CancelledError:
-            if not started:
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(self.store.release([row.id], self.name, self.clock()))
-            # An attempt cut off mid-flight stays claimed; it is retried after restart
-            # (at-least-once: the webhook-id lets the consumer drop the duplicate).
-            raise
-
-    async def _record(self, row: Delivery, result: DeliveryResult) -> None:
+        if channel is None:
+            result = DeliveryResult.permanent(f"no channel {row.channel!r} configured")
+        else:
+            t0 = time.perf_counter()
+            try:
+                result = await channel.send(row.notice())
+            except asyncio.CancelledError:
+                # An attempt cut off mid-flight stays claimed; once its lease runs out it is
+                # retried (at-least-once: the webhook-id lets the consumer drop a duplicate).
+                raise
+            except Exception as exc:  # a channel bug must not kill the worker
+                log.exception("channel %s raised on delivery %s", row.channel, row.id)
+                result = DeliveryResult.retryable(f"{type(exc).__name__}: {exc}")
+            metrics.DELIVERY_SECONDS.labels(row.channel).observe(time.perf_counter() - t0)
         now = self.clock()
+        if result.disable_endpoint:
+            # 410 Gone: its rows waiting here are never started; recording this result stops
+            # them, and every pending row of the endpoint, in the database.
+            self._queues.pop(endpoint_key(row), None)
+        self._judge(row, result, now)
         retry_at = self.policy.next_attempt(row.attempts + 1, result, now)
-        status = await self.store.record_attempt(
-            row, result, worker=self.name, now=now, retry_at=retry_at
+        self._results.append(AttemptRecord(row, result, retry_at))
+        self._ensure_recorder()
+
+    # --- circuit breakers ------------------------------------------------------------------
+
+    def _judge(self, row: Delivery, result: DeliveryResult, now: datetime) -> None:
+        """Feed the endpoint's breaker (webhooks only: an SMS failure is the sender's, not the
+        number's)."""
+        if row.channel != ChannelKind.WEBHOOK.value or result.status is DeliveryStatus.DEFERRED:
+            return
+        key = endpoint_key(row)
+        circuit = self._circuits.get(key)
+        if result.status is DeliveryStatus.OK:
+            if circuit is not None:
+                if circuit.state is not CircuitState.CLOSED:
+                    log.info("endpoint %s answers again: circuit closed", row.subscriber_id)
+                del self._circuits[key]
+                metrics.CIRCUIT_OPEN.labels(row.subscriber_id).set(0)
+            return
+        if result.disable_endpoint:
+            return  # 410: the endpoint is disabled for good, not tripped
+        if circuit is None:
+            circuit = self._circuits[key] = Circuit(row.subscriber_id)
+        circuit.consecutive_failures += 1
+        circuit.last_error = result.reason[:300]
+        if circuit.state is CircuitState.HALF_OPEN or (
+            circuit.state is CircuitState.CLOSED
+            and circuit.consecutive_failures >= self.breaker.failures
+        ):
+            circuit.state = CircuitState.OPEN
+            circuit.opened_at = now
+            circuit.open_until = now + timedelta(seconds=self.breaker.cooldown_s)
+            circuit.probing = False
+            metrics.CIRCUIT_OPEN.labels(row.subscriber_id).set(1)
+            log.warning(
+                "endpoint %s failed %d times in a row (%s): circuit open until %s",
+                row.subscriber_id,
+                circuit.consecutive_failures,
+                circuit.last_error,
+                circuit.open_until.isoformat(),
+            )
+            queue = self._queues.pop(key, None)
+            if queue:
+                task = asyncio.ensure_future(self._defer_open(circuit, list(queue)))
+                self._background.add(task)  # held, or the loop may drop it half-way
+                task.add_done_callback(self._background.discard)
+                task.add_done_callback(_log_failure)
+
+    def _refuses(self, circuit: Circuit, now: datetime) -> bool:
+        """An open circuit refuses rows until its cool-down ends, then lets a probe through."""
+        if circuit.state is not CircuitState.OPEN:
+            return False
+        if circuit.open_until is not None and now < circuit.open_until:
+            return True
+        circuit.state = CircuitState.HALF_OPEN
+        circuit.probing = False
+        return False
+
+    async def _defer_open(self, circuit: Circuit, rows: list[Delivery]) -> None:
+        """Rows of an open circuit go back to the database for after the cool-down; this is
+        not an attempt."""
+        until = circuit.open_until or self.clock()
+        await self.store.defer(
+            [r.id for r in rows],
+            self.name,
+            until=until,
+            reason=f"not attempted: circuit open ({circuit.last_error})",
+            now=self.clock(),
         )
+
+    # --- recording, in batches -------------------------------------------------------------
+
+    def _ensure_recorder(self) -> None:
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_loop(), name="outbox recorder")
+
+    async def _record_loop(self) -> None:
+        """Write the results that piled up while the last batch was written, then wait."""
+        while self._results:
+            batch, self._results = self._results, []
+            # Shielded: an attempt that was made must be recorded, even during shutdown.
+            await asyncio.shield(self._record(batch))
+
+    async def _record(self, batch: list[AttemptRecord]) -> None:
+        now = self.clock()
+        for attempt in range(3):
+            try:
+                statuses = await self.store.record_attempts(batch, worker=self.name, now=now)
+                break
+            except Exception:
+                # The rows stay claimed under our lease; a database hiccup must not drop results.
+                log.exception("outbox: recording %d results failed (try %d)", len(batch), attempt)
+                await asyncio.sleep(0.5 * (attempt + 1))
+        else:
+            log.error("outbox: %d results not recorded; those rows will be sent again", len(batch))
+            return
+        for rec, status in zip(batch, statuses, strict=True):
+            self._report(rec, status)
+
+    def _report(self, rec: AttemptRecord, status: str) -> None:
+        row, result = rec.delivery, rec.result
+        if result.status is DeliveryStatus.DEFERRED:
+            metrics.DELIVERIES.labels(row.channel, "deferred").inc()
+            log.debug("delivery %s deferred: %s", row.id, result.reason)
+            return
         metrics.DELIVERIES.labels(row.channel, status).inc()
         if status == "sent":
             log.info(
@@ -202,7 +502,7 @@ class OutboxWorker:
                 row.subscriber_id,
                 result.reason,
                 row.attempts + 1,
-                retry_at.isoformat() if retry_at else "-",
+                rec.retry_at.isoformat() if rec.retry_at else "-",
             )
         else:
             log.error(
@@ -214,3 +514,58 @@ class OutboxWorker:
             )
         if self.on_result is not None:
             self.on_result(row, result, status)
+
+    async def flush(self) -> None:
+        """Wait until every result so far is written."""
+        while self._recorder is not None and not self._recorder.done():
+            await asyncio.shield(self._recorder)
+
+    # --- leases ----------------------------------------------------------------------------
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            try:
+                await self.store.extend_leases(self.name, now=self.clock(), lease_s=self.lease_s)
+            except Exception:
+                log.exception("outbox: extending leases failed; trying again")
+
+    # --- tests, send-test and shutdown -----------------------------------------------------
+
+    async def drain(self, timeout_s: float = 30.0) -> None:
+        """Claim and deliver until nothing is due now and nothing is in flight or queued."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            started = await self.pump()
+            if self._inflight:
+                await asyncio.wait(list(self._inflight.values()), timeout=0.5)
+            elif not started and not self._queues:
+                break
+        await self.flush()
+
+    async def aclose(self, grace_s: float = 10.0) -> None:
+        """Stop claiming; let attempts in flight finish for `grace_s`, then cancel them; give
+        back what was claimed but not started; write every result."""
+        self._closing = True
+        async with self._pump_lock:
+            waiting = [row for queue in self._queues.values() for row in queue]
+            self._queues.clear()
+        if waiting:
+            with contextlib.suppress(Exception):
+                await self.store.release([r.id for r in waiting], self.name, self.clock())
+        if self._inflight:
+            _done, pending = await asyncio.wait(list(self._inflight.values()), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        # An attempt that was made must be recorded before the store closes, or the next run
+        # would send it again.
+        await self.flush()
+
+
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("outbox: deferring rows failed: %s", task.exception())

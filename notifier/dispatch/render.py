@@ -21,7 +21,17 @@ import jinja2
 from notifier.config import SmsSubscriber, TemplatesConfig, WebhookEndpoint
 from notifier.dispatch.segments import fit_segments
 from notifier.errors import ConfigError
-from notifier.model import AreaRef, ChannelKind, Event, Notice, Severity, Transition, TransitionKind
+from notifier.model import (
+    Action,
+    AreaRef,
+    ChannelKind,
+    Event,
+    Notice,
+    Reported,
+    Severity,
+    Transition,
+    TransitionKind,
+)
 
 __all__ = ["DEFAULT_LANGUAGE", "DEFAULT_TEMPLATES", "SCHEMA_VERSION", "Renderer"]
 
@@ -44,6 +54,20 @@ SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
         Severity.SEVERE: "жоғары",
         Severity.EXTREME: "өте жоғары",
     },
+}
+
+# Put before the text of a report that changed no level yet (webhook `level.reported`).
+UNCONFIRMED_WORDS: dict[str, str] = {
+    "en": "Unconfirmed report",
+    "ru": "Неподтверждённое сообщение",
+    "kk": "Расталмаған хабар",
+}
+
+# The change an unconfirmed report would make, for its text.
+_REPORTED_KIND = {
+    Action.SET: TransitionKind.ISSUED,
+    Action.EXTEND: TransitionKind.EXTENDED,
+    Action.LIFT: TransitionKind.LIFTED,
 }
 
 # Colour levels are the common case; other level ids are shown as they are, upper-cased.
@@ -72,11 +96,15 @@ _MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 AreaName = Callable[[str, str], str]  # (area id, language) -> display name
 LevelName = Callable[[str, str, str], str | None]  # (scheme, level id, language) -> word
+SeverityName = Callable[[Severity, str], str | None]  # (severity, language) -> word
+TransitionName = Callable[[str, str], str | None]  # (transition kind, language) -> word
 
 
 class Renderer:
-    """Builds notices from events. `area_name` and `level_name` localise names (the catalog
-    knows them); without them the area's own name and built-in colour words are used."""
+    """Builds notices from events. `area_name`, `level_name`, `severity_name` and
+    `transition_name` localise the words of a notice (the catalog and its language packs know
+    them: `Renderer.for_catalog`); without them the area's own name and built-in colour and
+    severity words are used."""
 
     def __init__(
         self,
@@ -85,10 +113,14 @@ class Renderer:
         base_dir: Path,
         area_name: AreaName | None = None,
         level_name: LevelName | None = None,
+        severity_name: SeverityName | None = None,
+        transition_name: TransitionName | None = None,
     ) -> None:
         self.max_segments = templates.sms_max_segments
         self._area_name = area_name
         self._level_name = level_name
+        self._severity_name = severity_name
+        self._transition_name = transition_name
         search = [DEFAULT_TEMPLATES]
         if templates.dir is not None:
             operator_dir = (
@@ -110,6 +142,19 @@ class Renderer:
         self._memo_event = ""
         self._memo: dict[tuple[str, ChannelKind], str] = {}
         self._load()
+
+    @classmethod
+    def for_catalog(cls, templates: TemplatesConfig, *, base_dir: Path, catalog: Any) -> Renderer:
+        """A renderer whose area, level, severity and transition words come from the catalog
+        (areas, schemes) and its language packs' `display` section."""
+        return cls(
+            templates,
+            base_dir=base_dir,
+            area_name=catalog.area_name,
+            level_name=catalog.level_name,
+            severity_name=catalog.severity_word,
+            transition_name=catalog.transition_word,
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -224,26 +269,97 @@ class Renderer:
                 "evidence": t.evidence,
                 "source_id": t.source_id,
                 "document_id": t.document_id,
+                "confirmed": True,
+                "sources": [source.to_json() for source in t.sources],
                 "language": language,
                 "text": self.sms_text(t, language),
             },
         }
 
+    def render_report(
+        self, reported: Reported, follower: WebhookEndpoint, *, delivery_id: str = ""
+    ) -> Notice:
+        """The `level.reported` notice of an unconfirmed report for an opted-in endpoint."""
+        language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
+        payload = self.report_payload(reported, language)
+        return Notice(
+            event_id=reported.id,
+            subscriber_id=follower.id,
+            channel=ChannelKind.WEBHOOK,
+            to=follower.url,
+            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            language=language,
+            delivery_id=delivery_id,
+        )
+
+    def report_payload(
+        self, reported: Reported, language: str = DEFAULT_LANGUAGE
+    ) -> dict[str, Any]:
+        """The webhook body of an unconfirmed report: `level.reported`, `confirmed` false."""
+        a = reported.announcement
+        would_be = Transition(
+            kind=_REPORTED_KIND[a.action],
+            scheme=a.scheme,
+            area=a.area,
+            at=a.effective or a.published or reported.created,
+            level=a.level if a.action is not Action.LIFT else None,
+            severity=a.severity if a.action is not Action.LIFT else None,
+            previous_level=a.previous_level if a.action is not Action.LIFT else a.level,
+            expires=a.expires,
+            evidence=a.evidence,
+        )
+        label = UNCONFIRMED_WORDS.get(language, UNCONFIRMED_WORDS[DEFAULT_LANGUAGE])
+        return {
+            "type": "level.reported",
+            "schema_version": SCHEMA_VERSION,
+            "event_id": reported.id,
+            "occurred_at": _rfc3339(would_be.at),
+            "data": {
+                "confirmed": False,
+                "needs": reported.needs,
+                "report_id": reported.report_id,
+                "scheme": a.scheme,
+                "area": {"id": a.area.id, "name": self._area(a.area, language)},
+                "level": a.level,
+                "severity": a.severity.value if a.severity else None,
+                "action": a.action.value,
+                "previous_level": a.previous_level,
+                "expires": _rfc3339(a.expires),
+                "evidence": a.evidence,
+                "source_id": reported.source.source_id,
+                "document_id": reported.source.document_id,
+                "sources": [reported.source.to_json()],
+                "language": language,
+                "text": f"{label}: {self.sms_text(would_be, language)}",
+            },
+        }
+
     def _text(self, template: jinja2.Template, t: Transition, language: str) -> str:
-        words = SEVERITY_WORDS.get(language, SEVERITY_WORDS[DEFAULT_LANGUAGE])
         context = {
             "kind": t.kind.value,
+            "transition": self._transition(t.kind.value, language),
             "scheme": t.scheme,
             "area": self._area(t.area, language),
             "level": self._level(t.scheme, t.level, language),
             "previous_level": self._level(t.scheme, t.previous_level, language),
-            "severity": words[t.severity] if t.severity else None,
-            "previous_severity": words[t.previous_severity] if t.previous_severity else None,
+            "severity": self._severity(t.severity, language),
+            "previous_severity": self._severity(t.previous_severity, language),
             "expires": format_when(t.expires, language) if t.expires else None,
             "evidence": t.evidence,
             "language": language,
         }
         return " ".join(template.render(context).split())
+
+    def _severity(self, severity: Severity | None, language: str) -> str | None:
+        if severity is None:
+            return None
+        word = self._severity_name(severity, language) if self._severity_name else None
+        words = SEVERITY_WORDS.get(language, SEVERITY_WORDS[DEFAULT_LANGUAGE])
+        return word or words[severity]
+
+    def _transition(self, kind: str, language: str) -> str:
+        word = self._transition_name(kind, language) if self._transition_name else None
+        return word or kind
 
     def _area(self, area: AreaRef, language: str) -> str:
         if self._area_name is not None:

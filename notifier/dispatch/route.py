@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from notifier.config import Recipient, SmsSubscriber, WebhookEndpoint
-from notifier.model import ChannelKind, Event, TransitionKind
+from notifier.model import ChannelKind, Event, Reported, TransitionKind
 
 DEFAULT_KINDS = frozenset(TransitionKind) - {TransitionKind.UNCHANGED}
 
@@ -50,6 +50,19 @@ class Router:
             if not any(self._related(area, t.area.id) for area in follower.areas):
                 continue
             yield follower, channel_of(follower)
+
+    def route_report(self, reported: Reported) -> Iterator[WebhookEndpoint]:
+        """The webhook endpoints that opted in to unconfirmed reports of this area; never SMS."""
+        a = reported.announcement
+        for follower in self._followers:
+            if not isinstance(follower, WebhookEndpoint) or not follower.include_unconfirmed:
+                continue
+            if follower.id in self._blocked:
+                continue
+            if a.severity is not None and a.severity < follower.min_severity:
+                continue
+            if any(self._related(area, a.area.id) for area in follower.areas):
+                yield follower
 
     def _related(self, followed: str, event_area: str) -> bool:
         return self._contains(followed, event_area) or self._contains(event_area, followed)

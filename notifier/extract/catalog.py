@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from notifier.errors import CatalogError
 from notifier.extract.normalise import fold_phrase
+from notifier.extract.packs import BUNDLED, Lexicon, bundled_lexicon, check_coverage, load_packs
 from notifier.model import Action, AreaRef, Severity
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -206,6 +207,7 @@ class Catalog:
     _by_name: dict[str, str] = field(default_factory=dict, repr=False)
     _by_code: dict[str, str] = field(default_factory=dict, repr=False)
     _compiled: Any = field(default=None, repr=False)
+    lexicon: Lexicon = field(default_factory=bundled_lexicon, repr=False)
 
     def __post_init__(self) -> None:
         for area in self.areas.values():
@@ -227,8 +229,16 @@ class Catalog:
     # --- loading ----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, schemes_dir: Path, areas_dir: Path) -> Catalog:
-        """Load and cross-check every `*.yaml` in both folders; raise `CatalogError` if invalid."""
+    def load(cls, schemes_dir: Path, areas_dir: Path, languages_dir: Path | None = None) -> Catalog:
+        """Load and cross-check every `*.yaml` in the folders; raise `CatalogError` if invalid.
+
+        Language packs come from `languages_dir`, else from a `languages/` folder beside the
+        schemes folder, else the bundled packs; every language a scheme declares needs one."""
+        if languages_dir is None:
+            sibling = schemes_dir.parent / "languages"
+            languages_dir = sibling if sibling.is_dir() else BUNDLED
+        packs = load_packs(languages_dir)
+        declared: dict[str, set[str]] = {}
         areas: dict[str, Area] = {}
         for path in _yaml_files(areas_dir):
             spec = _validate(path, AreaFileSpec)
@@ -284,6 +294,7 @@ class Catalog:
                 errors.append("default_expiry.days: required when kind is 'days'")
             if errors:
                 raise CatalogError(errors, str(path))
+            declared[str(path)] = _declared_languages(s)
             schemes[s.id] = Scheme(
                 id=s.id,
                 name=s.name,
@@ -307,7 +318,8 @@ class Catalog:
                 not_areas=tuple(s.not_areas),
                 file=str(path),
             )
-        return cls(schemes=schemes, areas=areas)
+        check_coverage(declared, packs)
+        return cls(schemes=schemes, areas=areas, lexicon=Lexicon(packs))
 
     # --- schemes ----------------------------------------------------------------------------
 
@@ -360,12 +372,45 @@ class Catalog:
         return [c for c in self.children(area_id) if self.areas[c].kind != "former"]
 
     def area_name(self, area_id: str, language: str = "en") -> str:
-        """Localised name (language or its base, e.g. 'ru-KZ' -> 'ru'), falling back to English."""
+        """Localised name (language or its base, e.g. 'ru-KZ' -> 'ru'): the official name, else
+        the first plain alias in that language ("Великобритания"), else the English name."""
         a = self.areas.get(area_id)
         if a is None:
             return area_id.removeprefix("raw:")
         base = language.split("-")[0].lower()
-        return a.names.get(language) or a.names.get(base) or a.name
+        for lang in (language, base):
+            if a.names.get(lang):
+                return a.names[lang]
+            plain = [p for p in a.aliases.get(lang, []) if not any(c in p for c in "*{")]
+            if plain:
+                return plain[0]
+        return a.name
+
+    def level_name(self, scheme_id: str, level_id: str, language: str = "en") -> str | None:
+        """The level's word in `language` for output: its first plain name in that language,
+        else the pack's word for its severity ("высокий"); None for a number or unknown level
+        (a number reads the same everywhere)."""
+        scheme = self.schemes.get(scheme_id)
+        level = scheme.level(level_id) if scheme else None
+        if level is None or level_id.isdigit():
+            return None
+        base = language.split("-")[0].lower()
+        for words in (level.names, level.adjectives):
+            for lang in (language, base):
+                plain = [p for p in words.get(lang, []) if "*" not in p and not p.isdigit()]
+                if plain:
+                    return plain[0]
+        return self.severity_word(level.severity, base)
+
+    def severity_word(self, severity: Severity, language: str = "en") -> str | None:
+        """The pack's display word for a severity ("hoch", "élevé"), None without a pack."""
+        display = self.lexicon.display(language.split("-")[0].lower())
+        return display.severity.get(severity.value) if display else None
+
+    def transition_word(self, kind: str, language: str = "en") -> str | None:
+        """The pack's display word for a transition ("angehoben", "relevé")."""
+        display = self.lexicon.display(language.split("-")[0].lower())
+        return display.transitions.get(kind) if display else None  # type: ignore[call-overload]
 
     def find_area(self, name: str) -> str | None:
         """The area an official name, a plain alias, an id or a code denotes (case-insensitive)."""
@@ -374,6 +419,17 @@ class Catalog:
 
     def area_by_code(self, code: str) -> str | None:
         return self._by_code.get(code.strip().upper())
+
+
+def _declared_languages(s: SchemeSpec) -> set[str]:
+    """The languages a scheme file uses: its `languages` and every key of its word lists."""
+    langs = set(s.languages)
+    for words in (s.cues, s.markers, s.level_nouns, s.exclude, *s.actions.values()):
+        langs.update(words)
+    for level in s.levels:
+        langs.update(level.names)
+        langs.update(level.adjectives)
+    return langs - {"any"}
 
 
 def _yaml_files(folder: Path) -> list[Path]:

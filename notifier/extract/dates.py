@@ -15,43 +15,86 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from notifier.extract.normalise import fold_phrase
+from notifier.extract.packs import UNIT_DAYS, Lexicon, bundled_lexicon
+from notifier.extract.patterns import phrase_regex
 
-_MONTHS: dict[str, int] = {}
-for _i, _names in enumerate(
-    [
-        "january jan январ январе января январь қаңтар janvier gennaio januari enero",
-        "february feb феврал февраля февраль ақпан fevrier février febbraio februari febrero",
-        "march mar марта март наурыз mars marzo maart marzo",
-        "april apr апреля апрель сәуір avril aprile april abril",
-        "may мая май мамыр mai maggio mei mayo",
-        "june jun июня июнь маусым juin giugno juni junio",
-        "july jul июля июль шілде juillet luglio juli julio",
-        "august aug августа август тамыз aout août agosto augustus",
-        "september sep sept сентября сентябрь қыркүйек septembre settembre septiembre",
-        "october oct октября октябрь қазан octobre ottobre oktober octubre",
-        "november nov ноября ноябрь қараша novembre novembre noviembre",
-        "december dec декабря декабрь желтоқсан decembre décembre dicembre diciembre",
-    ],
-    start=1,
-):
-    for _n in _names.split():
-        _MONTHS.setdefault(fold_phrase(_n), _i)
-
-_MONTH = "(?:" + "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)) + r")\.?"
 _TIME = (
     r"(?:(?P<h>[0-2]?\d)\s*(?::|\.|ч\.?|h)\s*(?P<m>[0-5]\d)(?:\s*(?:час\w*|ч\.|мин\w*|hrs?))?"
     r"|(?P<h2>[0-2]?\d)\s+час\w*(?:\s+(?P<m2>[0-5]?\d)\s+минут\w*)?"
     r"|(?P<midnight>полуноч\w*|полноч\w*|midnight|minuit|middernacht))"
 )
-_DATE = (
-    r"(?:(?P<d1>[0-3]?\d)\.(?P<mo1>[01]?\d)\.(?P<y1>\d{4})"
-    r"|(?P<y3>\d{4})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)"
-    rf"|(?P<d2>[0-3]?\d)(?:-?(?:го|е|er))?\s+(?P<mon2>{_MONTH})(?:\s+(?P<y2>\d{{4}}))?"
-    rf"|(?P<mon4>{_MONTH})\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y4>\d{{4}}))?)"
-)
 _TIME_RE = re.compile(_TIME)
-_DATE_RE = re.compile(_DATE)
+
+
+class DateWords:
+    """Month names, number words and units of the language packs, compiled into the date,
+    range and duration patterns (one table serves levels, scales and dates)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.months = lexicon.months()
+        # "for a week": the English article counts one (a grammar word, not a pack number)
+        self.numbers = {**lexicon.numbers(), "a": 1, "an": 1}
+        self.units: list[tuple[re.Pattern[str], int]] = []
+        unit_res: list[str] = []
+        for word, unit in lexicon.units().items():
+            if unit not in UNIT_DAYS:
+                continue  # hours: a validity is counted in days
+            rx = phrase_regex(word)
+            unit_res.append(rx)
+            self.units.append((re.compile(rx), UNIT_DAYS[unit]))
+        month = (
+            "(?:"
+            + "|".join(sorted((re.escape(m) for m in self.months), key=len, reverse=True))
+            + r")\.?"
+        )
+        self.date_re = re.compile(
+            r"(?:(?P<d1>[0-3]?\d)\.(?P<mo1>[01]?\d)\.(?P<y1>\d{4})"
+            r"|(?P<y3>\d{4})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)"
+            rf"|(?P<d2>[0-3]?\d)(?:-?(?:го|е|er))?\s+(?P<mon2>{month})(?:\s+(?P<y2>\d{{4}}))?"
+            rf"|(?P<mon4>{month})\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y4>\d{{4}}))?)"
+        )
+        num = (
+            r"(?P<n>\d{1,3}|"
+            + "|".join(sorted((re.escape(n) for n in self.numbers), key=len, reverse=True))
+            + ")"
+        )
+        self.duration = re.compile(
+            r"(?<!\w)(?:(?:сроком\s+)?на(?:\s+срок)?|сроком|for(?:\s+a\s+period\s+of)?(?:\s+another)?"
+            r"|for\s+the\s+next|period\s+of|pour|per|durante|voor|на\s+период|еще\s+на|ещё\s+на"
+            r"|another)\s+(?:еще\s+)?(?:(?:a|an)\s+)?"
+            + num
+            + r"(?:\s+more)?\s+(?P<unit>"
+            + "|".join(sorted(unit_res, key=len, reverse=True))
+            + r")(?!\w)"
+        )
+        # A range of days in one month: "between January 13 and 26", "from 13 to 26 January",
+        # "du 13 au 26 janvier", "van 13 tot 26 januari", "13–26 января".
+        self.range = re.compile(
+            rf"(?<!\w)(?:between\s+|from\s+)?(?P<mon_a>{month})\s+(?P<a1>[0-3]?\d)(?:st|nd|rd|th)?"
+            r"\s*(?:and|to|through|until|till|-|–|—)\s*(?P<b1>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:]|\.\d)"
+            r"(?:,?\s+(?P<y_a>\d{4}))?"
+            r"|(?<!\w)(?:(?:between|from|с|со|du|van|dal|del|desde\s+el|entre)\s+)?(?P<a2>[0-3]?\d)"
+            r"(?:-?(?:го|er))?\s*(?:and|to|по|до|au|tot|al|a|y|-|–|—)\s*(?P<b2>[0-3]?\d)(?:-?го)?"
+            rf"\s+(?:de\s+)?(?P<mon_b>{month})(?:\s+(?:de\s+)?(?P<y_b>\d{{4}}))?"
+        )
+
+    def month(self, name: str) -> int | None:
+        return self.months.get(name.rstrip("."))
+
+    def unit_days(self, word: str) -> int:
+        return next((days for rx, days in self.units if rx.fullmatch(word)), 0)
+
+
+_BUNDLED: DateWords | None = None
+
+
+def bundled_words() -> DateWords:
+    """Date words of the bundled packs (callers that parse dates without a catalog)."""
+    global _BUNDLED
+    if _BUNDLED is None:
+        _BUNDLED = DateWords(bundled_lexicon())
+    return _BUNDLED
+
 
 _END_CUE = re.compile(
     r"(?<!\w)(?:до|по(?!\s+(?:\w+ому\s+)?времени)|until|till|through|expires?(?:\s+on)?|will\s+expire\s+on"
@@ -61,31 +104,6 @@ _END_CUE = re.compile(
 _START_CUE = re.compile(
     r"(?<!\w)(?:с|со|from|since|effective(?:\s+from)?|as\s+of|a\s+compter\s+du|à\s+compter\s+du|"
     r"a\s+partir\s+del?|dal|dalle|alle|vanaf|fran|från|fra)(?!\w)"
-)
-_NUMBER_WORDS = {
-    "one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "ten": 10, "fourteen": 14, "fifteen": 15, "thirty": 30, "forty": 40,
-    "один": 1, "одну": 1, "одна": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
-    "десять": 10, "пятнадцать": 15, "тридцать": 30, "сорок": 40,
-    "due": 2, "tre": 3, "deux": 2, "trois": 3, "twee": 2, "drie": 3, "dos": 2, "tres": 3,
-}  # fmt: skip
-_UNITS = {
-    "day": 1, "days": 1, "дней": 1, "дня": 1, "день": 1, "суток": 1, "сутки": 1, "күн": 1,
-    "күнге": 1, "jours": 1, "jour": 1, "giorni": 1, "dagen": 1, "dias": 1, "días": 1,
-    "week": 7, "weeks": 7, "недели": 7, "неделю": 7, "недель": 7, "semaines": 7,
-    "settimane": 7, "settimana": 7, "weken": 7, "semanas": 7, "апта": 7,
-    "month": 30, "months": 30, "месяц": 30, "месяца": 30, "месяцев": 30, "mois": 30, "ай": 30,
-}  # fmt: skip
-_NUMBER_WORDS = {fold_phrase(k): v for k, v in _NUMBER_WORDS.items()}
-_UNITS = {fold_phrase(k): v for k, v in _UNITS.items()}
-_NUM = r"(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
-_DURATION = re.compile(
-    r"(?<!\w)(?:(?:сроком\s+)?на(?:\s+срок)?|сроком|for(?:\s+a\s+period\s+of)?(?:\s+another)?|for\s+the\s+next"
-    r"|period\s+of|pour|per|durante|voor|на\s+период|еще\s+на|ещё\s+на|another)\s+(?:еще\s+)?(?:(?:a|an)\s+)?"
-    + _NUM
-    + r"(?:\s+more)?\s+(?P<unit>"
-    + "|".join(sorted(_UNITS, key=len, reverse=True))
-    + r")(?!\w)"
 )
 _BARE_UNIT = re.compile(
     r"(?<!\w)(?:на|for|еще на)\s+(?:один\s+|одну\s+|a\s+|one\s+)?(?P<unit>месяц|неделю|month|week)(?!\w)"
@@ -97,16 +115,6 @@ _INDEFINITE = re.compile(
 )
 _AT_GAP = 8  # " alle ", " à ", " at ", " в "
 _ZONE_GAP = 32  # "19:00 moscow standard time on ", "18.00 по времени астаны "
-# A range of days in one month: "between January 13 and 26", "from 13 to 26 January",
-# "du 13 au 26 janvier", "van 13 tot 26 januari", "13–26 января".
-_RANGE = re.compile(
-    rf"(?<!\w)(?:between\s+|from\s+)?(?P<mon_a>{_MONTH})\s+(?P<a1>[0-3]?\d)(?:st|nd|rd|th)?"
-    r"\s*(?:and|to|through|until|till|-|–|—)\s*(?P<b1>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:]|\.\d)"
-    r"(?:,?\s+(?P<y_a>\d{4}))?"
-    r"|(?<!\w)(?:(?:between|from|с|со|du|van|dal|del|desde\s+el|entre)\s+)?(?P<a2>[0-3]?\d)"
-    r"(?:-?(?:го|er))?\s*(?:and|to|по|до|au|tot|al|a|y|-|–|—)\s*(?P<b2>[0-3]?\d)(?:-?го)?"
-    rf"\s+(?:de\s+)?(?P<mon_b>{_MONTH})(?:\s+(?:de\s+)?(?P<y_b>\d{{4}}))?"
-)
 _INCLUSIVE = re.compile(r"^\W{0,3}(?:года|г\.)?\W{0,3}включительно")
 
 
@@ -121,11 +129,7 @@ class Validity:
     )
 
 
-def _month(name: str) -> int | None:
-    return _MONTHS.get(name.rstrip("."))
-
-
-def _date_of(m: re.Match[str], ref: datetime | None) -> date | None:
+def _date_of(m: re.Match[str], ref: datetime | None, words: DateWords) -> date | None:
     g = m.groupdict()
     try:
         if g.get("d1"):
@@ -133,9 +137,9 @@ def _date_of(m: re.Match[str], ref: datetime | None) -> date | None:
         if g.get("y3"):
             return date(int(g["y3"]), int(g["mo3"]), int(g["d3"]))
         if g.get("d2"):
-            month, day, year = _month(g["mon2"]), int(g["d2"]), g.get("y2")
+            month, day, year = words.month(g["mon2"]), int(g["d2"]), g.get("y2")
         else:
-            month, day, year = _month(g["mon4"]), int(g["d4"]), g.get("y4")
+            month, day, year = words.month(g["mon4"]), int(g["d4"]), g.get("y4")
         if month is None:
             return None
         if year is None:
@@ -161,9 +165,11 @@ def _time_of(m: re.Match[str]) -> time | None:
     return None
 
 
-def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, int]:
+def _when(
+    window: str, ref: datetime | None, words: DateWords
+) -> tuple[date | None, time | None, int]:
     """First date and clock time in a short window after a cue, and where they end."""
-    dm = _DATE_RE.search(window)
+    dm = words.date_re.search(window)
     tm = _TIME_RE.search(window)
     if tm and tm.start() > 20 and not (dm and dm.end() <= tm.start() <= dm.end() + _AT_GAP):
         tm = None  # "25 aprile alle 20:00", "12 mars à 18h00": a time right after its date counts
@@ -172,17 +178,19 @@ def _when(window: str, ref: datetime | None) -> tuple[date | None, time | None, 
         dm = None
     if tm and dm and (dm.start() <= tm.start() < dm.end()):
         tm = None  # "16.08.2016" is a date, not 16:08
-    d = _date_of(dm, ref) if dm else None
+    d = _date_of(dm, ref, words) if dm else None
     t = _time_of(tm) if tm else None
     end = max(dm.end() if dm else 0, tm.end() if tm else 0)
     return d, t, end
 
 
-def _range(text: str, ref: datetime | None) -> tuple[date, date, tuple[int, int]] | None:
+def _range(
+    text: str, ref: datetime | None, words: DateWords
+) -> tuple[date, date, tuple[int, int]] | None:
     """First day, last day and span of the first range of days stated in one month."""
-    for m in _RANGE.finditer(text):
+    for m in words.range.finditer(text):
         g = m.groupdict()
-        month = _month(g["mon_a"] or g["mon_b"])
+        month = words.month(g["mon_a"] or g["mon_b"])
         first, last = int(g["a1"] or g["a2"]), int(g["b1"] or g["b2"])
         year_text = g["y_a"] or g["y_b"]
         year = int(year_text) if year_text else ref.year if ref else None
@@ -195,31 +203,36 @@ def _range(text: str, ref: datetime | None) -> tuple[date, date, tuple[int, int]
     return None
 
 
-def _year_ref(text: str) -> datetime | None:
+def _year_ref(text: str, words: DateWords) -> datetime | None:
     """Without a document date, year-less dates take the year of the first full date stated
     ("с 13 января 2022 года ... и с 14 января"); midday UTC keeps that date in any zone."""
-    for m in _DATE_RE.finditer(text):
-        d = _date_of(m, None)
+    for m in words.date_re.finditer(text):
+        d = _date_of(m, None, words)
         if d is not None:
             return datetime.combine(d, time(12, 0), UTC)
     return None
 
 
 def parse_validity(
-    text: str, ref: datetime | None, zone: ZoneInfo, anchor: int | None = None
+    text: str,
+    ref: datetime | None,
+    zone: ZoneInfo,
+    anchor: int | None = None,
+    words: DateWords | None = None,
 ) -> Validity:
     """Validity stated in `text` (folded), dates relative to `ref` (the document's date).
 
     With `anchor` (where an area is named in `text`), of several stated starts the last one
     before the anchor counts: "с 13 января в Нур-Султане и с 14 января в Шымкенте"."""
+    words = words or bundled_words()
     if ref is None:
-        ref = _year_ref(text)
+        ref = _year_ref(text, words)
     indefinite = bool(_INDEFINITE.search(text))
     end: datetime | None = None
     end_has_time = False
     end_span = (-1, -1)
     range_start: date | None = None
-    span = _range(text, ref)
+    span = _range(text, ref, words)
     if span is not None:
         range_start, last, end_span = span
         end = datetime.combine(last, time(23, 59, 59), zone)
@@ -229,7 +242,7 @@ def parse_validity(
         if _INDEFINITE.match(text, m.start()):
             continue
         window = text[m.end() : m.end() + 70]
-        d, t, used = _when(window, ref)
+        d, t, used = _when(window, ref, words)
         if d is None:
             continue
         end_has_time = t is not None
@@ -244,7 +257,7 @@ def parse_validity(
             continue  # "fino al 25 aprile alle 20:00": the end's own clock time
         if effective is not None and (anchor is None or m.start() > anchor):
             break
-        d, t, _ = _when(text[m.end() : m.end() + 70], ref)
+        d, t, _ = _when(text[m.end() : m.end() + 70], ref, words)
         if d is None and t is None:
             continue
         if d is None:
@@ -256,15 +269,16 @@ def parse_validity(
     if effective is None and range_start is not None:
         effective = datetime.combine(range_start, time(0, 0), zone)
     days: int | None = None
-    dm = _DURATION.search(text)
+    dm = words.duration.search(text)
     if dm:
         n = dm.group("n")
-        count = int(n) if n.isdigit() else _NUMBER_WORDS.get(n, 0)
-        days = count * _UNITS[dm.group("unit")] if count else None
+        count = int(n) if n.isdigit() else words.numbers.get(n, 0)
+        days = count * words.unit_days(dm.group("unit")) if count else None
+        days = days or None
     else:
         bm = _BARE_UNIT.search(text)
         if bm:
-            days = _UNITS[bm.group("unit")]
+            days = words.unit_days(bm.group("unit")) or None
     if indefinite:
         return Validity(effective=effective, indefinite=True, duration_days=days)
     if end is not None:
@@ -285,20 +299,21 @@ def parse_validity(
     return Validity(effective=effective)
 
 
-def event_dates(text: str, ref: datetime) -> list[date]:
+def event_dates(text: str, ref: datetime, words: DateWords | None = None) -> list[date]:
     """Dates in `text` (folded) that say when something happened or starts, not when it ends
     ("до 25 мая" is left out); year-less dates take `ref`'s year."""
+    words = words or bundled_words()
     out: list[date] = []
-    for m in _DATE_RE.finditer(text):
+    for m in words.date_re.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
         if any(c.end() >= len(before) - 1 for c in _END_CUE.finditer(before)):
             continue
-        d = _date_of(m, ref)
+        d = _date_of(m, ref, words)
         if d is not None:
             out.append(d)
     return out
 
 
-def has_date(text: str) -> bool:
+def has_date(text: str, words: DateWords | None = None) -> bool:
     """Whether folded `text` names a calendar day ("26 января", "2022-01-26", "July 4")."""
-    return _DATE_RE.search(text) is not None
+    return (words or bundled_words()).date_re.search(text) is not None

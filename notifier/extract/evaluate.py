@@ -6,8 +6,11 @@ action); label areas are English names resolved through the catalog. CAP labels 
 where a security notifier should act: the file's category is one the extractor accepts, or a
 Cancel without info. Prints precision and recall per scheme and language, severity accuracy
 on matches, expiry agreement, announcements from negatives, and every confusion; the last line
-is one JSON object with the figures. A `heldout/` sub-corpus with its own `labels.yaml` is scored
-separately (second table, keys prefixed `heldout_`).
+is one JSON object with the figures. Every `heldout*/` sub-corpus with its own `labels.yaml` is
+scored separately (keys prefixed with the folder name, e.g. `heldout8_`). Each set is also sliced
+by language and, where its labels name them, by phenomenon (`phenomena:` per file: negation,
+modality, history ...). A reliability table over all held-out rounds maps confidence bands to the
+share of reported announcements that were right and suggests a `min_confidence`.
 """
 
 from __future__ import annotations
@@ -28,9 +31,39 @@ import yaml
 from notifier.extract.catalog import Catalog
 from notifier.extract.extractor import DEFAULT_CAP_CATEGORIES, Extractor
 from notifier.extract.normalise import fold_phrase
+from notifier.extract.tuning import Tuning
 from notifier.model import Announcement, Severity
 
 TARGETS = {"precision": 0.98, "recall": 0.95, "severity": 0.98}
+
+# What makes a labelled text hard, as named by the `phenomena:` key of a round's labels.yaml.
+PHENOMENA = frozenset(
+    {
+        "negation",
+        "modality",
+        "history",
+        "definition",
+        "attribution",
+        "from_to",
+        "unchanged",
+        "two_levels",
+        "extension",
+        "lift",
+        "scale",
+        "lookalike",
+        "headline_only",
+        "translation",
+    }
+)
+NO_PHENOMENON = "none"  # the slice of files whose `phenomena:` list is empty
+
+# Lower edges of the confidence bands of the reliability table (the first band starts at 0).
+BAND_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9)
+RELIABLE_SHARE = 0.95  # share correct a suggested min_confidence must reach
+
+
+class LabelError(ValueError):
+    """A labels.yaml entry that cannot be scored; the message names the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +81,7 @@ class LabelledFile:
     language: str | None
     expected: tuple[Expected, ...]
     negative: bool  # must produce nothing
+    phenomena: tuple[str, ...] | None = None  # None when the labels do not name phenomena
 
 
 Key = tuple[str, str, str, str]  # scheme, area key, level, action
@@ -68,17 +102,28 @@ class Counts:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One reported announcement: its confidence and whether it matched a label."""
+
+    confidence: float
+    correct: bool
+
+
 @dataclass
 class Report:
     total: Counts = field(default_factory=Counts)
     by_scheme: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     by_language: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    by_phenomenon: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
     severity_right: int = 0
     severity_checked: int = 0
     expiry_right: int = 0
     expiry_checked: int = 0
     negative_files: int = 0
     negative_announcements: int = 0
+    negative_files_alarmed: int = 0  # negatives (look-alikes) that produced any announcement
+    scored: list[Scored] = field(default_factory=list)
     confusions: list[str] = field(default_factory=list)
 
     @property
@@ -100,7 +145,20 @@ class Report:
             "expiry_ratio": round(self.expiry_accuracy, 4),
             "negative_files": self.negative_files,
             "negative_announcements": self.negative_announcements,
+            "negative_files_alarmed": self.negative_files_alarmed,
+            **_slice_figures("language", self.by_language),
+            **_slice_figures("phenomenon", self.by_phenomenon),
         }
+
+
+def _slice_figures(kind: str, slices: Mapping[str, Counts]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, c in sorted(slices.items()):
+        key = f"{kind}_{name}"
+        out.update({f"{key}_tp": c.tp, f"{key}_fp": c.fp, f"{key}_fn": c.fn})
+        out[f"{key}_precision_ratio"] = round(c.precision, 4)
+        out[f"{key}_recall_ratio"] = round(c.recall, 4)
+    return out
 
 
 def load_labels(
@@ -131,9 +189,25 @@ def load_labels(
                 language=e.get("language"),
                 expected=tuple(expected),
                 negative=not expected,
+                phenomena=_phenomena(e),
             )
         )
     return out
+
+
+def _phenomena(entry: Mapping[str, Any]) -> tuple[str, ...] | None:
+    if "phenomena" not in entry:
+        return None
+    names = entry["phenomena"] or []
+    if not isinstance(names, list):
+        raise LabelError(f"{entry['file']}: phenomena must be a list, got {names!r}")
+    unknown = sorted({str(n) for n in names} - PHENOMENA)
+    if unknown:
+        raise LabelError(
+            f"{entry['file']}: unknown phenomena {', '.join(unknown)}"
+            f" (known: {', '.join(sorted(PHENOMENA))})"
+        )
+    return tuple(dict.fromkeys(str(n) for n in names))
 
 
 def _cap_counts(entry: Mapping[str, Any], categories: set[str]) -> bool:
@@ -172,6 +246,7 @@ def score(
         if lf.negative:
             report.negative_files += 1
             report.negative_announcements += len(predicted)
+            report.negative_files_alarmed += bool(predicted)
         exp_keys: Counter[Key] = Counter()
         exp_by_key: dict[Key, Expected] = {}
         for e in lf.expected:
@@ -180,6 +255,7 @@ def score(
             exp_by_key[k] = e
         pred_keys: Counter[Key] = Counter()
         pred_by_key: dict[Key, Announcement] = {}
+        preds_of_key: dict[Key, list[Announcement]] = defaultdict(list)
         for a in predicted:
             k = (
                 a.scheme,
@@ -189,15 +265,24 @@ def score(
             )
             pred_keys[k] += 1
             pred_by_key[k] = a
+            preds_of_key[k].append(a)
         lang = lf.language or "none"
-        for k in set(exp_keys) | set(pred_keys):
+        slices = (
+            []
+            if lf.phenomena is None
+            else [report.by_phenomenon[p] for p in (lf.phenomena or (NO_PHENOMENON,))]
+        )
+        for k in sorted(set(exp_keys) | set(pred_keys)):
             tp = min(exp_keys[k], pred_keys[k])
             fn = exp_keys[k] - tp
             fp = pred_keys[k] - tp
-            for counts in (report.total, report.by_scheme[k[0]], report.by_language[lang]):
+            for counts in (report.total, report.by_scheme[k[0]], report.by_language[lang], *slices):
                 counts.tp += tp
                 counts.fn += fn
                 counts.fp += fp
+            # The most confident duplicates are the ones credited with the matches.
+            ranked = sorted(preds_of_key.get(k, []), key=lambda a: -a.confidence)
+            report.scored.extend(Scored(a.confidence, i < tp) for i, a in enumerate(ranked))
             if tp:
                 e = exp_by_key[k]
                 a = pred_by_key[k]
@@ -259,6 +344,109 @@ def _same_expiry(expected: str, got: datetime | None) -> bool:
     return got == want
 
 
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Reported announcements whose confidence (rounded to 3 decimals) is in [low, high)."""
+
+    low: float
+    high: float | None  # None: no upper edge
+    reported: int
+    correct: int
+
+    @property
+    def share(self) -> float | None:
+        return self.correct / self.reported if self.reported else None
+
+    @property
+    def name(self) -> str:
+        if self.high is None:
+            return f">={self.low:.1f}"
+        if self.low == 0:
+            return f"<{self.high:.1f}"
+        return f"{self.low:.1f}-{self.high:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reliability:
+    """Confidence bands over a pool of reports, low to high."""
+
+    bands: tuple[Band, ...]
+
+    def at_or_above(self, edge: float) -> tuple[int, int]:
+        """(reported, correct) of every band starting at or above `edge`."""
+        chosen = [b for b in self.bands if b.low >= edge]
+        return sum(b.reported for b in chosen), sum(b.correct for b in chosen)
+
+    def suggested_min_confidence(self, share: float = RELIABLE_SHARE) -> float | None:
+        """The lowest band edge at or above which the share correct reaches `share`, else None."""
+        for band in self.bands:
+            reported, correct = self.at_or_above(band.low)
+            if reported and correct / reported >= share:
+                return band.low
+        return None
+
+
+def reliability(reports: Iterable[Report], edges: tuple[float, ...] = BAND_EDGES) -> Reliability:
+    """Pool the reported announcements of `reports` into confidence bands."""
+    lows = (0.0, *edges)
+    highs: tuple[float | None, ...] = (*edges, None)
+    reported = [0] * len(lows)
+    correct = [0] * len(lows)
+    for report in reports:
+        for s in report.scored:
+            # Rounded as `notifier extract` prints it, so 0.6 is never 0.59999.
+            i = sum(1 for e in edges if round(s.confidence, 3) >= e)
+            reported[i] += 1
+            correct[i] += s.correct
+    return Reliability(
+        tuple(
+            Band(lo, hi, n, c) for lo, hi, n, c in zip(lows, highs, reported, correct, strict=True)
+        )
+    )
+
+
+def reliability_figures(rel: Reliability) -> dict[str, Any]:
+    """Flat JSON keys: `reliability_<band>_reported|correct|share_ratio`, suggested threshold."""
+    out: dict[str, Any] = {}
+    for b in rel.bands:
+        key = "reliability_" + (
+            f"ge{round(b.low * 100):03d}"
+            if b.high is None
+            else f"{round(b.low * 100):03d}_{round(b.high * 100):03d}"
+        )
+        out[f"{key}_reported"] = b.reported
+        out[f"{key}_correct"] = b.correct
+        out[f"{key}_share_ratio"] = None if b.share is None else round(b.share, 4)
+    out["suggested_min_confidence"] = rel.suggested_min_confidence()
+    return out
+
+
+def render_reliability(rel: Reliability, rounds: Iterable[str]) -> str:
+    names = ", ".join(rounds) or "none"
+    lines = [
+        f"== reliability over the held-out rounds ({names})",
+        f"{'confidence':12} {'reported':>8} {'correct':>7} {'share':>6}"
+        f"   {'>= low edge:':>12} {'reported':>8} {'correct':>7} {'share':>6}",
+    ]
+    for b in rel.bands:
+        n, c = rel.at_or_above(b.low)
+        lines.append(
+            f"{b.name:12} {b.reported:8d} {b.correct:7d} {_share(b.share):>6}"
+            f"   {'':>12} {n:8d} {c:7d} {_share(c / n if n else None):>6}"
+        )
+    suggested = rel.suggested_min_confidence()
+    lines.append(
+        f"suggested min_confidence: {suggested:.1f} (share correct >= {RELIABLE_SHARE} at or above)"
+        if suggested is not None
+        else f"suggested min_confidence: none (no band edge reaches a share correct of {RELIABLE_SHARE})"
+    )
+    return "\n".join(lines)
+
+
+def _share(share: float | None) -> str:
+    return "-" if share is None else f"{share:.3f}"
+
+
 HELDOUT = "heldout"  # a sub-corpus of texts never used to write or tune rules
 
 
@@ -309,6 +497,9 @@ def render(report: Report) -> str:
     lines.extend(row(k, v) for k, v in sorted(report.by_scheme.items()))
     lines.append("-- by language")
     lines.extend(row(k, v) for k, v in sorted(report.by_language.items()))
+    if report.by_phenomenon:
+        lines.append("-- by phenomenon (a file counts under each phenomenon its labels name)")
+        lines.extend(row(k, v) for k, v in sorted(report.by_phenomenon.items()))
     lines.append(
         f"severity right on matches: {report.severity_right}/{report.severity_checked}"
         f" = {report.severity_accuracy:.3f}"
@@ -319,6 +510,7 @@ def render(report: Report) -> str:
     )
     lines.append(
         f"negatives: {report.negative_announcements} announcements from {report.negative_files} files"
+        f" ({report.negative_files_alarmed} look-alike files raised a false alarm)"
     )
     if report.confusions:
         lines.append("-- confusions")
@@ -332,16 +524,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--schemes", type=Path, default=Path("config/schemes"))
     parser.add_argument("--areas", type=Path, default=Path("config/areas"))
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--tune",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one field of Tuning (repeatable), e.g. --tune attach_first=60",
+    )
     args = parser.parse_args(argv)
+    try:
+        tuning = Tuning().with_(args.tune)
+    except ValueError as exc:
+        parser.error(str(exc))
     catalog = Catalog.load(args.schemes, args.areas)
-    report, _ = run(args.corpus, catalog)
+    extractor = Extractor(catalog, tuning=tuning)
+    report, _ = run(args.corpus, catalog, extractor)
     print(render(report))
     figures = report.figures()
-    for heldout in heldout_dirs(args.corpus):
-        held, _ = run(heldout, catalog)
+    held_reports: list[Report] = []
+    rounds = heldout_dirs(args.corpus)
+    for heldout in rounds:
+        held, _ = run(heldout, catalog, extractor)
         print(f"== held-out set ({heldout}): scored apart (its README says how blind it still is)")
         print(render(held))
         figures.update(heldout_figures(held, heldout.name))
+        held_reports.append(held)
+    rel = reliability(held_reports)
+    print(render_reliability(rel, (p.name for p in rounds)))
+    figures.update(reliability_figures(rel))
     print(json.dumps(figures))
     # Targets apply to the development set; the held-out figures are reported, never tuned to.
     missed = (

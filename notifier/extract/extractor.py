@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from notifier.extract.cap import CapExtractor
 from notifier.extract.catalog import Catalog
 from notifier.extract.text import CompiledCatalog, Found, TextExtractor
+from notifier.extract.tuning import Tuning
 from notifier.model import Action, Announcement, AreaRef, Document
 
 log = logging.getLogger(__name__)
@@ -26,9 +27,15 @@ DEFAULT_CAP_CATEGORIES = frozenset({"Security"})
 class Extractor:
     """Turns a `Document` into zero or more `Announcement`s (see the module docstring)."""
 
-    def __init__(self, catalog: Catalog, cap_categories: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        cap_categories: Iterable[str] | None = None,
+        tuning: Tuning | None = None,
+    ) -> None:
         self.catalog = catalog
-        self.compiled = CompiledCatalog(catalog)
+        self.tuning = tuning or Tuning()
+        self.compiled = CompiledCatalog(catalog, self.tuning)
         self.text = TextExtractor(catalog, self.compiled)
         categories = DEFAULT_CAP_CATEGORIES if cap_categories is None else frozenset(cap_categories)
         self.cap = CapExtractor(catalog, self.compiled, categories)

@@ -1,40 +1,59 @@
 """Free-text extraction: (scheme, area, level, action, validity) tuples from an article.
 
-The text is cut into sentences. A sentence yields announcements when a level word of a scheme
-stands near one of the scheme's level nouns ("уровень", "level", "деңгей") and one of its
-security cues ("террорист*", "terror*", "Vigipirate") is in the sentence (or, with lower
-confidence, next to it), and an action word (set / extend / lift) belongs to that level. Each
-level word owns the areas that follow it up to the next level word (else the ones before it);
-"from red to yellow" is one level (yellow) with its previous level. Sentences about history,
-definitions or unchanged levels yield nothing.
+The work is a sequence of passes over typed values:
+
+1. segment (`segment.py`): `Sentence`s with bullet headers, datelines, stated scale ranges;
+2. mentions (`TextExtractor._mentions`, indexed once per document): level words of a scheme
+   near one of its level nouns, then `_pair` joins a change's old and new level (`from_to`, any
+   word order, case suffixes) into one `_Mention` with its previous level;
+3. scheme candidates (`_sentence`, `_scheme_score`): schemes whose cue is in or next to the
+   sentence, scored by markers, areas and language;
+4. clause attributes (`clauses.py`, `_attributes`): the trigger's clause is negated, modal,
+   historical, definitional, unchanged or reported; vetoes apply to that clause (a hedge, a
+   background or a definition also to the clauses after it);
+5. attachment of areas (`_attached`, `_attached_before`, anaphora, nationwide words, the
+   scheme's default area; an issuer's name never widens the area — attribution);
+6. action (`_action`, negation, keep/remain), 7. validity (`dates.py`), 8. confidence (`Tuning`).
+
+Words come from the language packs (`packs.py`), every window and factor from `Tuning`.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from notifier.extract import vocab
 from notifier.extract.catalog import Catalog, Level, Scheme
-from notifier.extract.dates import Validity, event_dates, has_date, parse_validity
+from notifier.extract.clauses import Clause, ClauseAttributes, any_in, clause_at, split_clauses
+from notifier.extract.dates import DateWords, Validity, event_dates, has_date, parse_validity
 from notifier.extract.language import detect_languages
 from notifier.extract.normalise import clean, fold, fold_phrase
-from notifier.extract.patterns import BOUNDARY_END, BOUNDARY_START, compile_phrases, phrase_regex
+from notifier.extract.packs import Lexicon
+from notifier.extract.patterns import (
+    BOUNDARY_END,
+    BOUNDARY_START,
+    alternation,
+    compile_phrases,
+    phrase_regex,
+)
+from notifier.extract.segment import (
+    BULLET,
+    Sentence,
+    bullet_len,
+    dateline_ends,
+    mask_scale_ranges,
+    neighbour_text,
+    split_sentences,
+)
+from notifier.extract.tuning import Tuning
 from notifier.model import Action
 
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?…])[\"»”)]*\s+"
-    # a hard-wrapped line goes on when the next starts in lower case or with the year of a date
-    r"|\n+(?![a-zа-яёәіңғүұқөһ]|\d{4}\s*(?:года|г\.|жыл))"
-    r"|(?<=[a-zа-яёәіңғүұқөһ]{3}[.!?])(?=[A-ZА-ЯЁ«\"])"
-)
-_BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
 _IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
-_WINDOW_NOUN = 100
-_WINDOW_GAP = 28
 _REGION_AFTER = re.compile(
     r"^(?:\s*(?:,|and|и|және|et|en|och|og)\s*[\w'-]+){0,5}\s+"
     r"(?:region|regions|oblast|oblasts|province|provinces)(?!\w)"
@@ -48,35 +67,11 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
-_ATTACH_FIRST = 90
-_NAMED_AFTER_ANAPHOR = 6  # "городах астана", "the cities of aktobe"
-_ATTACH_NEXT = 45
-_REPORTING = re.compile(
-    r'"\s*,|,\s*"|(?<!\w)(?:told|said|says|reports?|reported|according\s+to|сообщил\w*|сообщает'
-    r"|сообщается|говорится|заявил\w*|передает|по\s+данным|хабарлады)(?!\w)"
-)
+_QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
 _CLOCK = re.compile(r"(?<![\d.:])[0-2]?\d[:.][0-5]\d(?![\d.:])")
-# A dateline opening a paragraph ("Москва. 20 ноября.", "Алматы, 3 февраля (КазТАГ) –",
-# "LONDON, Nov 4 (Reuters) -", "BRUSSELS (AFP) -"): the place of the newsroom, not an area.
-_DATELINE = re.compile(
-    r"^[ \t]*(?P<city>[^\W\d_]+(?:[ -][^\W\d_]+){0,2})[ \t]*"
-    r"(?:[.,][ \t]*(?:\d{1,2}[ \t]+[^\W\d_]+\.?|[^\W\d_]+\.?[ \t]+\d{1,2})(?:,?[ \t]+\d{4})?"
-    r"(?:[ \t]*г\.)?[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:[.–—]|-(?!\w))"
-    r"|[ \t]*\([^)\n]{1,40}\)[ \t]*[-–—])",
-    re.M,
-)
-# "on a scale from 1 to 5", "på en skala från 1 till 5", "op een schaal van 1 tot 5", "по шкале
-# от 1 до 5": the bounds of the scale, not levels (masked before levels are looked for).
-_SCALE_RANGE = re.compile(
-    r"(?:scale|skala|skalaen|schaal|шкал[а-я]*|echelle|escala|scala)\s+"
-    r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
-)
-_DE_OF_SIZE = re.compile(
-    r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(funf|fuenf|vier|[45])(?!\w)(?!\s+auf)"
-)
 # a relative clause about the level's past ("qui avait été porté à 4,", "which had been raised
 # to 4,"): background inside a current sentence; blanked so it neither vetoes nor names a level
 _RELATIVE_PAST = re.compile(
@@ -84,44 +79,42 @@ _RELATIVE_PAST = re.compile(
     r"(?:avait ete|avaient ete|etait|etaient|had been|had|был[аио]?|действовал[аио]?|war|hatte|var|hade)"
     r"\s[^,;:.]{0,80}(?=,)"
 )
+
+
 # a simple-past relative clause dated by a time word ("which was raised to severe in November,",
 # "che era stato alzato a grave nel 2017,"): history inside a current sentence, blanked as above
-_MONTHS = (
-    r"january|february|march|april|june|july|august|september|october|november|december|"
-    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|"
-    r"januar|februar|marz|maerz|juni|juli|oktober|dezember|gennaio|febbraio|marzo|aprile|maggio|"
-    r"giugno|luglio|agosto|settembre|ottobre|dicembre|enero|febrero|abril|mayo|junio|julio|"
-    r"septiembre|octubre|noviembre|diciembre"
-)
-_RELATIVE_DATED = re.compile(
-    r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
-    r"(?:was|were|had|has been|era|erano|fue|fueron|habia|a ete|avait|wurde|war)\s"
-    r"(?=[^,;:.]{0,100}?\b(?:" + _MONTHS + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
-    r"[^,;:.]{0,100}(?=,)"
-)
 # round 7: a past tense with "since <date>" ("Seit 2015 galt ...", "Sinds 2019 gold ...", "depuis
 # 2015 était ...") or a German/Dutch pluperfect passive ("war ... angehoben worden", "was ...
 # verhoogd") is the level's history; "erstmals seit 2015 gesenkt" (a current change) is not.
-_SINCE_PAST = re.compile(
-    r"(?<!erstmals )(?<!ersten mal )(?<!eerst )(?<!premiere fois )(?<!prima volta )(?<!primera vez )"
-    r"\b(?:seit|sinds|depuis|dal|desde)\s+(?:(?:dem|den|de|le|la|el|il|l')\s*)?"
-    r"(?:\d{1,2}\.?\s+)?(?:(?:" + _MONTHS + r")\s+)?(?:19|20)\d\d\b"
-)
-_PAST_FINITE = re.compile(r"\b(?:galt|gold|war|waren|etait|avait|era|erano|aveva|estaba|habia)\b")
+def _word_set(lexicon: Lexicon, section: str, before: str, after: str) -> re.Pattern[str]:
+    """One pattern for the folded words of a pack section in every pack."""
+    words = {fold_phrase(w) for ws in lexicon.words(section).values() for w in ws}
+    ordered = sorted(map(re.escape, words), key=len, reverse=True)
+    return re.compile(before + "(?:" + ("|".join(ordered) or "(?!)") + ")" + after)
+
+
+def _relative_dated(months: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?:,\s*|\s)(?:which|that|che|que|qui|die|der|das)\s+"
+        r"(?:was|were|had|has been|era|erano|fue|fueron|habia|a ete|avait|wurde|war)\s"
+        r"(?=[^,;:.]{0,100}?\b(?:" + months + r"|(?:19|20)\d\d|last year|ago|earlier)\b)"
+        r"[^,;:.]{0,100}(?=,)"
+    )
+
+
+def _since_past(months: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<!erstmals )(?<!ersten mal )(?<!eerst )(?<!premiere fois )(?<!prima volta )(?<!primera vez )"
+        r"\b(?:seit|sinds|depuis|dal|desde)\s+(?:(?:dem|den|de|le|la|el|il|l')\s*)?"
+        r"(?:\d{1,2}\.?\s+)?(?:(?:" + months + r")\s+)?(?:19|20)\d\d\b"
+    )
+
+
 _PLUPERFECT = re.compile(
     r"\b(?:war|waren)\b[^.;:]{0,120}\bworden\b"
     r"|\b(?:was|waren)\s+(?:[^.;:\s]+\s+){0,6}?(?:verhoogd|verlaagd|bijgesteld|ingesteld)\b"
     r"|\b(?:avait|avaient)\s+(?:[^.;:\s]+\s+){0,3}?(?:releve|abaisse|porte|rehausse|baisse|passe|place|eleve)e?s?\b"
     r"|\b(?:aveva|avevano)\s+(?:[^.;:\s]+\s+){0,3}?(?:alzato|abbassato|innalzato|portato|elevato|ridotto)\b"
-)
-
-
-# a number followed by what it counts (time, people) is a count, not a level
-_COUNTED_AFTER = re.compile(
-    r"\s+(?:tage|tagen|wochen|monate|monaten|jahre|jahren|stunden|days?|weeks?|months?|years?|hours?"
-    r"|jours|semaines|mois|ans|annees|heures|giorni|settimane|mesi|anni|ore|dias|semanas|meses|anos"
-    r"|horas|dagen|weken|maanden|jaar|jaren|uur|дн\w*|недел\w*|месяц\w*|лет|год\w*|час\w*"
-    r"|menschen|personen|people|persons|personnes|persone|personas|mensen|человек)\b"
 )
 
 
@@ -132,13 +125,6 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
-# number words that name a scale's size after "of"/"van"/"av" ("op de schaal van vijf")
-_NUMBER_WORDS = {
-    "two", "three", "four", "five", "twee", "drie", "vier", "vijf", "tva", "fyra", "fem", "to",
-    "tre", "fire", "dos", "tres", "cuatro", "cinco", "deux", "trois", "quatre", "cinq",
-    "двух", "трех", "четырех", "пяти", "due", "quattro", "cinque",
-}  # fmt: skip
-_CONJ = re.compile(r"\s(?:және|и|and|et|en|och|og|y|e|und)\s")
 _CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
 
 
@@ -221,12 +207,31 @@ def _all_pairs(words: dict[str, list[str]]) -> list[tuple[str, str]]:
 class CompiledCatalog:
     """Regular expressions of one catalog, compiled once and cached per language set."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, tuning: Tuning | None = None) -> None:
         self.catalog = catalog
+        self.tuning = tuning or Tuning()
         self._schemes: dict[tuple[str, tuple[str, ...]], _SchemeMatchers] = {}
-        self._vocab: dict[tuple[int, tuple[str, ...]], re.Pattern[str] | None] = {}
+        self._vocab: dict[tuple[str, tuple[str, ...]], re.Pattern[str] | None] = {}
+        self.lexicon = catalog.lexicon
+        self.numbers = catalog.lexicon.numbers()
+        self.stopwords = catalog.lexicon.stopwords()
+        self.dates = DateWords(catalog.lexicon)
+        months = "|".join(sorted(map(re.escape, self.dates.months), key=len, reverse=True))
+        self.relative_dated = _relative_dated(months)
+        # every pack's words, whatever the text's language (as the engine always read them)
+        self.coordinator = _word_set(self.lexicon, "coordinators", r"\s", r"\s")
+        self.past_finite = _word_set(self.lexicon, "past_auxiliaries", r"\b", r"\b")
+        self.since_past = _since_past(months)
+        self._counted: dict[tuple[str, ...], re.Pattern[str]] = {}
+        # a count word right after a phrase ("the remaining five"): group 1 is the word
+        self.count_word = re.compile(
+            r"\s+("
+            + "|".join(sorted(map(re.escape, self.numbers), key=len, reverse=True))
+            + r")(?!\w)"
+        )
         phrases: list[str] = []
         self._area_res: dict[str, re.Pattern[str]] = {}
+        self._span_ids: dict[str, list[str]] = {}
         for area in catalog.areas.values():
             regs = {
                 phrase_regex(p, lang, inflect=True)
@@ -253,7 +258,7 @@ class CompiledCatalog:
             for level in scheme.levels:
                 for primary, words in ((True, level.names), (False, level.adjectives)):
                     regs = {
-                        phrase_regex(p, lang, inflect=lang == "ru")
+                        phrase_regex(p, lang, inflect=lang == "ru") + self._case_suffix(lang)
                         for lang, p in _pairs(words, langs)
                     }
                     if regs:
@@ -267,9 +272,9 @@ class CompiledCatalog:
                         )
             actions = []
             for action in (Action.LIFT, Action.EXTEND, Action.SET):
-                action_words: list[tuple[str, str]] = _pairs(vocab.ACTIONS[action], langs) + _pairs(
-                    scheme.actions.get(action, {}), langs
-                )
+                action_words: list[tuple[str, str]] = _pairs(
+                    self.lexicon.action_words(action), langs
+                ) + _pairs(scheme.actions.get(action, {}), langs)
                 pattern = compile_phrases(action_words)
                 if pattern is not None:
                     actions.append((action, pattern))
@@ -285,10 +290,51 @@ class CompiledCatalog:
             self._schemes[key] = found
         return found
 
-    def vocab(self, words: dict[str, list[str]], langs: tuple[str, ...]) -> re.Pattern[str] | None:
-        key = (id(words), langs)
+    def _case_suffix(self, lang: str) -> str:
+        """An optional from/to case ending of an agglutinative language ("сарыдан", "қызылға")."""
+        pack = self.lexicon.packs.get(lang)
+        ft = pack.spec.from_to if pack else None
+        if ft is None or not (ft.from_suffix or ft.to_suffix):
+            return ""
+        endings = sorted({fold_phrase(x) for x in [*ft.from_suffix, *ft.to_suffix]}, key=len)
+        return "(?:" + "|".join(re.escape(e) for e in reversed(endings)) + ")?"
+
+    def suffix_role(self, word: str, langs: tuple[str, ...]) -> str | None:
+        """'from' or 'to' when a level word ends in that case suffix of one of `langs`."""
+        for lang in langs:
+            pack = self.lexicon.packs.get(lang)
+            ft = pack.spec.from_to if pack else None
+            if ft is None:
+                continue
+            for role, endings in (("from", ft.from_suffix), ("to", ft.to_suffix)):
+                # longest first: "-дан" is not "-а"
+                for e in sorted((fold_phrase(x) for x in endings), key=len, reverse=True):
+                    if word.endswith(e) and len(word) > len(e) + 2:
+                        return role
+        return None
+
+    def counted_after(self, langs: tuple[str, ...]) -> re.Pattern[str]:
+        """A number followed by what it counts in these languages (time, people) is a count,
+        not a level: "zwei Tage", "3 jours". Only the text's languages: Lithuanian "para" (a
+        day) must not make Spanish "a 3 para Bélgica" a count."""
+        if langs not in self._counted:
+            words = [
+                (code, p)
+                for code in langs
+                if (pack := self.lexicon.packs.get(code)) is not None
+                for p in [
+                    *pack.spec.counted,
+                    *(w for ws in (pack.spec.units or {}).values() for w in ws),
+                ]
+            ]
+            self._counted[langs] = re.compile(r"\s+" + (alternation(words) or "(?!)"))
+        return self._counted[langs]
+
+    def words(self, section: str, langs: tuple[str, ...]) -> re.Pattern[str] | None:
+        """One pack section of these languages as one pattern (compiled once)."""
+        key = (section, langs)
         if key not in self._vocab:
-            self._vocab[key] = compile_phrases(_pairs(words, langs))
+            self._vocab[key] = compile_phrases(_pairs(self.lexicon.words(section), langs))
         return self._vocab[key]
 
     def areas_in(self, folded: str, offset: int = 0, on: date | None = None) -> list[_AreaHit]:
@@ -301,7 +347,11 @@ class CompiledCatalog:
                 folded[max(0, m.start() - 20) : m.start()]
             ):
                 continue
-            ids = [aid for aid, rx in self._area_res.items() if rx.fullmatch(span)]
+            ids = self._span_ids.get(span)
+            if ids is None:
+                ids = [aid for aid, rx in self._area_res.items() if rx.fullmatch(span)]
+                if len(self._span_ids) < 65536:
+                    self._span_ids[span] = ids
             if not ids:
                 continue
             for aid in ids[:1] if len(ids) == 1 else self._prefer(ids):
@@ -316,13 +366,16 @@ class CompiledCatalog:
                     ):
                         aid = area.twin
                     elif not _CITY_BEFORE.search(before):
-                        factor = 0.85
+                        factor = self.tuning.factor_twin
                 hits.append(_AreaHit(m.start() + offset, m.end() + offset, aid, factor))
         out: list[_AreaHit] = []
         for hit in hits:
             successors = self.catalog.areas[hit.area_id].successors(on)
             if successors:
-                out.extend(_AreaHit(hit.start, hit.end, r, hit.factor * 0.9) for r in successors)
+                out.extend(
+                    _AreaHit(hit.start, hit.end, r, hit.factor * self.tuning.factor_successor)
+                    for r in successors
+                )
             else:
                 out.append(hit)
         return out
@@ -332,50 +385,16 @@ class CompiledCatalog:
         return ids[:1]
 
 
-@dataclass
-class _Sentence:
-    start: int
-    end: int
-    text: str  # clean text (evidence)
-    folded: str
-    header: _Sentence | None = None
-    is_header: bool = False
-    from_title: bool = False
-
-
-def split_sentences(text: str) -> list[_Sentence]:
-    """Sentences of clean text; bullet items keep their introducing line as `header`."""
-    out: list[_Sentence] = []
-    pos = 0
-    for m in [*_SENTENCE_END.finditer(text), None]:
-        end = m.start() if m else len(text)
-        # keep closing punctuation with the sentence
-        chunk = text[pos:end]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            s = pos + lead
-            e = pos + len(chunk.rstrip())
-            out.append(_Sentence(s, e, text[s:e], fold(text[s:e])))
-        pos = m.end() if m else len(text)
-        if m is not None and m.end() == m.start():
-            pos = m.end()
-    header: _Sentence | None = None
-    for sentence in out:
-        if _BULLET.match(sentence.text) and header is not None:
-            sentence.header = header
-            header.is_header = True
-        elif sentence.text.rstrip().endswith(":"):
-            header = sentence
-        else:
-            header = None
-    return out
-
-
 class TextExtractor:
     """Finds announcements in a title and a text; document-level merging is the caller's."""
 
     def __init__(self, catalog: Catalog, compiled: CompiledCatalog | None = None) -> None:
         self.catalog = catalog
+        self._lock = threading.Lock()
+        self._langs: tuple[str, ...] = ()
+        self._under_cache: dict[tuple[str, str], bool] = {}
+        self._memo: dict[tuple[str, str, int, int], object] = {}
+        self._mention_cache: dict[tuple[object, ...], tuple[tuple[int, int, Level, bool], ...]] = {}
         self.compiled = compiled or CompiledCatalog(catalog)
         self._text_schemes = [
             s for s in catalog.schemes.values() if any(lv.names for lv in s.levels)
@@ -384,26 +403,40 @@ class TextExtractor:
     def find(
         self, title: str, text: str, published: datetime | None, language: str | None = None
     ) -> list[Found]:
-        title = clean(title).strip()
-        text = clean(text)
-        body_sentences = split_sentences(text)
-        sentences: list[_Sentence] = []
+        # the per-document caches below belong to one document at a time
+        with self._lock:
+            return self._find(title, text, published, language)
+
+    def _find(
+        self, title: str, text: str, published: datetime | None, language: str | None = None
+    ) -> list[Found]:
+        tune = self.compiled.tuning
+        self._mention_cache.clear()  # mentions are indexed once per document
+        self._memo.clear()  # per-document facts (keyed by the document's area list)
+        # bounded work per document: a text longer than any article is read up to the limit
+        title = clean(title[: tune.max_sentence_chars]).strip()
+        text = clean(text[: tune.max_text_chars])
+        body_sentences = split_sentences(text, tune.max_sentence_chars, self.compiled.dates.months)[
+            : tune.max_sentences
+        ]
+        sentences: list[Sentence] = []
         if title and not (
             body_sentences and fold(body_sentences[0].text).startswith(fold(title)[:60])
         ):
-            t = _Sentence(0, len(title), title, fold(title), from_title=True)
+            t = Sentence(0, len(title), title, fold(title), from_title=True)
             sentences.append(t)
         elif body_sentences:
             body_sentences[0].from_title = True
         sentences.extend(body_sentences)
         for s in sentences:
             s.folded = _RELATIVE_PAST.sub(
-                lambda m: " " * len(m.group(0)), _mask_scale_ranges(s.folded)
+                lambda m: " " * len(m.group(0)), mask_scale_ranges(s.folded)
             )
-            s.folded = _RELATIVE_DATED.sub(lambda m: " " * len(m.group(0)), s.folded)
-        datelines = _dateline_ends(text)
+            s.folded = self.compiled.relative_dated.sub(lambda m: " " * len(m.group(0)), s.folded)
+        datelines = dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
-        langs = detect_languages(doc_folded, language)
+        langs = detect_languages(doc_folded, language, self.compiled.stopwords)
+        self._langs = langs
         ref_year = published.year if published else _latest_year(doc_folded)
         compiled = self.compiled
         matchers = [compiled.scheme(s, langs) for s in self._text_schemes]
@@ -421,36 +454,37 @@ class TextExtractor:
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
         }
-        unchanged = compiled.vocab(vocab.UNCHANGED, langs)
-        history = compiled.vocab(vocab.HISTORY, langs)
-        nationwide = compiled.vocab(vocab.NATIONWIDE, langs)
-        anaphora = compiled.vocab(vocab.ANAPHORA, langs)
-        event_before = compiled.vocab(vocab.EVENT_BEFORE_AREA, langs)
-        transition = compiled.vocab(vocab.TRANSITION_TO, langs)
-        from_word = compiled.vocab(vocab.TRANSITION_FROM, langs)
-        scale = compiled.vocab(vocab.SCALE_SIZE, langs)
+        unchanged = compiled.words("unchanged", langs)
+        history = compiled.words("history", langs)
+        nationwide = compiled.words("nationwide", langs)
+        anaphora = compiled.words("anaphora", langs)
+        event_before = compiled.words("event_before_area", langs)
+        transition = compiled.words("to", langs)
+        from_word = compiled.words("from", langs)
+        scale = compiled.words("scale_size", langs)
         ctx = self._context(sentences, matchers, langs, published, ref_year, scale)
         found: list[Found] = []
         recent: list[_AreaHit] = []
         for index, s in enumerate(sentences):
             ctx.index = index
-            ctx.prior_areas = [h for i in range(index) for h in sentence_areas[i]]
+            if index:
+                ctx.prior_areas.extend(sentence_areas[index - 1])
             if s.is_header:
                 continue
             if s.header is not None:
                 head = s.header
                 prefix = head.folded + " \n "
-                folded = prefix + s.folded[_bullet_len(s.text) :]
-                evidence = _BULLET.sub("", s.text)
+                folded = prefix + s.folded[bullet_len(s.text) :]
+                evidence = BULLET.sub("", s.text)
                 areas = [
                     _AreaHit(
-                        h.start + len(prefix) - _bullet_len(s.text),
-                        h.end + len(prefix) - _bullet_len(s.text),
+                        h.start + len(prefix) - bullet_len(s.text),
+                        h.end + len(prefix) - bullet_len(s.text),
                         h.area_id,
                         h.factor,
                     )
                     for h in sentence_areas[index]
-                    if h.start >= _bullet_len(s.text)
+                    if h.start >= bullet_len(s.text)
                 ]
             else:
                 folded = s.folded
@@ -461,7 +495,7 @@ class TextExtractor:
                 evidence=evidence,
                 areas=areas,
                 recent=recent,
-                neighbours=_neighbour_text(sentences, index),
+                neighbours=neighbour_text(sentences, index),
                 previous=sentences[index - 1].folded if index else "",
                 doc_areas=doc_areas,
                 doc_markers=doc_markers,
@@ -492,7 +526,7 @@ class TextExtractor:
 
     def _context(
         self,
-        sentences: list[_Sentence],
+        sentences: list[Sentence],
         matchers: list[_SchemeMatchers],
         langs: tuple[str, ...],
         published: datetime | None,
@@ -505,7 +539,7 @@ class TextExtractor:
         named: dict[str, list[tuple[int, list[str]]]] = {}
         past: set[int] = set()
         anchor: date | None = None
-        definition = compiled.vocab(vocab.DEFINITION, langs)
+        definition = compiled.words("definitions", langs)
         for index, s in enumerate(sentences):
             neighbours: str | None = None
             for sm in matchers:
@@ -514,7 +548,7 @@ class TextExtractor:
                     continue
                 if not (sm.cues and sm.cues.search(s.folded)):
                     if neighbours is None:
-                        neighbours = _neighbour_text(sentences, index)
+                        neighbours = neighbour_text(sentences, index)
                     if not (sm.cues and sm.cues.search(neighbours)):
                         continue
                 if definition and definition.search(s.folded):
@@ -524,7 +558,7 @@ class TextExtractor:
                     past.add(index)
                 tense = _tense(s.folded, sm)
                 if tense == "present":
-                    for d in _event_dates(s.folded, date_ref):
+                    for d in event_dates(s.folded, date_ref, compiled.dates):
                         anchor = d if anchor is None or d > anchor else anchor
         return _Context(named, anchor, date_ref, [], [], past=past)
 
@@ -557,6 +591,7 @@ class TextExtractor:
         scale: re.Pattern[str] | None,
         ctx: _Context,
     ) -> list[Found]:
+        tune = self.compiled.tuning
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
         for sm in matchers:
             mentions = self._mentions(sm, folded, scale)
@@ -615,46 +650,59 @@ class TextExtractor:
                 implicit = True
         if not candidates:
             return []
-        if unchanged and unchanged.search(folded):
-            # "unchanged" vetoes its own clause only: "Bruxelles passe de 4 à 3, tandis que le
-            # reste du pays reste au niveau 3" keeps the change
-            kept = _drop_clauses(folded, unchanged)
-            if not kept.strip(" ,;"):
-                return []
-            candidates = [
-                (c[0], c[1], [m for m in c[2] if kept[m.start : m.end].strip()], c[3])
-                for c in candidates
-            ]
-            candidates = [c for c in candidates if c[2]]
-            if not candidates:
-                return []
-        hypothetical = self.compiled.vocab(vocab.HYPOTHETICAL, langs)
-        passive_past = self.compiled.vocab(vocab.PASSIVE_PAST, langs)
-        definition = self.compiled.vocab(vocab.DEFINITION, langs)
-        if (
-            (history and history.search(folded))
-            or (definition and definition.search(folded))
-            or (
-                passive_past
-                and passive_past.search(folded)
-                and not _same_day(folded, self.compiled.vocab(vocab.SAME_DAY, langs))
+        # pass: attributes of each trigger's clause; a veto removes the levels of its clause only
+        clauses = split_clauses(folded, self.compiled.words("clause_breaks", langs))
+        attrs: dict[Clause, ClauseAttributes] = {}
+
+        def attributes_at(pos: int) -> ClauseAttributes:
+            # a hedge, a background or a definition also governs the clauses after it ("could
+            # lower it to 2, but keep it at 3"); never the clauses before it ("raised to severe
+            # and asked people to call police if ...")
+            clause = clause_at(clauses, pos)
+            for c in clauses:
+                if c not in attrs:
+                    attrs[c] = self._attributes(folded, c, langs, ref_year)
+                if c == clause:
+                    break
+            own = attrs[clause]
+            before = [attrs[c] for c in clauses if c.start < clause.start]
+            # "two years ago" dates what follows it, not a level announced before it
+            ago = _before(self.compiled.words("ago", langs), folded, pos)
+            return replace(
+                own,
+                modal=own.modal or any(a.modal for a in before),
+                historical=own.historical or ago or any(a.historical for a in before),
+                definitional=own.definitional or any(a.definitional for a in before),
             )
-            or _is_past(folded, ref_year)
-            or bool(_SINCE_PAST.search(folded) and _PAST_FINITE.search(folded))
-            or bool(_PLUPERFECT.search(folded))
-            or (hypothetical and hypothetical.search(folded))
-        ):
-            ctx.history = True
+
+        kept_candidates = []
+        background = False
+        for cand in candidates:
+            alive = []
+            for mention in cand[2]:
+                attr = attributes_at(mention.start)
+                if attr.vetoed:
+                    background = background or not attr.unchanged
+                    continue
+                alive.append(mention)
+            if alive:
+                kept_candidates.append((cand[0], cand[1], alive, cand[3]))
+        if not kept_candidates:
+            ctx.history = background
             return []
+        candidates = kept_candidates
         candidates.sort(key=lambda c: c[0], reverse=True)
         score, sm, mentions, cue_here = candidates[0]
         scheme = sm.scheme
+        # several schemes fit equally well (a bare "orange" with nothing of any country): no
+        # scheme's country may be guessed
+        tied = len(candidates) > 1 and candidates[1][0] == score
         if ctx.anchor is not None and _tense(folded, sm) == "past":
-            dates = _event_dates(folded, ctx.date_ref)
+            dates = event_dates(folded, ctx.date_ref, self.compiled.dates)
             if dates and max(dates) < ctx.anchor:
                 ctx.history = True  # "В полночь 26 января ... прекратил" in news of the 27th
                 return []
-        mentions = self._pair(mentions, folded, transition)
+        mentions = self._pair(mentions, folded, langs, sm)
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
         if _describes_scale(scheme, mentions, bool(in_scheme), folded, self.compiled, langs):
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
@@ -666,8 +714,8 @@ class TextExtractor:
             for m in pattern.finditer(folded):
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
-        remain = self.compiled.vocab(vocab.REMAIN, langs)
-        keep = self.compiled.vocab(vocab.KEEP, langs)
+        remain = self.compiled.words("remain", langs)
+        keep = self.compiled.words("keep", langs)
         if keep is not None:
             # "keeps/maintient/hält/mantiene the level at 3" is an extension of its own level
             # word only (the level may follow the noun: "hält die Terrorwarnstufe bei drei")
@@ -689,13 +737,26 @@ class TextExtractor:
                 or (keep is not None and _is_at(keep, folded, h[0], h[1]))
                 or any(_remain_attached(folded, h, m) for m in mentions)
             ]
-        is_nationwide = bool(nationwide and nationwide.search(folded))
+        # attribution: a national body ("the National Security Committee said") names the
+        # issuer, so its words never widen the area to the whole country
+        # (any scheme's markers: "the National Terrorism Advisory System" is the US issuer's
+        # name, never Spain's nationwide level)
+        issuers = _spans(self.compiled.words("issuer_words", langs), folded)
+        for other in matchers:
+            issuers += _spans(other.markers, folded)
+        widening = [
+            (m.start(), m.end())
+            for m in (nationwide.finditer(folded) if nationwide else ())
+            if not any(a <= m.start() < b for a, b in issuers)
+        ]
+        is_nationwide = bool(widening)
         has_anaphor = bool(anaphora and anaphora.search(folded))
         remaining = self._remaining(scheme, folded, in_scheme, recent, ctx, langs)
         if remaining is None:
             return []  # "the remaining three" when the document named another number
         if has_anaphor and ctx.recent_is_history and not in_scheme:
             return []  # "В этих регионах установили ..." after a history sentence
+        reported = self.compiled.words("reported_by", langs)
         out: list[Found] = []
         last_action: Action | None = None
         for i, mention in enumerate(mentions):
@@ -704,11 +765,14 @@ class TextExtractor:
             if (
                 mention.previous is None
                 and from_word
-                and _from_before(folded, mention.start, from_word)
+                and _from_before(folded, mention.start, from_word, tune.from_before)
             ):
                 continue  # "lowered from 5": the old level, said without the new one
             # a closing quote right after the level word is the level's own ('"желтый", действует')
-            stop = _REPORTING.search(folded, mention.end + 2, next_start)
+            stop = _QUOTE_COMMA.search(folded, mention.end + 2, next_start)
+            said = reported.search(folded, mention.end + 2, next_start) if reported else None
+            if said is not None and (stop is None or said.start() < stop.start()):
+                stop = said
             forward = _attached(
                 [
                     a
@@ -716,9 +780,10 @@ class TextExtractor:
                     if mention.end <= a.start < (stop.start() if stop else next_start)
                 ],
                 mention.end,
+                tune,
             )
             if forward and i + 1 < len(mentions):
-                conj = _CONJ.search(folded, mention.end, forward[0].start)
+                conj = self.compiled.coordinator.search(folded, mention.end, forward[0].start)
                 if conj is not None:
                     # '"қызғылт сары" деңгейі және Батыс Қазақстан облысындағы "сары"': a place
                     # after "and" belongs to the level that follows it
@@ -727,11 +792,12 @@ class TextExtractor:
             backward = _attached_before(
                 [a for a in in_scheme if prev_end <= a.start < mention.start],
                 mention.start,
+                tune,
             )
             chosen = forward or backward
             anaphor = anaphora.search(folded, prev_end, next_start) if anaphora else None
             if anaphor is not None and any(
-                0 <= a.start - anaphor.end() <= _NAMED_AFTER_ANAPHOR for a in in_scheme
+                0 <= a.start - anaphor.end() <= tune.named_after_anaphor for a in in_scheme
             ):
                 anaphor = None  # "в городах Астана и Алматы": the places are named right there
             if anaphor is not None and not forward:
@@ -741,15 +807,18 @@ class TextExtractor:
                 ]
             if remaining:
                 chosen = remaining
-            conf = 0.92 if mention.primary else 0.82
+            conf = tune.conf_named if mention.primary else tune.conf_adjective
             if not cue_here:
-                conf -= 0.25
+                conf -= tune.penalty_cue_near
             segment = folded[prev_end:next_start]
-            nationwide_here = bool(nationwide and nationwide.search(segment))
+            nationwide_here = any(prev_end <= a < next_start for a, _ in widening)
             if (
                 nationwide_here
                 and scheme.default_area
                 and not any(a.area_id != scheme.default_area for a in forward)
+                # attribution: "Australia's national terror alert" is Australia's, whatever
+                # scheme's word the level is
+                and not self._foreign_country(scheme, areas)
             ):
                 chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0)]
             if not chosen and implicit:
@@ -757,39 +826,50 @@ class TextExtractor:
             if not chosen:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
-                    conf -= 0.1
+                    conf -= tune.penalty_anaphor
                 if (
                     not chosen
                     and scheme.default_area
                     and (is_nationwide or not placed)
                     and not self._other_country_only(scheme, doc_areas)
                 ):
-                    factor = 1.0 if is_nationwide else 0.8
-                    if not doc_markers.get(scheme.id) and not any(
-                        self._under(scheme, a.area_id) for a in doc_areas
+                    factor = 1.0 if is_nationwide else tune.factor_default_area
+                    if not doc_markers.get(scheme.id) and not self._doc_memo(
+                        "any", scheme, doc_areas
                     ):
                         # nothing in the text says it is about this scheme's country (a bare
-                        # "orange level"): the operator decides
-                        factor *= 0.6
+                        # "orange level"): the operator decides, unless another scheme fits as
+                        # well, when nobody can (never a random country)
+                        if tied:
+                            continue
+                        factor *= tune.factor_foreign_default
                     chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
                 if not chosen and not placed and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
-                    conf -= 0.2
+                    conf -= tune.penalty_recent
                 if not chosen:
                     continue
             action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
             if (
                 action is None
                 and i + 1 < len(mentions)
-                and _CONJ.search(folded, mention.end, next_start)
+                and self.compiled.coordinator.search(folded, mention.end, next_start)
             ):
                 # "A "orange" level and B "yellow" level сақталады": one verb after the list
                 tail = [h for h in action_hits if h[0] >= mentions[-1].end]
                 last = mentions[-1]
                 if tail:
                     action, action_at = self._action(last, tail, last.end, len(folded), folded)
-                    conf -= 0.05
-            if action is not None and _negated(folded, action_at, self.compiled, langs):
+                    conf -= tune.penalty_list_verb
+            action_end = next((h[1] for h in action_hits if h[0] == action_at), action_at)
+            if action is not None and _negated(
+                folded,
+                mention,
+                (action_at, action_end),
+                clause_at(clauses, mention.start),
+                self.compiled,
+                langs,
+            ):
                 continue  # "the only region not to raise its threat level"
             if action is None and implicit:
                 action = implicit_action
@@ -798,18 +878,22 @@ class TextExtractor:
                     action = ctx.last_found[-1].action
                 if action is None:
                     continue
-                conf -= 0.15
+                conf -= tune.penalty_implicit
             if (
                 action is None
                 and last_action is not None
-                and ";" in folded[prev_end : mention.start]
+                and (
+                    ";" in folded[prev_end : mention.start]
+                    # two_levels: "raised to 3 for Belgium and to 4 for Brussels"
+                    or self.compiled.coordinator.search(folded, prev_end, mention.start) is not None
+                )
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
-                conf -= 0.05
+                conf -= tune.penalty_list_verb
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
-            validity = parse_validity(segment, published, scheme.zone)
+            validity = parse_validity(segment, published, scheme.zone, words=self.compiled.dates)
             ids = _most_specific(self.catalog, [a.area_id for a in chosen])
             for hit in chosen:
                 if hit.area_id not in ids:
@@ -818,7 +902,11 @@ class TextExtractor:
                 if hit.start > prev_end:
                     # each area takes the start stated before it in the segment
                     validity = parse_validity(
-                        segment, published, scheme.zone, anchor=hit.start - prev_end
+                        segment,
+                        published,
+                        scheme.zone,
+                        anchor=hit.start - prev_end,
+                        words=self.compiled.dates,
                     )
                 out.append(
                     Found(
@@ -847,38 +935,90 @@ class TextExtractor:
         require_noun: bool = True,
         extra_nouns: list[tuple[int, int]] | None = None,
     ) -> list[_Mention]:
+        """Level mentions of one scheme in one sentence, indexed once per document (the
+        pre-pass and the sentence pass share them; callers get fresh copies to pair)."""
+        key = (sm.scheme.id, folded, scale is not None, require_noun, tuple(extra_nouns or ()))
+        cached = self._mention_cache.get(key)
+        if cached is None:
+            cached = tuple(
+                (m.start, m.end, m.level, m.primary)
+                for m in self._find_mentions(
+                    sm, folded, scale, require_noun=require_noun, extra_nouns=extra_nouns
+                )
+            )
+            self._mention_cache[key] = cached
+        return [_Mention(a, b, level, primary) for a, b, level, primary in cached]
+
+    def _find_mentions(
+        self,
+        sm: _SchemeMatchers,
+        folded: str,
+        scale: re.Pattern[str] | None,
+        *,
+        require_noun: bool = True,
+        extra_nouns: list[tuple[int, int]] | None = None,
+    ) -> list[_Mention]:
+        tune = self.compiled.tuning
         raw: list[_Mention] = []
+        if require_noun and not extra_nouns and not (sm.nouns and sm.nouns.search(folded)):
+            return []  # no level noun in the sentence: no level word can count
+        # bounded work per sentence: a level word repeated without end is not an announcement
+        per_pattern = 4 * tune.max_mentions
+        to_word = self.compiled.words("to", self._langs)
+        scale_words = self.compiled.words("scale_words", self._langs)
         for level, primary, pattern in sm.levels:
-            for m in pattern.finditer(folded):
+            for n, m in enumerate(pattern.finditer(folded)):
+                if n >= per_pattern:
+                    break
                 if (
                     scale is not None
-                    and (m.group(0).strip().isdigit() or m.group(0).strip() in _NUMBER_WORDS)
-                    and _scale_before(folded, m.start(), scale)
+                    and (
+                        m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
+                    )
+                    and _scale_before(folded, m.start(), scale, tune.scale_before)
+                    and not _to_number_after(folded, m.end(), to_word)
                 ):
-                    continue
+                    continue  # "level 4 of 5": the size of the scale (but "de 3 à 4" is a change)
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
                     continue  # "the highest possible rating": an adjective, not a level
-                if _COUNTED_AFTER.match(folded, m.end()):
+                if scale_words is not None and scale_words.match(
+                    folded,
+                    m.end()
+                    + len(folded[m.end() : m.end() + 2])
+                    - len(folded[m.end() : m.end() + 2].lstrip()),
+                ):
+                    continue  # scale: "there are 5 levels", "fünf Stufen": the scale's size
+                if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
         if not raw or (sm.nouns is None and require_noun):
             return []
-        verbs = [(m.start(), m.end()) for _, p in sm.actions for m in p.finditer(folded)]
+        # linear: one coverage array for verbs, sorted noun spans searched by bisection
+        in_verb = bytearray(len(folded) + 1)
+        for _, p in sm.actions:
+            for m in p.finditer(folded):
+                in_verb[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
         raw = [  # "raised the threat level": a verb, not the adjective of a level
-            r for r in raw if r.primary or not any(s < r.end and r.start < e for s, e in verbs)
+            r for r in raw if r.primary or not any(in_verb[r.start : r.end])
         ]
         noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
         noun_spans += extra_nouns or []
-        kept = [
-            r
-            for r in raw
-            if not require_noun
-            or any(
-                abs(ns - r.end) <= _WINDOW_NOUN or abs(r.start - ne) <= _WINDOW_NOUN
-                for ns, ne in noun_spans
-                if not (ns >= r.start and ne <= r.end) or (ns, ne) != (r.start, r.end)
+        noun_spans.sort()
+        starts = [ns for ns, _ in noun_spans]
+        window = tune.window_noun
+
+        def near_noun(r: _Mention) -> bool:
+            # a noun starting within the window after the level, or ending within it before
+            # (noun spans are short, so one ending near r.start starts near it too)
+            lo = bisect_left(starts, r.start - window - 40)
+            hi = bisect_right(starts, r.end + window)
+            return any(
+                abs(ns - r.end) <= window or abs(r.start - ne) <= window
+                for ns, ne in noun_spans[lo:hi]
+                if (ns, ne) != (r.start, r.end)
             )
-        ]
+
+        kept = [r for r in raw if not require_noun or near_noun(r)]
         # Longest first at each place; then merge a level named twice side by side
         # ("умеренного («желтого»)") and drop a translated adjective next to another level's
         # name (the colour is reliable, the adjective is not).
@@ -893,7 +1033,7 @@ class TextExtractor:
             if merged:
                 last = merged[-1]
                 gap = folded[last.end : r.start]
-                close = len(gap) <= _WINDOW_GAP and not re.search(
+                close = len(gap) <= tune.window_gap and not re.search(
                     r"[.;]|\s(?:до|to|naar|à|a|till|til)\s", gap
                 )
                 if close and last.level.id == r.level.id:
@@ -905,13 +1045,30 @@ class TextExtractor:
                         merged[-1] = r
                     continue
             merged.append(r)
-        return merged
+        return merged[: tune.max_mentions]
 
     def _pair(
-        self, mentions: list[_Mention], folded: str, transition: re.Pattern[str] | None
+        self,
+        mentions: list[_Mention],
+        folded: str,
+        langs: tuple[str, ...],
+        sm: _SchemeMatchers,
     ) -> list[_Mention]:
-        if transition is None or len(mentions) < 2:
+        """from_to: two levels of one change become one mention of the new level with its
+        previous one, in any word order: "raised from orange to red", "von drei auf vier",
+        "с жёлтого на красный", "to red from orange", "сарыдан қызылға" (case suffixes). A verb
+        of direction ("raised", "gesenkt") orients a pair the words leave ambiguous."""
+        if len(mentions) < 2:
             return mentions
+        compiled = self.compiled
+        # the words of one language at a time: the main language's "to", or a "from ... to" of
+        # one language; a secondary language's lone preposition ("para": Portuguese "to",
+        # Spanish "for") never turns two levels into a change
+        per_lang = [
+            (compiled.words("from", (lang,)), compiled.words("to", (lang,))) for lang in langs
+        ]
+        from_word = compiled.words("from", langs[:1])
+        to_word = compiled.words("to", langs[:1])
         out: list[_Mention] = []
         i = 0
         while i < len(mentions):
@@ -919,20 +1076,105 @@ class TextExtractor:
             if i + 1 < len(mentions):
                 n = mentions[i + 1]
                 gap = folded[m.end : n.start]
+                order = None
                 if (
                     n.level.id != m.level.id
-                    and len(gap) <= 70
+                    and len(gap) <= compiled.tuning.pair_gap
                     and "." not in gap
-                    and transition.search(gap)
                 ):
-                    n.previous = m.level
-                    n.first_start = m.start
-                    out.append(n)
+                    role_m = compiled.suffix_role(folded[m.start : m.end], langs)
+                    role_n = compiled.suffix_role(folded[n.start : n.end], langs)
+                    if _from_to(folded, m.start, gap, per_lang) or (role_m, role_n) == (
+                        "from",
+                        "to",
+                    ):
+                        # two_levels: "to 3 for Belgium and to 4 for Brussels" is two levels in
+                        # parallel, not a change from 3 to 4
+                        order = "old-new"
+                    elif (role_m, role_n) == ("to", "from"):
+                        order = "new-old"
+                    elif self._reversed(folded, m, gap, to_word, from_word):
+                        order = "new-old"  # "to red from orange"
+                if order is not None:
+                    old, new = (m, n) if order == "old-new" else (n, m)
+                    old, new = self._orient(old, new, folded, m.start, n.end, langs)
+                    new.previous = old.level
+                    new.first_start = m.start if new is n else -1
+                    if new is m:
+                        new.end = max(new.end, m.end)
+                    out.append(new)
                     i += 2
                     continue
             out.append(m)
             i += 1
         return out
+
+    @staticmethod
+    def _reversed(
+        folded: str,
+        new: _Mention,
+        gap: str,
+        to_word: re.Pattern[str] | None,
+        from_word: re.Pattern[str] | None,
+    ) -> bool:
+        """ "to red from orange": the gap is only a from-word and a to-word opens the pair."""
+        if to_word is None or from_word is None:
+            return False
+        if not from_word.fullmatch(gap.strip(' "')):
+            return False
+        before = folded[max(0, new.start - 8) : new.start]
+        return any(m.end() >= len(before.rstrip(' "')) for m in to_word.finditer(before))
+
+    def _orient(
+        self,
+        old: _Mention,
+        new: _Mention,
+        folded: str,
+        lo: int,
+        hi: int,
+        langs: tuple[str, ...],
+    ) -> tuple[_Mention, _Mention]:
+        """Swap a pair whose order contradicts the only direction verb near it."""
+        up = self.compiled.words("actions.raise", langs)
+        down = self.compiled.words("actions.lower", langs)
+        lo, hi = max(0, lo - 60), min(len(folded), hi + 60)
+        raised = bool(up and up.search(folded, lo, hi))
+        lowered = bool(down and down.search(folded, lo, hi))
+        if raised != lowered:
+            rising = new.level.rank > old.level.rank
+            if rising != raised:
+                return new, old
+        return old, new
+
+    def _attributes(
+        self, folded: str, clause: Clause, langs: tuple[str, ...], ref_year: int | None
+    ) -> ClauseAttributes:
+        """The typed attributes of one clause (see clauses.py)."""
+        compiled = self.compiled
+        part = folded[clause.start : clause.end]
+
+        def has(section: str) -> bool:
+            return any_in(compiled.words(section, langs), folded, clause)
+
+        passive_past = compiled.words("passive_past", langs)
+        historical = (
+            has("history")
+            or bool(
+                passive_past
+                and passive_past.search(part)
+                and not _same_day(folded, compiled.words("same_day", langs), compiled.dates)
+            )
+            or _is_past(part, ref_year)
+            or bool(compiled.since_past.search(part) and compiled.past_finite.search(part))
+            or bool(_PLUPERFECT.search(part))
+        )
+        return ClauseAttributes(
+            modal=has("modality"),
+            historical=historical,
+            definitional=has("definitions"),
+            unchanged=has("unchanged"),
+            reported_by=has("reported_by"),
+        )
 
     def _action(
         self,
@@ -973,18 +1215,22 @@ class TextExtractor:
         doc_markers: dict[str, int],
         langs: tuple[str, ...],
     ) -> float:
+        tune = self.compiled.tuning
         scheme = sm.scheme
         score = 0.0
         if sm.markers is not None and sm.markers.search(folded):
-            score += 4
-        score += min(doc_markers.get(scheme.id, 0), 3) * 0.7
+            score += tune.score_marker
+        score += min(doc_markers.get(scheme.id, 0), 3) * tune.score_doc_marker
         here = [a for a in areas if self._under(scheme, a.area_id)]
-        score += 3 * min(len(here), 2)
-        score += min(sum(1 for a in doc_areas if self._under(scheme, a.area_id)), 4) * 0.5
+        score += tune.score_area_here * min(len(here), 2)
+        score += (
+            min(int(self._doc_memo("count", scheme, doc_areas)), 4)  # type: ignore[call-overload]
+            * tune.score_area_doc
+        )
         if here:
-            score += 2.5 * max(self._root_depth(scheme, a.area_id) for a in here)
+            score += tune.score_depth * max(self._root_depth(scheme, a.area_id) for a in here)
         if langs and langs[0] in scheme.languages:
-            score += 0.5
+            score += tune.score_language
         return score
 
     def _implicit(
@@ -994,7 +1240,7 @@ class TextExtractor:
         antecedents = ctx.named.get(sm.scheme.id)
         if not antecedents or (sm.exclude and sm.exclude.search(folded)):
             return None
-        same = self.compiled.vocab(vocab.SAME_ACTION, langs)
+        same = self.compiled.words("same_action", langs)
         m = same.search(folded) if same else None
         if m is not None:
             prev = [f for f in ctx.last_found if f.scheme == sm.scheme.id]
@@ -1005,7 +1251,7 @@ class TextExtractor:
                 return None
             return _Mention(m.start(), m.end(), level, primary=False), prev[-1].action
         noun = sm.nouns.search(folded) if sm.nouns else None
-        other = self.compiled.vocab(vocab.OTHER_REGIME, langs)
+        other = self.compiled.words("other_regime", langs)
         if noun is None or (other and other.search(folded)):
             return None
         before = [lv for i, lvs in antecedents if i < ctx.index for lv in lvs]
@@ -1034,13 +1280,13 @@ class TextExtractor:
     ) -> list[_AreaHit] | None:
         """ "в остальных пяти регионах": the areas named before, less those just singled out;
         None when the stated count does not match them."""
-        pattern = self.compiled.vocab(vocab.REMAINING, langs)
+        pattern = self.compiled.words("remaining", langs)
         m = pattern.search(folded) if pattern and not in_scheme else None
         if m is None:
             return []
         singled = [a.area_id for a in recent]
         out: list[_AreaHit] = []
-        for hit in ctx.prior_areas:
+        for hit in ctx.prior_areas[-500:]:  # bounded: linear time on long texts
             aid = hit.area_id
             area = self.catalog.areas.get(aid)
             if area is None or area.kind == "country" or not self._under(scheme, aid):
@@ -1048,15 +1294,29 @@ class TextExtractor:
             if any(self.catalog.contains(x, aid) or self.catalog.contains(aid, x) for x in singled):
                 continue
             if all(h.area_id != aid for h in out):
-                out.append(_AreaHit(-1, -1, aid, hit.factor * 0.9))
+                out.append(
+                    _AreaHit(-1, -1, aid, hit.factor * self.compiled.tuning.factor_successor)
+                )
         ids = _most_specific(self.catalog, [h.area_id for h in out])
         out = [h for h in out if h.area_id in ids]
-        count = _COUNT.match(folded, m.end())
-        if (count is not None and _COUNTS[count.group(1)] != len(out)) or not out:
+        count = self.compiled.count_word.match(folded, m.end())
+        numbers = self.compiled.numbers
+        if (count is not None and numbers[count.group(1)] != len(out)) or not out:
             return None
         return out
 
+    def _foreign_country(self, scheme: Scheme, areas: list[_AreaHit]) -> bool:
+        """The sentence names a country that is not the scheme's."""
+        return any(
+            self.catalog.areas[a.area_id].kind == "country" and not self._under(scheme, a.area_id)
+            for a in areas
+            if a.area_id in self.catalog.areas
+        )
+
     def _other_country_only(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
+        return bool(self._doc_memo("other", scheme, doc_areas))
+
+    def _other_country_only_uncached(self, scheme: Scheme, doc_areas: list[_AreaHit]) -> bool:
         """The document names another scheme's country and nothing of this one: a level with no
         place of its own is that country's business, not this scheme's default area."""
         if any(self._under(scheme, a.area_id) for a in doc_areas):
@@ -1077,9 +1337,27 @@ class TextExtractor:
         )
 
     def _under(self, scheme: Scheme, area_id: str) -> bool:
-        if any(self.catalog.contains(other, area_id) for other in scheme.not_areas):
-            return False
-        return any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
+        key = (scheme.id, area_id)
+        got = self._under_cache.get(key)
+        if got is None:
+            got = not any(
+                self.catalog.contains(other, area_id) for other in scheme.not_areas
+            ) and any(root == "*" or self.catalog.contains(root, area_id) for root in scheme.areas)
+            self._under_cache[key] = got
+        return got
+
+    def _doc_memo(self, kind: str, scheme: Scheme, doc_areas: list[_AreaHit]) -> object:
+        """Per-document facts about a scheme, computed once (linear time on long texts)."""
+        key = (kind, scheme.id, id(doc_areas), len(doc_areas))
+        if key not in self._memo:
+            if kind == "count":
+                value: object = sum(1 for a in doc_areas if self._under(scheme, a.area_id))
+            elif kind == "any":
+                value = any(self._under(scheme, a.area_id) for a in doc_areas)
+            else:
+                value = self._other_country_only_uncached(scheme, doc_areas)
+            self._memo[key] = value
+        return self._memo[key]
 
     def _root_depth(self, scheme: Scheme, area_id: str) -> int:
         depth = 0
@@ -1089,10 +1367,6 @@ class TextExtractor:
         return depth
 
 
-_COUNTS = {fold_phrase(k): v for k, v in vocab.COUNT_WORDS.items()}
-_COUNT = re.compile(
-    r"\s+(" + "|".join(sorted(map(re.escape, _COUNTS), key=len, reverse=True)) + r")(?!\w)"
-)
 _RU_PAST = re.compile(r"^[а-я]{2,}(?:л|ла|ло|ли|лся|лась|лось|лись)$")
 _RU_PRESENT = re.compile(r"^[а-я]{2,}(?:ет|ют|ут|ят|ит|ится|ется|утся|ются|ятся)$|^будет$|^будут$")
 _EN_PAST = re.compile(r"^[a-z]{3,}ed$")
@@ -1124,37 +1398,76 @@ def _tense(folded: str, sm: _SchemeMatchers) -> str | None:
     return None
 
 
-def _event_dates(folded: str, ref: datetime) -> list[date]:
-    return event_dates(folded, ref)
-
-
-def _negated(folded: str, at: int, compiled: CompiledCatalog, langs: tuple[str, ...]) -> bool:
-    """A negation right before the action word at `at`."""
-    negation = compiled.vocab(vocab.NEGATION, langs)
+def _negated(
+    folded: str,
+    mention: _Mention,
+    action: tuple[int, int],
+    clause: Clause,
+    compiled: CompiledCatalog,
+    langs: tuple[str, ...],
+) -> bool:
+    """negation: a negation word of the trigger's clause right before the action word, or
+    between the level and its action ("hat die Stufe nicht auf vier angehoben", "did not raise
+    its level to critical"); a negation inside the action phrase ("не продлили": a lift) is
+    the action's own."""
+    negation = compiled.words("negation", langs)
+    at, end = action
     if at < 0 or negation is None:
         return False
-    before = folded[max(0, at - 16) : at]
-    return any(m.end() >= len(before) - 1 for m in negation.finditer(before))
+    window = compiled.tuning.negation_before
+    before = folded[max(0, at - window) : at]
+    if any(m.end() >= len(before) - 1 for m in negation.finditer(before)):
+        return True
+    # Kazakh and Turkic negation follows the verb: "көтерілген жоқ", "енгізілген емес"
+    after = negation.match(folded, end + 1) if end + 1 < len(folded) else None
+    if after is not None and after.start() < min(clause.end, end + 3):
+        return True
+    lo = max(clause.start, min(at, mention.span_start) - window)
+    hi = min(clause.end, max(at, mention.start))
+    return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
 
 
-def _bullet_len(text: str) -> int:
-    m = _BULLET.match(text)
-    return m.end() if m else 0
+def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> bool:
+    """A to-word and a number follow `end`: "de 3 à 4" is a change, not "4 de 5"."""
+    if to_word is None:
+        return False
+    after = folded[end : end + 16]
+    t = to_word.search(after)
+    return bool(t and t.start() <= 2 and after[t.end() :].lstrip()[:1].isdigit())
 
 
-def _neighbour_text(sentences: list[_Sentence], index: int) -> str:
-    parts = [
-        sentences[i].folded
-        for i in range(index - 2, index + 3)
-        if i != index and 0 <= i < len(sentences)
-    ]
-    first = sentences[0]
-    if first.from_title and index > 1:
-        parts.append(first.folded)
-    header = sentences[index].header
-    if header is not None:
-        parts.append(header.folded)
-    return "\n".join(parts)
+def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
+    """A phrase of `pattern` starts before `pos` (the level's mention) in the sentence."""
+    if pattern is None:
+        return False
+    return any(m.start() < pos for m in pattern.finditer(folded, 0, pos + 40))
+
+
+def _from_to(
+    folded: str,
+    start: int,
+    gap: str,
+    per_lang: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]],
+) -> bool:
+    """A change "from A to B": a to-word of one language in the gap, and either that language
+    is the text's main one or its from-word stands right before A. Two levels in parallel ("to
+    3 for Belgium and to 4 for Brussels": A itself follows a to-word) are no change."""
+    for i, (from_w, to_w) in enumerate(per_lang):
+        if to_w is None or not to_w.search(gap) or _preceded_by(folded, start, to_w):
+            continue
+        if i == 0 or (from_w is not None and _preceded_by(folded, start, from_w)):
+            return True
+    return False
+
+
+def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
+    """A word of `pattern` ends right before `start` (quotes and spaces aside)."""
+    before = folded[max(0, start - 12) : start].rstrip(' "-')
+    return any(m.end() == len(before) for m in pattern.finditer(before))
+
+
+def _spans(pattern: re.Pattern[str] | None, folded: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(folded)] if pattern else []
 
 
 def _latest_year(folded: str) -> int | None:
@@ -1169,12 +1482,12 @@ def _is_past(folded: str, ref_year: int | None) -> bool:
     return any(int(y) < ref_year for y in _YEAR.findall(folded))
 
 
-def _same_day(folded: str, same_day: re.Pattern[str] | None) -> bool:
+def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -> bool:
     """The sentence places its event on the day of the report: "сегодня", or a clock time
     ("незадолго до 18:00") with no date."""
     if same_day and same_day.search(folded):
         return True
-    return bool(_CLOCK.search(folded)) and not has_date(folded)
+    return bool(_CLOCK.search(folded)) and not has_date(folded, words)
 
 
 def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
@@ -1186,53 +1499,36 @@ def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> b
     return False
 
 
-def _attached(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+def _attached(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_AreaHit]:
     """Areas that follow a level: the first close to it, the next ones close to each other."""
     out: list[_AreaHit] = []
     last = origin
     for hit in sorted(hits, key=lambda h: h.start):
-        if hit.start - last > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+        if hit.start - last > (tune.attach_first if not out else tune.attach_next):
             break
         out.append(hit)
         last = max(last, hit.end)
     return out
 
 
-def _attached_before(hits: list[_AreaHit], origin: int) -> list[_AreaHit]:
+def _attached_before(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_AreaHit]:
     out: list[_AreaHit] = []
     first = origin
     for hit in sorted(hits, key=lambda h: h.start, reverse=True):
-        if first - hit.end > (_ATTACH_FIRST if not out else _ATTACH_NEXT):
+        if first - hit.end > (tune.attach_first if not out else tune.attach_next):
             break
         out.append(hit)
         first = min(first, hit.start)
     return out
 
 
-_CLAUSE_END = re.compile(
-    r";|\s(?:tandis que|alors que|while|whereas|but|mais|а|но|wahrend|medan|mens|mientras)\s"
-)
-
-
-def _drop_clauses(folded: str, pattern: re.Pattern[str]) -> str:
-    """`folded` with every clause holding a match of `pattern` blanked (same length)."""
-    out = folded
-    for m in pattern.finditer(folded):
-        starts = [e.end() for e in _CLAUSE_END.finditer(folded, 0, m.start())]
-        a = starts[-1] if starts else 0
-        nxt = _CLAUSE_END.search(folded, m.end())
-        b = nxt.start() if nxt else len(folded)
-        out = out[:a] + " " * (b - a) + out[b:]
-    return out
-
-
-def _from_before(folded: str, start: int, from_word: re.Pattern[str]) -> bool:
-    before = folded[max(0, start - 14) : start]
+def _from_before(folded: str, start: int, from_word: re.Pattern[str], window: int) -> bool:
+    before = folded[max(0, start - window) : start]
     return any(m.end() >= len(before) - 3 for m in from_word.finditer(before))
 
 
-def _scale_before(folded: str, start: int, scale: re.Pattern[str]) -> bool:
-    before = folded[max(0, start - 16) : start]
+def _scale_before(folded: str, start: int, scale: re.Pattern[str], window: int) -> bool:
+    before = folded[max(0, start - window) : start]
     return any(m.end() >= len(before) - 1 for m in scale.finditer(before))
 
 
@@ -1251,34 +1547,6 @@ def _most_specific(catalog: Catalog, ids: list[str]) -> set[str]:
     return {a for a in unique if not any(b != a and catalog.contains(a, b) for b in unique)}
 
 
-def _mask_scale_ranges(folded: str) -> str:
-    """Blank the bounds of a stated scale ("skala från 1 till 5") so they are not read as levels."""
-
-    def blank(m: re.Match[str]) -> str:
-        out = m.group(0)
-        for g in (2, 1):
-            a, b = m.start(g) - m.start(), m.end(g) - m.start()
-            out = out[:a] + " " * (b - a) + out[b:]
-        return out
-
-    folded = _SCALE_RANGE.sub(blank, folded)
-    # German "Stufe vier von fünf": "von" + the size after a level number (not "von 3 auf 4")
-    return _DE_OF_SIZE.sub(
-        lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), folded
-    )
-
-
-def _dateline_ends(text: str) -> list[tuple[int, int]]:
-    """Spans of datelines that open a paragraph (the place must be capitalised)."""
-    out: list[tuple[int, int]] = []
-    for m in _DATELINE.finditer(text):
-        city = m.group("city")
-        if not city[:1].isupper():
-            continue
-        out.append((m.start(), m.end()))
-    return out
-
-
 def _describes_scale(
     scheme: Scheme,
     mentions: list[_Mention],
@@ -1293,7 +1561,7 @@ def _describes_scale(
     if len(named) >= 3 and not places:
         return True
     ids = [lv.id for lv in scheme.levels]
-    words = compiled.vocab(vocab.SCALE_WORDS, langs)
+    words = compiled.words("scale_words", langs)
     return bool(
         len(ids) >= 3
         and words is not None

@@ -35,7 +35,7 @@ from notifier.model import Document
 from notifier.sources.cap import alert_from_element, document_from_alert, find_alerts
 from notifier.sources.decode import clean_line, clean_text, decode_bytes
 from notifier.sources.feed import parse_feed
-from notifier.sources.htmltext import page_text
+from notifier.sources.htmltext import page_text, title_tag
 from notifier.sources.jsondocs import FieldMap, is_nws_geojson, parse_geojson, parse_json_items
 from notifier.sources.xmlsafe import parse_xml, refuse_entities
 
@@ -56,10 +56,7 @@ _EXPECTED: dict[str, tuple[str, ...] | None] = {
     "dir": None,
     "file": None,
 }
-_PROLOG = re.compile(
-    r"\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)\s*)*<([A-Za-z_][\w:.-]*)",
-    re.S | re.I,
-)
+_ROOT_NAME = re.compile(r"[A-Za-z_][\w:.-]*")
 _HTML_HINT = re.compile(r"<!doctype\s+html|<html[\s>]|<body[\s>]|<head[\s>]", re.I)
 _HEADER = re.compile(r"^(Source|Date)\s*:\s*(.*)$", re.I)
 _HEADER_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\b")
@@ -166,8 +163,8 @@ def _detect(text: str, hint: str | None, warnings: list[str]) -> tuple[str, Any]
         return ("geojson" if is_nws_geojson(value) else "json"), value
     if stripped[:1] == "<":
         refuse_entities(stripped)
-        m = _PROLOG.match(stripped[:65536])
-        root = m.group(1).rpartition(":")[2].lower() if m else ""
+        name = root_element_name(stripped[:65536])
+        root = name.rpartition(":")[2].lower()
         if root in ("alert", "edxldistribution"):
             return "cap", None
         if root == "feed":
@@ -177,14 +174,66 @@ def _detect(text: str, hint: str | None, warnings: list[str]) -> tuple[str, Any]
         if root in ("html", "body", "head") or _HTML_HINT.search(stripped[:4096]):
             return "html", None
         if root:
-            raise ParseError(
-                f"unrecognised XML document (root element <{m.group(1) if m else root}>)"
-            )
+            raise ParseError(f"unrecognised XML document (root element <{name}>)")
         return "html", None
     if _HTML_HINT.search(stripped[:2048]):
         refuse_entities(stripped)
         return "html", None
     return "text", None
+
+
+def root_element_name(text: str) -> str:
+    """The name of the first element after the prolog (declarations, processing instructions,
+    comments, a DOCTYPE with its internal subset), or "" when there is none.
+
+    A scan, not a regex: each construct ends at its first terminator, found with `str.find`, so
+    the work is linear in the length of `text` whatever it holds (the regex this replaces
+    backtracked exponentially on `'<?a?>' * 40 + '<1'`).
+    """
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if text.startswith("<?", i):
+            end = text.find("?>", i + 2)
+            if end < 0:
+                return ""
+            i = end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i + 4)
+            if end < 0:
+                return ""
+            i = end + 3
+        elif text[i : i + 9].upper() == "<!DOCTYPE":
+            i = _doctype_end(text, i + 9)
+            if i < 0:
+                return ""
+        elif text.startswith("<", i):
+            m = _ROOT_NAME.match(text, i + 1)
+            return m.group(0) if m else ""
+        else:
+            return ""
+
+
+def _doctype_end(text: str, i: int) -> int:
+    """Index just past a DOCTYPE that starts before `i`, or -1 when it does not end."""
+    close = text.find(">", i)
+    bracket = text.find("[", i)
+    if close < 0:
+        return -1
+    if 0 <= bracket < close:  # an internal subset: up to a `]` followed by the closing `>`
+        pos = bracket + 1
+        while True:
+            end = text.find("]", pos)
+            if end < 0:
+                return -1
+            after = end + 1
+            while after < len(text) and text[after].isspace():
+                after += 1
+            if text.startswith(">", after):
+                return after + 1
+            pos = end + 1
+    return close + 1
 
 
 def _parse_as(
@@ -257,7 +306,9 @@ def _parse_text(text: str, source_id: str, name: str, url: str) -> list[Document
     if "date" in headers:
         extra["date_header"] = headers["date"]
         published = _header_date(headers["date"])
-    title = next((clean_line(line) for line in body.split("\n") if line.strip()), "")
+    # The first line, cut: a body that is one 5 MiB line must not make a 5 MiB title.
+    first = next((line for line in body.split("\n", 50) if line.strip()), "")
+    title = clean_line(first[:1000])
     return [
         Document(
             source_id=source_id,
@@ -304,5 +355,5 @@ def _describe(fmt: str | None) -> str:
 def _title_of(fmt: str, text: str) -> str:
     if fmt != "html":
         return ""
-    m = re.search(r"<title[^>]*>(.*?)</title>", text[:20_000], re.I | re.S)
-    return f" (title {clean_line(m.group(1))!r})" if m else ""
+    title = clean_line(title_tag(text))
+    return f" (title {title!r})" if title else ""

@@ -29,7 +29,9 @@ import aiohttp
 from notifier.clock import Clock, system_clock
 from notifier.errors import ParseError, SourceError
 from notifier.model import Document
+from notifier.netguard import mask_url
 from notifier.sources.fetch import fetch_http, read_file_capped
+from notifier.sources.isolate import ParsePool
 from notifier.sources.jsondocs import FieldMap
 from notifier.sources.parse import DEFAULT_MAX_BYTES, ParseOptions, ParseResult, parse
 from notifier.sources.state import FileMark, SourceState
@@ -64,6 +66,12 @@ class SourcePoller:
         self.clock = clock
         self.rng = rng
         self._slots = asyncio.Semaphore(concurrency)
+        # Large bodies are parsed in a process: some parsers hold the GIL for long (isolate.py).
+        self.parser = ParsePool()
+
+    def close(self) -> None:
+        """Stop the parsing process, if one was started."""
+        self.parser.close()
 
     async def poll(
         self, source: Any, state: SourceState, *, base_dir: Path = Path(".")
@@ -81,9 +89,13 @@ class SourcePoller:
         async with self._slots:
             try:
                 if source.type == "dir":
-                    docs = await asyncio.to_thread(_read_dir, source, state, base_dir, warnings)
+                    docs = await asyncio.to_thread(
+                        _read_dir, source, state, base_dir, warnings, self.parser.parse
+                    )
                 elif source.type == "file":
-                    docs = await asyncio.to_thread(_read_file, source, state, base_dir, warnings)
+                    docs = await asyncio.to_thread(
+                        _read_file, source, state, base_dir, warnings, self.parser.parse
+                    )
                 else:
                     docs, not_modified = await self._poll_http(source, state, warnings)
             except SourceError as exc:  # ParseError included
@@ -146,7 +158,7 @@ class SourcePoller:
         if fetched.not_modified:
             return [], True
         result = await asyncio.to_thread(
-            parse,
+            self.parser.parse,
             fetched.body,
             source_id=source.id,
             name=fetched.url,
@@ -194,7 +206,7 @@ class SourcePoller:
                     max_redirects=source.max_redirects,
                 )
                 result = await asyncio.to_thread(
-                    parse,
+                    self.parser.parse,
                     fetched.body,
                     source_id=source.id,
                     name=fetched.url,
@@ -203,7 +215,8 @@ class SourcePoller:
                     options=options_for(source),
                 )
             except SourceError as exc:
-                warnings.append(f"linked alert {entry.url}: {exc}; the index entry is used")
+                shown = mask_url(entry.url)
+                warnings.append(f"linked alert {shown}: {exc}; the index entry is used")
                 links.pop(entry.url)
                 out.append(entry)
                 continue
@@ -239,8 +252,11 @@ def options_for(source: Any) -> ParseOptions:
     )
 
 
+Parser = Callable[..., ParseResult]
+
+
 def _read_dir(
-    source: Any, state: SourceState, base_dir: Path, warnings: list[str]
+    source: Any, state: SourceState, base_dir: Path, warnings: list[str], parser: Parser = parse
 ) -> list[Document]:
     folder = source.path if source.path.is_absolute() else base_dir / source.path
     if not folder.is_dir():
@@ -252,21 +268,25 @@ def _read_dir(
     )
     docs: list[Document] = []
     marks: dict[str, FileMark] = {}
+    real_folder = folder.resolve()
     for path in paths:
         rel = path.relative_to(folder).as_posix()
-        docs.extend(_read_one(source, path, rel, state, marks, warnings))
+        if not path.resolve().is_relative_to(real_folder):
+            warnings.append(f"{rel}: a link to a file outside the folder; not read")
+            continue
+        docs.extend(_read_one(source, path, rel, state, marks, warnings, parser=parser))
     state.files = marks
     return docs
 
 
 def _read_file(
-    source: Any, state: SourceState, base_dir: Path, warnings: list[str]
+    source: Any, state: SourceState, base_dir: Path, warnings: list[str], parser: Parser = parse
 ) -> list[Document]:
     path = source.path if source.path.is_absolute() else base_dir / source.path
     if not path.is_file():
         raise SourceError(f"file {path} does not exist")
     marks: dict[str, FileMark] = {}
-    docs = _read_one(source, path, path.name, state, marks, warnings, strict=True)
+    docs = _read_one(source, path, path.name, state, marks, warnings, strict=True, parser=parser)
     state.files = marks
     return docs
 
@@ -280,6 +300,7 @@ def _read_one(
     warnings: list[str],
     *,
     strict: bool = False,
+    parser: Parser = parse,
 ) -> list[Document]:
     """Documents of one file if it is new or changed; a bad file is a warning (dir) or error."""
     try:
@@ -304,7 +325,7 @@ def _read_one(
     if known is not None and known.sha256 == digest:
         return []  # touched, not changed
     try:
-        result: ParseResult = parse(
+        result: ParseResult = parser(
             data, source_id=source.id, name=name, options=options_for(source)
         )
     except ParseError as exc:

@@ -48,6 +48,29 @@ class SourceState:
     warnings: list[str] = field(default_factory=list)  # the last poll's, at most MAX_WARNINGS
     files: dict[str, FileMark] = field(default_factory=dict)  # dir/file: relative path -> mark
     links: dict[str, str] = field(default_factory=dict)  # cap index: followed URL -> entry key
+    # Documents the pipeline failed on (extraction over budget, an apply error): attempts per
+    # document (id|hash), the last poll's failure (None when every document went through),
+    # and the documents given up after too many attempts, newest last.
+    document_attempts: dict[str, int] = field(default_factory=dict)
+    document_error: str | None = None
+    failed_documents: list[dict[str, str]] = field(default_factory=list)
+
+    def record_document_failures(
+        self,
+        failures: Sequence[tuple[str, str]],
+        given_up: Sequence[tuple[str, str]],
+        attempts: Mapping[str, int],
+        now: datetime,
+    ) -> None:
+        """The pipeline's outcome for this poll's documents: (document id, reason) pairs."""
+        self.document_attempts = dict(attempts)
+        self.document_error = (
+            "; ".join(f"document {doc_id}: {reason}" for doc_id, reason in failures)[:300] or None
+        )
+        at = now.isoformat(timespec="seconds")
+        gone = [{"id": doc_id, "reason": reason[:300], "at": at} for doc_id, reason in given_up]
+        # A new list: the poller's copy of a state shares this one with the original.
+        self.failed_documents = [*self.failed_documents, *gone][-MAX_WARNINGS:]
 
     def record_success(self, now: datetime, interval_s: float, documents: int) -> None:
         self.last_poll = now
@@ -132,6 +155,18 @@ class SourceState:
             elif f.name == "warnings":
                 if isinstance(value, list):
                     state.warnings = [str(w) for w in value]
+            elif f.name == "document_attempts":
+                if isinstance(value, Mapping):
+                    state.document_attempts = {
+                        str(k): v for k, v in value.items() if isinstance(v, int)
+                    }
+            elif f.name == "failed_documents":
+                if isinstance(value, list):
+                    state.failed_documents = [
+                        {str(k): str(v) for k, v in item.items()}
+                        for item in value
+                        if isinstance(item, Mapping)
+                    ]
             elif f.name in _DATETIME_FIELDS:
                 setattr(state, f.name, parse_time(value) if value else None)
             elif isinstance(default, int) or f.name in ("consecutive_failures", "items_seen"):
@@ -187,10 +222,10 @@ def source_report(source: Any, row: Any, now: datetime) -> dict[str, Any]:
     stale_after_s = getattr(source, "stale_after_s", None)
     if not getattr(source, "enabled", True):
         status = "disabled"
+    elif state.consecutive_failures or state.document_error:
+        status = "failing"
     elif state.last_poll is None:
         status = "new"
-    elif state.consecutive_failures:
-        status = "failing"
     elif state.is_stale(now, stale_after_s):
         status = "stale"
     else:
@@ -202,13 +237,14 @@ def source_report(source: Any, row: Any, now: datetime) -> dict[str, Any]:
         "stale": state.is_stale(now, stale_after_s),
         "last_poll": _iso(state.last_poll),
         "last_success": _iso(state.last_success),
-        "last_error": state.last_error,
+        "last_error": state.document_error or state.last_error,
         "last_error_at": _iso(state.last_error_at),
         "failures": state.consecutive_failures,
         "next_poll": _iso(state.next_poll),
         "seen": state.items_seen,
         "last_new": _iso(state.last_new),
         "warnings": list(state.warnings),
+        "failed_documents": list(state.failed_documents),
     }
 
 

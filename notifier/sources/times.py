@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 # "Tuesday, March 05, 2024 -  02:52" (the MI5 threat-level feed's pubDate).
+# Each `\s*` is followed by something it cannot match, so no two of them share a run of spaces
+# (`\s*-?\s*(...)?\s*$` was cubic in the length of one).
 _LONG_FORM = re.compile(
-    r"^(?:[A-Za-z]+,\s*)?([A-Za-z]+\s+\d{1,2},\s*\d{4})\s*-?\s*(\d{1,2}:\d{2})?\s*$"
+    r"^(?:[A-Za-z]+,\s*)?([A-Za-z]+\s+\d{1,2},\s*\d{4})(?:\s*-)?(?:\s*(\d{1,2}:\d{2}))?\s*$"
 )
 
 

@@ -7,16 +7,17 @@ either keeps all of them or none, and the document is read again after restart.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -30,18 +31,30 @@ from notifier.model import (
     LevelState,
     Notice,
     Severity,
+    SourceRef,
+    Trust,
 )
 from notifier.store import migrate
 from notifier.store.tables import (
     deliveries,
+    delivery_attempts,
     documents_seen,
     events,
     levels,
     meta,
+    reports,
     review,
     sms_subscriptions,
     source_state,
     subscriber_flags,
+)
+from notifier.trust import (
+    Report,
+    ReportKey,
+    ReportStatus,
+    StoredReport,
+    announcement_from_record,
+    announcement_record,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +63,7 @@ PENDING = "pending"
 CLAIMED = "claimed"
 SENT = "sent"
 DEAD = "dead"
+SUPPRESSED = "suppressed"  # never sent: the subscriber opted out or the endpoint is disabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +100,15 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """The outcome of one attempt (or deferral) of a claimed row, and when to try next."""
+
+    delivery: Delivery
+    result: DeliveryResult
+    retry_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRow:
     source_id: str
     state: dict[str, Any]
@@ -118,8 +141,9 @@ class Store:
         self.dialect = engine.dialect.name
 
     @classmethod
-    async def open(cls, url: str) -> Store:
-        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+    async def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema
+        (`migrate_schema=False`: read a database as it is, e.g. `notifier simulate --from-store`)."""
         parsed = make_url(url)
         kwargs: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
@@ -132,7 +156,8 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
-            await migrate.upgrade(engine)
+            if migrate_schema:
+                await migrate.upgrade(engine)
         except (SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
@@ -268,6 +293,11 @@ class Store:
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEVELS_LOCK_KEY}
                 )
+            elif self.dialect == "sqlite":
+                # The sqlite3 driver begins a transaction only at the first write, so the reads
+                # before it (levels, the trust stage's reports) would see no lock: take the
+                # write lock first, and two processes on one file take turns as replicas do.
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield LevelsTransaction(conn)
 
     async def commit_outcome(self, **outcome: Any) -> int:
@@ -292,58 +322,200 @@ class Store:
             rows = (
                 await conn.execute(select(events).order_by(events.c.created.desc()).limit(limit))
             ).all()
-        return [_jsonable(r._asdict()) for r in rows]
+        return [_event_row(r) for r in rows]
 
     # --- outbox ----------------------------------------------------------------------------
 
-    async def claim(
-        self, *, limit: int, worker: str, now: datetime, claim_timeout_s: float
-    ) -> list[Delivery]:
-        """Take up to `limit` due rows for this worker; stale claims of dead workers count as due.
+    async def listen_outbox(self, on_new_rows: Callable[[], None], retry_s: float = 2.0) -> None:
+        """Call `on_new_rows` whenever any replica commits outbox rows; runs until cancelled.
 
-        PostgreSQL uses FOR UPDATE SKIP LOCKED so replicas never take the same row.
+        PostgreSQL only (LISTEN on a connection of its own, reconnecting after a loss and
+        waking once on each connect, as rows may have come meanwhile); on SQLite the only
+        process wakes itself, so this just waits.
         """
-        stale = now - timedelta(seconds=claim_timeout_s)
-        due = or_(
-            and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.status == CLAIMED, deliveries.c.claimed_at < stale),
+        if self.dialect != "postgresql":
+            await asyncio.Event().wait()
+            return
+        import asyncpg
+
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                conn = await asyncpg.connect(dsn, timeout=10)
+            except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+                log.warning("outbox: cannot LISTEN for new rows (%s); again in %gs", exc, retry_s)
+                await asyncio.sleep(retry_s)
+                continue
+            try:
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(OUTBOX_CHANNEL, lambda *_args: on_new_rows())
+                on_new_rows()
+                await lost.wait()
+                log.warning("outbox: LISTEN connection lost; reconnecting")
+            finally:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(conn.close(timeout=2))
+            await asyncio.sleep(retry_s)
+
+    async def claim(
+        self,
+        *,
+        limit: int,
+        worker: str,
+        now: datetime,
+        lease_s: float,
+        exclude_subscribers: Collection[str] = (),
+        exclude_channels: Collection[str] = (),
+    ) -> list[Delivery]:
+        """Take up to `limit` due rows under a lease until `now + lease_s`, in one statement.
+
+        Due: pending rows whose time has come, and claimed rows whose lease ran out (their owner
+        died; a live owner extends its leases). Rows of `exclude_subscribers` (endpoints with no
+        free slot) and `exclude_channels` (a sender that must wait) stay for later.
+        PostgreSQL locks the picked rows with SKIP LOCKED, so replicas never take the same row.
+        """
+        if limit <= 0:
+            return []
+        # Two picks, each an index range scan with no sort: rows whose lease ran out (rare),
+        # then pending rows in due order. One OR-ed query scanned and sorted the whole backlog.
+        expired = and_(
+            deliveries.c.status == CLAIMED,
+            or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+            deliveries.c.claimed_by != worker,
         )
-        pick = select(deliveries.c.id).where(due).order_by(deliveries.c.next_attempt_at)
-        pick = pick.limit(limit)
-        if self.dialect == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
+        pending = and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+        claimed: list[Delivery] = []
         async with self.engine.begin() as conn:
-            ids = [r.id for r in (await conn.execute(pick)).all()]
-            if not ids:
-                return []
-            await conn.execute(
+            await _suppress_blocked(conn, now)
+            for due, order in (
+                (expired, deliveries.c.lease_until),
+                (pending, deliveries.c.next_attempt_at),
+            ):
+                want = limit - len(claimed)
+                if want <= 0:
+                    break
+                pick = select(deliveries.c.id).where(due)
+                if exclude_subscribers:
+                    pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
+                if exclude_channels:
+                    pick = pick.where(deliveries.c.channel.not_in(list(exclude_channels)))
+                pick = pick.order_by(order).limit(want)
+                if self.dialect == "postgresql":
+                    pick = pick.with_for_update(skip_locked=True)
+                statement = (
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                    .values(
+                        status=CLAIMED,
+                        claimed_by=worker,
+                        claimed_at=now,
+                        lease_until=now + timedelta(seconds=lease_s),
+                        updated=now,
+                    )
+                    .returning(*deliveries.c)
+                )
+                claimed.extend(_delivery(r) for r in (await conn.execute(statement)).all())
+        return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
+
+    async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
+        """The heartbeat: every row `worker` holds stays its own until `now + lease_s`."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.id.in_(ids), due)
-                .values(status=CLAIMED, claimed_by=worker, claimed_at=now, updated=now)
+                .where(deliveries.c.claimed_by == worker, deliveries.c.status == CLAIMED)
+                .values(lease_until=now + timedelta(seconds=lease_s))
             )
-            rows = (
+        return int(result.rowcount or 0)
+
+    async def next_due(self, worker: str) -> datetime | None:
+        """When the next row becomes claimable: a pending row's time or another's lease end."""
+        async with self.engine.connect() as conn:
+            pending = (
                 await conn.execute(
-                    select(deliveries).where(
-                        deliveries.c.id.in_(ids), deliveries.c.claimed_by == worker
+                    select(func.min(deliveries.c.next_attempt_at)).where(
+                        deliveries.c.status == PENDING
                     )
                 )
-            ).all()
-        return [_delivery(r) for r in rows]
+            ).scalar()
+            leased = (
+                await conn.execute(
+                    select(func.min(deliveries.c.lease_until)).where(
+                        deliveries.c.status == CLAIMED, deliveries.c.claimed_by != worker
+                    )
+                )
+            ).scalar()
+        times = [t for t in (pending, leased) if t is not None]
+        return min(times) if times else None
 
     async def release(self, ids: Sequence[str], worker: str, now: datetime) -> None:
         """Give claimed rows back (graceful shutdown before an attempt started)."""
         if not ids:
             return
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.id.in_(list(ids)),
-                    deliveries.c.claimed_by == worker,
-                    deliveries.c.status == CLAIMED,
+            for chunk in _chunks(list(ids), 500):
+                await conn.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.id.in_(chunk),
+                        deliveries.c.claimed_by == worker,
+                        deliveries.c.status == CLAIMED,
+                    )
+                    .values(
+                        status=PENDING,
+                        claimed_by=None,
+                        claimed_at=None,
+                        lease_until=None,
+                        updated=now,
+                    )
                 )
-                .values(status=PENDING, claimed_by=None, claimed_at=None, updated=now)
-            )
+            await _notify(conn)
+
+    async def defer(
+        self, ids: Sequence[str], worker: str, *, until: datetime, reason: str, now: datetime
+    ) -> int:
+        """Put claimed rows back for later without counting an attempt (an open circuit)."""
+        if not ids:
+            return 0
+        count = 0
+        async with self.engine.begin() as conn:
+            for chunk in _chunks(list(ids), 500):
+                result = await conn.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.id.in_(chunk),
+                        deliveries.c.claimed_by == worker,
+                        deliveries.c.status == CLAIMED,
+                    )
+                    .values(
+                        status=PENDING,
+                        claimed_by=None,
+                        claimed_at=None,
+                        lease_until=None,
+                        next_attempt_at=until,
+                        last_error=reason[:2000],
+                        updated=now,
+                    )
+                    .returning(deliveries.c.id, deliveries.c.attempts)
+                )
+                deferred = result.all()
+                count += len(deferred)
+                if deferred:
+                    await conn.execute(
+                        insert(delivery_attempts),
+                        [
+                            {
+                                "delivery_id": r.id,
+                                "attempt": r.attempts,
+                                "at": now,
+                                "outcome": "deferred",
+                                "reason": reason[:500],
+                                "worker": worker,
+                            }
+                            for r in deferred
+                        ],
+                    )
+        return count
 
     async def release_all_claims(self, now: datetime) -> int:
         """At start-up of the only process (SQLite): claims left by a crash are free again."""
@@ -351,7 +523,9 @@ class Store:
             result = await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.status == CLAIMED)
-                .values(status=PENDING, claimed_by=None, claimed_at=None, updated=now)
+                .values(
+                    status=PENDING, claimed_by=None, claimed_at=None, lease_until=None, updated=now
+                )
             )
         return int(result.rowcount or 0)
 
@@ -365,37 +539,109 @@ class Store:
         retry_at: datetime | None,
     ) -> str:
         """Store one attempt's outcome; returns the new status (sent, pending or dead)."""
-        if result.status is DeliveryStatus.OK:
-            status = SENT
-        elif result.status is DeliveryStatus.RETRYABLE and retry_at is not None:
-            status = PENDING
-        else:
-            status = DEAD
-        values: dict[str, Any] = {
-            "status": status,
-            "attempts": delivery.attempts + 1,
-            "claimed_by": None,
-            "claimed_at": None,
-            "updated": now,
-            "last_error": "" if status == SENT else result.reason[:2000],
-        }
-        if result.provider_id:
-            values["provider_id"] = result.provider_id
-        if status == SENT:
-            values["sent_at"] = now
-        if status == PENDING and retry_at is not None:
-            values["next_attempt_at"] = retry_at
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id == delivery.id, deliveries.c.claimed_by == worker)
-                .values(**values)
+        [status] = await self.record_attempts(
+            [AttemptRecord(delivery, result, retry_at)], worker=worker, now=now
+        )
+        return status
+
+    async def record_attempts(
+        self, records: Sequence[AttemptRecord], *, worker: str, now: datetime
+    ) -> list[str]:
+        """Store the outcomes of many attempts in one transaction; returns each new status.
+
+        A deferred result (not attempted) goes back to pending without counting an attempt. A
+        410 stops every pending row of that endpoint at once, and an opt-out or a 410 is kept in
+        `subscriber_flags` so routing skips the subscriber from now on.
+        """
+        statuses: list[str] = []
+        params: list[dict[str, Any]] = []
+        for rec in records:
+            d, result = rec.delivery, rec.result
+            status = _status_after(result, rec.retry_at)
+            statuses.append(status)
+            attempted = result.status is not DeliveryStatus.DEFERRED
+            params.append(
+                {
+                    "b_id": d.id,
+                    "b_worker": worker,
+                    "b_status": status,
+                    "b_attempts": d.attempts + (1 if attempted else 0),
+                    "b_error": "" if status == SENT else result.reason[:2000],
+                    "b_provider_id": result.provider_id or d.provider_id,
+                    "b_sent_at": now if status == SENT else d.sent_at,
+                    "b_next": rec.retry_at
+                    if status == PENDING and rec.retry_at
+                    else d.next_attempt_at,
+                }
             )
-            if result.opted_out or result.disable_endpoint:
+        if not params:
+            return statuses
+        stmt = (
+            update(deliveries)
+            .where(
+                deliveries.c.id == bindparam("b_id"),
+                deliveries.c.claimed_by == bindparam("b_worker"),
+            )
+            .values(
+                status=bindparam("b_status"),
+                attempts=bindparam("b_attempts"),
+                claimed_by=None,
+                claimed_at=None,
+                lease_until=None,
+                updated=now,
+                last_error=bindparam("b_error"),
+                provider_id=bindparam("b_provider_id"),
+                sent_at=bindparam("b_sent_at"),
+                next_attempt_at=bindparam("b_next"),
+            )
+        )
+        # The common case, sent with nothing row-specific to store, is one UPDATE for all of them.
+        simple = [
+            p["b_id"]
+            for rec, p in zip(records, params, strict=True)
+            if p["b_status"] == SENT and not rec.result.provider_id and p["b_sent_at"] == now
+        ]
+        simple_ids = set(simple)
+        params = [p for p in params if p["b_id"] not in simple_ids]
+        history = [
+            {
+                "delivery_id": rec.delivery.id,
+                "attempt": rec.delivery.attempts
+                + (0 if rec.result.status is DeliveryStatus.DEFERRED else 1),
+                "at": now,
+                "outcome": rec.result.status.value,
+                "reason": rec.result.reason[:500],
+                "worker": worker,
+            }
+            for rec in records
+        ]
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(delivery_attempts), history)
+            for chunk in _chunks(simple, 1000):
+                await conn.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id.in_(chunk), deliveries.c.claimed_by == worker)
+                    .values(
+                        status=SENT,
+                        attempts=deliveries.c.attempts + 1,
+                        claimed_by=None,
+                        claimed_at=None,
+                        lease_until=None,
+                        updated=now,
+                        last_error="",
+                        sent_at=now,
+                    )
+                )
+            if params:
+                await conn.execute(stmt, params)
+            for rec in records:
+                result = rec.result
+                if not (result.opted_out or result.disable_endpoint):
+                    continue
                 await _upsert(
                     conn,
                     subscriber_flags,
-                    {"subscriber_id": delivery.subscriber_id},
+                    {"subscriber_id": rec.delivery.subscriber_id},
                     {
                         "opted_out": result.opted_out,
                         "disabled": result.disable_endpoint,
@@ -403,7 +649,9 @@ class Store:
                         "updated": now,
                     },
                 )
-        return status
+                if result.disable_endpoint:
+                    await _stop_endpoint(conn, rec.delivery, result.reason, worker, now)
+        return statuses
 
     async def deliveries(
         self, *, status: str | None = None, limit: int = 100
@@ -412,8 +660,26 @@ class Store:
         if status:
             query = query.where(deliveries.c.status == status)
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_jsonable(r._asdict()) for r in rows]
+            rows = [_jsonable(r._asdict()) for r in (await conn.execute(query)).all()]
+            history: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+            for chunk in _chunks(list(history), 500):
+                attempts = await conn.execute(
+                    select(delivery_attempts)
+                    .where(delivery_attempts.c.delivery_id.in_(chunk))
+                    .order_by(delivery_attempts.c.id)
+                )
+                for a in attempts:
+                    history[a.delivery_id].append(
+                        {
+                            "attempt": a.attempt,
+                            "at": a.at.isoformat(),
+                            "outcome": a.outcome,
+                            "reason": a.reason,
+                        }
+                    )
+        for row in rows:
+            row["history"] = history[row["id"]]
+        return rows
 
     async def delivery_counts(self) -> dict[str, int]:
         async with self.engine.connect() as conn:
@@ -433,6 +699,7 @@ class Store:
             result = await conn.execute(
                 query.values(status=PENDING, attempts=0, next_attempt_at=now, updated=now)
             )
+            await _notify(conn)
         return int(result.rowcount or 0)
 
     async def update_provider_status(
@@ -500,22 +767,22 @@ class Store:
 
     async def join(self, phone: str, area_id: str, language: str, now: datetime) -> bool:
         """Subscribe `phone` to `area_id`; False when it already was."""
+        statement = (
+            _insert_or_for(self.dialect, sms_subscriptions)
+            .values(phone=phone, area_id=area_id, language=language, created=now)
+            .on_conflict_do_nothing(index_elements=["phone", "area_id"])
+        )
         async with self.engine.begin() as conn:
-            exists = (
-                await conn.execute(
-                    select(sms_subscriptions.c.phone).where(
-                        sms_subscriptions.c.phone == phone, sms_subscriptions.c.area_id == area_id
-                    )
-                )
-            ).first()
-            if exists:
-                return False
-            await conn.execute(
-                insert(sms_subscriptions).values(
-                    phone=phone, area_id=area_id, language=language, created=now
-                )
-            )
-        return True
+            result = await conn.execute(statement)
+        return bool(result.rowcount)
+
+    async def joins_since(self, phone: str, since: datetime) -> int:
+        """How many of `phone`'s subscriptions were made at `since` or later."""
+        query = select(func.count()).where(
+            sms_subscriptions.c.phone == phone, sms_subscriptions.c.created >= since
+        )
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def leave(self, phone: str, area_id: str | None = None) -> int:
         """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
@@ -553,6 +820,35 @@ class Store:
                 return None
             row = (await conn.execute(select(review).where(review.c.id == item_id))).one()
         return _review_item(row)
+
+    # --- reports (the trust stage's ledger) ------------------------------------------------
+
+    async def reports(
+        self, status: str | None = "unconfirmed", limit: int = 1000
+    ) -> list[StoredReport]:
+        """Reports, newest first; `status` None for all."""
+        query = select(reports).order_by(reports.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(reports.c.status == status)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_stored_report(r) for r in rows]
+
+    async def decide_report(
+        self, report_id: int, status: ReportStatus, now: datetime
+    ) -> StoredReport | None:
+        """An operator's decision: unconfirmed -> approved (confirm) or dismissed; None when
+        the report does not exist or is no longer unconfirmed."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(reports)
+                .where(reports.c.id == report_id, reports.c.status == ReportStatus.UNCONFIRMED)
+                .values(status=status.value, decided=now, decided_by="operator")
+            )
+            if not result.rowcount:
+                return None
+            row = (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
+        return _stored_report(row)
 
 
 class LevelsTransaction:
@@ -626,6 +922,8 @@ class LevelsTransaction:
             if not exists:
                 await conn.execute(insert(events).values(**_event_values(ev)))
         inserted = await _insert_notices(conn, notices, now)
+        if inserted:
+            await _notify(conn)
         for announcement, confidence in reviews:
             await conn.execute(
                 insert(review).values(
@@ -640,6 +938,106 @@ class LevelsTransaction:
         if document is not None:
             await _mark_seen(conn, source_id, document.id, document.content_hash, now)
         return inserted
+
+    # --- the reports ledger (notifier.trust.ReportLedger) ----------------------------------
+
+    async def find_report(
+        self, source_id: str, document_id: str, key: ReportKey
+    ) -> StoredReport | None:
+        scheme, area_id, level, action = key
+        row = (
+            await self.conn.execute(
+                select(reports).where(
+                    reports.c.source_id == source_id,
+                    reports.c.document_id == document_id,
+                    reports.c.scheme == scheme,
+                    reports.c.area_id == area_id,
+                    reports.c.level == level,
+                    reports.c.action == action,
+                )
+            )
+        ).first()
+        return _stored_report(row) if row else None
+
+    async def reports_near(
+        self, key: ReportKey, since: datetime, until: datetime
+    ) -> list[StoredReport]:
+        scheme, area_id, level, action = key
+        rows = (
+            await self.conn.execute(
+                select(reports)
+                .where(
+                    reports.c.scheme == scheme,
+                    reports.c.area_id == area_id,
+                    reports.c.level == level,
+                    reports.c.action == action,
+                    reports.c.reported_at >= since,
+                    reports.c.reported_at <= until,
+                    reports.c.status != ReportStatus.DISMISSED.value,
+                )
+                .order_by(reports.c.id)
+            )
+        ).all()
+        return [_stored_report(r) for r in rows]
+
+    async def add_report(
+        self,
+        report: Report,
+        *,
+        reported_at: datetime,
+        status: ReportStatus,
+        needs: str,
+        decided_by: str,
+        now: datetime,
+    ) -> int:
+        scheme, area_id, level, action = report.key
+        source = report.source
+        result = await self.conn.execute(
+            insert(reports)
+            .values(
+                scheme=scheme,
+                area_id=area_id,
+                level=level,
+                action=action,
+                source_id=source.source_id,
+                trust=source.trust.value,
+                site=source.site[:300],
+                document_id=source.document_id,
+                url=source.url,
+                announcement=json.dumps(
+                    announcement_record(report.announcement), ensure_ascii=False
+                ),
+                reported_at=reported_at,
+                created=now,
+                status=status.value,
+                needs=needs,
+                decided=now if status is ReportStatus.CONFIRMED else None,
+                decided_by=decided_by,
+            )
+            .returning(reports.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def set_report_status(
+        self, ids: Sequence[int], status: ReportStatus, decided_by: str, now: datetime
+    ) -> None:
+        if ids:
+            await self.conn.execute(
+                update(reports)
+                .where(reports.c.id.in_(list(ids)))
+                .values(status=status.value, decided=now, decided_by=decided_by)
+            )
+
+    async def take_approved_report(self, report_id: int, now: datetime) -> StoredReport | None:
+        result = await self.conn.execute(
+            update(reports)
+            .where(reports.c.id == report_id, reports.c.status == ReportStatus.APPROVED.value)
+            .values(status=ReportStatus.CONFIRMED.value, decided=now, decided_by="operator")
+        )
+        if not result.rowcount:
+            return None
+        row = (await self.conn.execute(select(reports).where(reports.c.id == report_id))).one()
+        return _stored_report(row)
 
 
 _LEVELS_LOCK_KEY = 0x6E6F7469  # "noti": the advisory lock replicas take turns on
@@ -671,33 +1069,43 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _insert_or(conn: AsyncConnection, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT (both engines speak it); replicas racing on one key
+    never hit an IntegrityError the way update-then-insert did."""
+    return _insert_or_for(conn.dialect.name, table)
+
+
+def _insert_or_for(dialect: str, table: Any) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 async def _upsert(
     conn: AsyncConnection, table: Any, key: dict[str, Any], values: dict[str, Any]
 ) -> None:
-    where = [table.c[k] == v for k, v in key.items()]
-    result = await conn.execute(update(table).where(*where).values(**values))
-    if not result.rowcount:
-        await conn.execute(insert(table).values(**key, **values))
+    statement = _insert_or(conn, table).values(**key, **values)
+    await conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 async def _mark_seen(
     conn: AsyncConnection, source_id: str, document_id: str, content_hash: str, now: datetime
 ) -> None:
-    result = await conn.execute(
-        update(documents_seen)
-        .where(documents_seen.c.source_id == source_id, documents_seen.c.document_id == document_id)
-        .values(content_hash=content_hash, last_seen=now)
+    statement = _insert_or(conn, documents_seen).values(
+        source_id=source_id,
+        document_id=document_id,
+        content_hash=content_hash,
+        first_seen=now,
+        last_seen=now,
     )
-    if not result.rowcount:
-        await conn.execute(
-            insert(documents_seen).values(
-                source_id=source_id,
-                document_id=document_id,
-                content_hash=content_hash,
-                first_seen=now,
-                last_seen=now,
-            )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["source_id", "document_id"],
+            set_={"content_hash": content_hash, "last_seen": now},
         )
+    )
 
 
 async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now: datetime) -> int:
@@ -734,6 +1142,78 @@ async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now:
             await conn.execute(insert(deliveries), rows)
             inserted += len(rows)
     return inserted
+
+
+OUTBOX_CHANNEL = "notifier_outbox"
+
+
+async def _notify(conn: AsyncConnection) -> None:
+    """Wake every replica's outbox worker when this transaction commits (PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+
+
+async def _suppress_blocked(conn: AsyncConnection, now: datetime) -> int:
+    """Due rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are disabled
+    (410) become `suppressed`, never sent: the database decides, not a replica's memory, so a
+    STOP texted to one replica stops rows another replica wrote."""
+    blocked = select(subscriber_flags.c.subscriber_id).where(
+        or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled)
+    )
+    reason = (
+        select(subscriber_flags.c.reason)
+        .where(subscriber_flags.c.subscriber_id == deliveries.c.subscriber_id)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.status == PENDING,
+            deliveries.c.next_attempt_at <= now,
+            deliveries.c.subscriber_id.in_(blocked),
+        )
+        .values(status=SUPPRESSED, last_error=func.coalesce(reason, ""), updated=now)
+    )
+    count = int(result.rowcount or 0)
+    if count:
+        log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", count)
+    return count
+
+
+def _status_after(result: DeliveryResult, retry_at: datetime | None) -> str:
+    if result.status is DeliveryStatus.OK:
+        return SENT
+    if result.status in (DeliveryStatus.RETRYABLE, DeliveryStatus.DEFERRED) and retry_at:
+        return PENDING
+    return DEAD
+
+
+async def _stop_endpoint(
+    conn: AsyncConnection, delivery: Delivery, reason: str, worker: str, now: datetime
+) -> None:
+    """An endpoint said 410 Gone: none of its other rows will be sent (pending ones and those
+    this worker holds but has not started; an attempt in flight elsewhere records its own)."""
+    mine_or_pending = or_(
+        deliveries.c.status == PENDING,
+        and_(deliveries.c.status == CLAIMED, deliveries.c.claimed_by == worker),
+    )
+    await conn.execute(
+        update(deliveries)
+        .where(
+            deliveries.c.subscriber_id == delivery.subscriber_id,
+            deliveries.c.channel == delivery.channel,
+            deliveries.c.id != delivery.id,
+            mine_or_pending,
+        )
+        .values(
+            status=DEAD,
+            claimed_by=None,
+            claimed_at=None,
+            lease_until=None,
+            last_error=f"not sent: endpoint disabled ({reason})"[:2000],
+            updated=now,
+        )
+    )
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -774,7 +1254,41 @@ def _event_values(ev: Event) -> dict[str, Any]:
         "evidence": t.evidence[:4000],
         "source_id": t.source_id,
         "document_id": t.document_id,
+        "sources": json.dumps([s.to_json() for s in t.sources], ensure_ascii=False),
     }
+
+
+def _event_row(row: Any) -> dict[str, Any]:
+    out = _jsonable(row._asdict())
+    try:
+        out["sources"] = json.loads(out.get("sources") or "[]")
+    except ValueError:
+        out["sources"] = []
+    return out
+
+
+def _stored_report(r: Any) -> StoredReport:
+    announcement = announcement_from_record(json.loads(r.announcement))
+    return StoredReport(
+        id=r.id,
+        key=(r.scheme, r.area_id, r.level, r.action),
+        source=SourceRef(
+            source_id=r.source_id,
+            trust=Trust(r.trust),
+            site=r.site,
+            document_id=r.document_id,
+            url=r.url,
+            published=announcement.published,
+            evidence=announcement.evidence,
+        ),
+        announcement=announcement,
+        reported_at=r.reported_at,
+        created=r.created,
+        status=ReportStatus(r.status),
+        needs=r.needs,
+        decided=r.decided,
+        decided_by=r.decided_by,
+    )
 
 
 def _source_row(row: Any) -> SourceRow:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -114,6 +115,8 @@ events = Table(
     Column("evidence", Text, nullable=False, default=""),
     Column("source_id", String(200), nullable=False, default=""),
     Column("document_id", String(500), nullable=False, default=""),
+    # JSON list of SourceRef: every report that made the change (the trust stage)
+    Column("sources", Text, nullable=False, default="[]", server_default="[]"),
     Index("ix_events_created", "created"),
 )
 
@@ -145,6 +148,8 @@ deliveries = Table(
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("claimed_by", String(200)),
     Column("claimed_at", UtcDateTime),
+    # The claim holds until then; its owner extends it while the row is in its hands.
+    Column("lease_until", UtcDateTime),
     Column("last_error", Text, nullable=False, default=""),
     Column("provider_id", String(100), nullable=False, default=""),
     Column("created", UtcDateTime, nullable=False),
@@ -154,6 +159,33 @@ deliveries = Table(
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_provider_id", "provider_id"),
+    # Partial: only claimed (resp. pending) rows are in them, so a sent row costs no entry.
+    Index(
+        "ix_deliveries_lease",
+        "lease_until",
+        sqlite_where=text("status = 'claimed'"),
+        postgresql_where=text("status = 'claimed'"),
+    ),
+    Index(
+        "ix_deliveries_endpoint",
+        "subscriber_id",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# Every attempt (and deferral) of a delivery, for the API and the status page: what happened when.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),  # 1, 2, …; a deferral repeats the last number
+    Column("at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # ok | retryable | permanent | deferred
+    Column("reason", Text, nullable=False, default=""),
+    Column("worker", String(200), nullable=False, default=""),
+    Index("ix_delivery_attempts_delivery", "delivery_id"),
 )
 
 review = Table(
@@ -178,4 +210,34 @@ sms_subscriptions = Table(
     Column("area_id", String(200), primary_key=True),
     Column("language", String(8), nullable=False, default="en"),
     Column("created", UtcDateTime, nullable=False),
+)
+
+# Every announcement as one publisher reported it, and what the trust stage made of it:
+# unconfirmed (waits for corroboration or an operator) -> approved (an operator confirmed,
+# the service applies it) -> confirmed; or dismissed. Official reports are stored confirmed.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scheme", String(50), nullable=False),
+    Column("area_id", String(200), nullable=False),
+    Column("level", String(50), nullable=False),  # "" for a lift that names no level
+    Column("action", String(10), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("trust", String(12), nullable=False),
+    Column("site", String(300), nullable=False),
+    Column("document_id", String(500), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("announcement", Text, nullable=False),  # JSON, the Announcement fields
+    Column("reported_at", UtcDateTime, nullable=False),  # its time for the window
+    Column("created", UtcDateTime, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("needs", String(20), nullable=False, default=""),  # corroboration | operator
+    Column("decided", UtcDateTime),
+    Column("decided_by", String(20), nullable=False, default=""),
+    Index("ix_reports_key", "scheme", "area_id", "level", "action", "reported_at"),
+    Index("ix_reports_status", "status"),
+    UniqueConstraint(
+        "source_id", "document_id", "scheme", "area_id", "level", "action", name="uq_reports_report"
+    ),
 )

@@ -7,6 +7,7 @@ source read it. Lifts and expiries are `Update`s with responseType `AllClear`.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -25,10 +26,20 @@ _ENDED = {"lifted", "expired"}
 _EPOCH = "1970-01-01T00:00:00+00:00"
 
 
+# Characters XML 1.0 cannot carry at all (not even escaped): C0 controls but tab, LF and CR,
+# lone surrogates, U+FFFE and U+FFFF. A document's text may hold them; the feed must parse.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def _sub(parent: ET.Element, ns: str, tag: str, text: str | None = None) -> ET.Element:
     el = ET.SubElement(parent, f"{{{ns}}}{tag}")
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 
@@ -93,7 +104,7 @@ def atom_feed(events: list[dict[str, Any]], *, self_url: str, sender: str) -> by
     _sub(feed, ATOM, "generator", "notifier").set("version", __version__)
     link = _sub(feed, ATOM, "link")
     link.set("rel", "self")
-    link.set("href", self_url)
+    link.set("href", xml_text(self_url))
     for event in events:
         entry = _sub(feed, ATOM, "entry")
         _sub(entry, ATOM, "id", f"urn:notifier:{sender}:{event['id']}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -49,6 +50,11 @@ async def _join_or_leave(service: Service, phone: str, command: str, text: str) 
         SmsSubscriber(id=member_id(phone), phone=phone, areas=[area_id], language=language)
     except ValidationError:
         return f"Sorry, {phone[:20]} cannot receive alerts by SMS from here."
+    limit = service.config.twilio.join_max_per_day
+    if await service.store.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
+        a for p, a, _ in await service.store.sms_subscriptions() if p == phone
+    }:
+        return f"You joined {limit} areas today, the most a number may in a day. Try tomorrow."
     added = await service.store.join(phone, area_id, language, now)
     await service.router_changed()
     name = service.catalog.area_name(area_id, language)

@@ -1,0 +1,283 @@
+"""The shapes of /api: pydantic models of every response, query and request body.
+
+They are the contract the OpenAPI document (`notifier/web/openapi.py`) is generated from, and
+tests check real responses against them. `extra="forbid"` makes a field a handler adds without
+adding it here a failing test, not a silent drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from notifier.model import Severity, TransitionKind, Trust
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class ErrorBody(Shape):
+    code: str = Field(
+        description="Machine-readable: unauthorized, forbidden, not_found, rate_limited …"
+    )
+    message: str = Field(description="One line for a person.")
+
+
+class ErrorResponse(Shape):
+    error: ErrorBody
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+class LimitQuery(Shape):
+    limit: int = Field(100, ge=1, le=1000, description="At most this many, newest first.")
+
+
+class DeliveryStatusName(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    DEAD = "dead"
+    SUPPRESSED = "suppressed"
+
+
+class DeliveriesQuery(LimitQuery):
+    status: DeliveryStatusName | None = Field(None, description="Only rows in this state.")
+
+
+class ReviewQuery(Shape):
+    status: str = Field(
+        "pending", description="pending (default), approved, rejected or applied; empty for all."
+    )
+
+
+# --- levels ------------------------------------------------------------------------------------
+
+
+class AreaOut(Shape):
+    id: str
+    name: str
+
+
+class LevelOut(Shape):
+    scheme: str = Field(description="The issuing authority's scheme, e.g. kz.")
+    area: AreaOut
+    level: str = Field(description="The scheme's level word, e.g. red.")
+    severity: Severity
+    since: datetime
+    expires: datetime | None
+    updated: datetime
+    evidence: str = Field(description="The sentence the level was read from.")
+
+
+class LevelsResponse(Shape):
+    levels: list[LevelOut]
+
+
+class EffectiveLevelOut(LevelOut):
+    decided_for: str = Field(
+        description="The area the level was set for: this one, or one containing it."
+    )
+
+
+class AreaLevelsResponse(Shape):
+    area: AreaOut
+    levels: list[EffectiveLevelOut]
+
+
+# --- events and deliveries ---------------------------------------------------------------------
+
+
+class SourceRefOut(Shape):
+    source_id: str
+    trust: Trust
+    site: str = Field(description="Host of the document's URL, else of the source's; '' if none.")
+    document_id: str
+    url: str
+    published: datetime | None
+    evidence: str
+
+
+class EventOut(Shape):
+    id: str
+    kind: TransitionKind
+    scheme: str
+    area_id: str
+    area_name: str
+    level: str | None
+    severity: Severity | None
+    previous_level: str | None
+    previous_severity: Severity | None
+    expires: datetime | None
+    at: datetime
+    created: datetime
+    evidence: str
+    source_id: str
+    document_id: str
+    sources: list[SourceRefOut] = Field(
+        description="Every report that agreed on this change (the trust stage's evidence)."
+    )
+
+
+class EventsResponse(Shape):
+    events: list[EventOut]
+
+
+class AttemptOut(Shape):
+    attempt: int
+    at: datetime
+    outcome: str
+    reason: str
+
+
+class DeliveryOut(Shape):
+    id: str = Field(description="Also the webhook-id header of a webhook delivery.")
+    event_id: str
+    subscriber_id: str
+    channel: Literal["twilio_sms", "webhook"]
+    address: str = Field(description="Webhook URL, or the phone number masked.")
+    body: str
+    language: str
+    status: DeliveryStatusName
+    attempts: int
+    next_attempt_at: datetime
+    claimed_by: str | None
+    claimed_at: datetime | None
+    lease_until: datetime | None = Field(description="Until when the claiming worker holds it.")
+    last_error: str
+    provider_id: str
+    created: datetime
+    updated: datetime
+    sent_at: datetime | None
+    provider_status: str
+    history: list[AttemptOut] = Field(description="Every attempt, oldest first.")
+
+
+class DeliveriesResponse(Shape):
+    deliveries: list[DeliveryOut]
+
+
+# --- sources, review, subscribers --------------------------------------------------------------
+
+
+class SourceOut(Shape):
+    id: str
+    type: str
+    status: Literal["ok", "new", "failing", "stale", "disabled"]
+    stale: bool
+    last_poll: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+    next_poll: datetime | None
+    seen: int
+    last_new: datetime | None
+    warnings: list[str]
+    failed_documents: list[dict[str, str]] = Field(
+        description="Documents given up after failing `extraction.max_attempts` polls, with why."
+    )
+
+
+class SourcesResponse(Shape):
+    sources: list[SourceOut]
+
+
+class ReviewItemOut(Shape):
+    id: int
+    source_id: str
+    document_id: str
+    confidence: float
+    status: str
+    created: datetime
+    announcement: dict[str, Any] = Field(description="The announcement as extracted.")
+
+
+class ReviewResponse(Shape):
+    review: list[ReviewItemOut]
+
+
+class EndpointOut(Shape):
+    endpoint: str
+    state: Literal["closed", "open", "half_open"]
+    consecutive_failures: int
+    opened_at: datetime | None
+    open_until: datetime | None
+    last_error: str
+
+
+class EndpointsResponse(Shape):
+    endpoints: list[EndpointOut] = Field(
+        description="Webhook endpoints whose circuit breaker has seen failures, as this replica "
+        "sees them."
+    )
+
+
+class ReportStatusName(StrEnum):
+    UNCONFIRMED = "unconfirmed"
+    APPROVED = "approved"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    ALL = "all"
+
+
+class ReportsQuery(LimitQuery):
+    status: ReportStatusName = Field(
+        ReportStatusName.UNCONFIRMED, description="Reports in this state; `all` for every one."
+    )
+
+
+class ReportOut(Shape):
+    id: int
+    status: str
+    needs: str | None = Field(description="What the report waits for (corroboration, operator).")
+    decided_by: str | None
+    scheme: str
+    area: AreaOut
+    level: str | None
+    severity: Severity | None
+    action: str
+    expires: datetime | None
+    evidence: str
+    confidence: float
+    source: SourceRefOut
+    reported_at: datetime
+    created: datetime
+    decided: datetime | None
+
+
+class ReportsResponse(Shape):
+    reports: list[ReportOut]
+
+
+class SubscriberOut(Shape):
+    id: str
+    channel: Literal["twilio_sms", "webhook"]
+    address: str = Field(description="Webhook URL, or the phone number masked.")
+    areas: list[str]
+    min_severity: Severity
+    language: str
+    enabled: bool
+    blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
+
+
+class SubscribersResponse(Shape):
+    subscribers: list[SubscriberOut]
+
+
+class OpenApiDocument(BaseModel):
+    """This document (OpenAPI 3.1)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
