@@ -35,29 +35,8 @@ KILLERS = ("\x00", "!", "")
 # Patterns of modules another helper is rewriting; each fails the audit today. strict=False:
 # the case turns green by itself when the linear engine lands, and any pattern not listed
 # here that regresses fails the suite.
-_ENGINE = "extract/ is being made linear by the engine work; superlinear today: "
-KNOWN_SLOW: dict[str, str] = {
-    f"notifier.extract.{name}": _ENGINE + name
-    for name in (
-        "dates._DATE_RE",
-        "dates._DURATION",
-        "dates._RANGE",
-        "dates._TIME_RE",
-        "text._CITY_BEFORE",
-        "text._COUNT",
-        "text._COUNTED_AFTER",
-        "text._IS_BEFORE",
-        "text._NOT_A_PLACE_BEFORE",
-        "text._PLUPERFECT",
-        "text._PRONOUN_START",
-        "text._REGION_AFTER",
-        "text._REGION_LIST_AFTER",
-        "text._REPORTING",
-        "text._SCALE_RANGE",
-        "text._SENTENCE_END",
-        "text._SINCE_PAST",
-    )
-}
+# Patterns known to be superlinear (an xfail naming each): none since the engine's rewrite.
+KNOWN_SLOW: dict[str, str] = {}
 # Patterns only ever applied to short, bounded strings, where quadratic work is harmless; they
 # still get the exponential inputs (32 repeats). Each says why its input is short.
 SHORT_INPUT: dict[str, str] = {

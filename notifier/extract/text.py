@@ -54,8 +54,10 @@ from notifier.model import Action
 
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(19[5-9]\d|20[0-4]\d)(?!\d|\.\d)")
 _IS_BEFORE = re.compile(r"(?:\bis|\bare|\best|\bär|\ber|на уровне|at)\s*[\"(]?\s*$")
+# Separators need white space (or a comma) and a word is never a separator word: each word has
+# one reading, so the list is read in linear time (a "y y y ..." used to backtrack exponentially).
 _REGION_AFTER = re.compile(
-    r"^(?:\s*(?:,|and|и|және|et|en|och|og)\s*[\w'-]+){0,5}\s+"
+    r"^(?:(?:\s*,\s*|\s+(?:and|и|және|et|en|och|og)\s+)(?!(?:and|и|және|et|en|och|og)\s)[\w'-]+){0,5}\s+"
     r"(?:region|regions|oblast|oblasts|province|provinces)(?!\w)"
 )
 # A list of bare names closed by a plural region word names regions, however long it is:
@@ -63,14 +65,18 @@ _REGION_AFTER = re.compile(
 # "Алматы, Жамбыл облыстары". Not Russian: there an oblast is an adjective ("Алматинской"), so
 # the bare noun in "в Алматы, Алматинской и Жамбылской областях" stays the city.
 _REGION_LIST_AFTER = re.compile(
-    r"^(?:\s*(?:,|and|и|және|мен|бен|пен|et|en|och|og|y)\s*[\w'-]+(?:\s+[\w'-]+)?){0,24}\s+"
+    r"^(?:(?:\s*,\s*|\s+(?:and|и|және|мен|бен|пен|et|en|och|og|y)\s+)"
+    r"(?!(?:and|и|және|мен|бен|пен|et|en|och|og|y)\s)[\w'-]+"
+    r"(?:\s+(?!(?:and|и|және|мен|бен|пен|et|en|och|og|y)\s)[\w'-]+)?){0,24}\s+"
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
-_NOT_A_PLACE_BEFORE = re.compile(r"(?:по времени|времени|соседн\w+ с|neighbouring|neighboring)\s*$")
+_NOT_A_PLACE_BEFORE = re.compile(
+    r"(?:по времени|времени|соседн\w{0,6} с|neighbouring|neighboring)\s*$"
+)
 _CLOCK = re.compile(r"(?<![\d.:])[0-2]?\d[:.][0-5]\d(?![\d.:])")
 # a relative clause about the level's past ("qui avait été porté à 4,", "which had been raised
 # to 4,"): background inside a current sentence; blanked so it neither vetoes nor names a level
@@ -125,7 +131,7 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
-_CITY_BEFORE = re.compile(r"(?:city of|город\w*|қала\w*|ville de|stad)\s*$")
+_CITY_BEFORE = re.compile(r"(?:city of|город\w{0,4}|қала\w{0,8}|ville de|stad)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
