@@ -454,21 +454,7 @@ class Store:
             return
         async with self.engine.begin() as conn:
             for chunk in _chunks(list(ids), 500):
-                await conn.execute(
-                    update(deliveries)
-                    .where(
-                        deliveries.c.id.in_(chunk),
-                        deliveries.c.claimed_by == worker,
-                        deliveries.c.status == CLAIMED,
-                    )
-                    .values(
-                        status=PENDING,
-                        claimed_by=None,
-                        claimed_at=None,
-                        lease_until=None,
-                        updated=now,
-                    )
-                )
+                await conn.execute(_unclaim(chunk, worker, now))
             await _notify(conn)
 
     async def defer(
@@ -481,21 +467,8 @@ class Store:
         async with self.engine.begin() as conn:
             for chunk in _chunks(list(ids), 500):
                 result = await conn.execute(
-                    update(deliveries)
-                    .where(
-                        deliveries.c.id.in_(chunk),
-                        deliveries.c.claimed_by == worker,
-                        deliveries.c.status == CLAIMED,
-                    )
-                    .values(
-                        status=PENDING,
-                        claimed_by=None,
-                        claimed_at=None,
-                        lease_until=None,
-                        next_attempt_at=until,
-                        last_error=reason[:2000],
-                        updated=now,
-                    )
+                    _unclaim(chunk, worker, now)
+                    .values(next_attempt_at=until, last_error=reason[:2000])
                     .returning(deliveries.c.id, deliveries.c.attempts)
                 )
                 deferred = result.all()
@@ -1332,3 +1305,16 @@ def _delivery(r: Any) -> Delivery:
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def _unclaim(ids: Sequence[str], worker: str, now: datetime) -> Any:
+    """UPDATE that puts this worker's claimed rows among `ids` back to pending."""
+    return (
+        update(deliveries)
+        .where(
+            deliveries.c.id.in_(ids),
+            deliveries.c.claimed_by == worker,
+            deliveries.c.status == CLAIMED,
+        )
+        .values(status=PENDING, claimed_by=None, claimed_at=None, lease_until=None, updated=now)
+    )
