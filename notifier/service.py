@@ -96,6 +96,16 @@ class ReloadOutcome:
     summary: str = ""
 
 
+REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
+# Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
+# table holds it: a job is a source of work that exactly one replica may poll).
+SINGLETON_JOBS = ("expiry", "review")
+
+
+def job_lease(job: str) -> str:
+    return f"job:{job}"
+
+
 @dataclass
 class _Staged:
     """Everything a reload builds before it touches the running service."""
@@ -228,9 +238,15 @@ class Service:
         if self.start_scheduler:
             self._schedule_sources(config, _source_triggers(config))
             self.scheduler.add_job(
-                self.expire_levels, "interval", seconds=config.levels.expiry_check_s, id="expiry"
+                self.run_singleton,
+                "interval",
+                args=["expiry"],
+                seconds=config.levels.expiry_check_s,
+                id="expiry",
             )
-            self.scheduler.add_job(self.apply_approved, "interval", seconds=5, id="review")
+            self.scheduler.add_job(
+                self.run_singleton, "interval", args=["review"], seconds=REVIEW_EVERY_S, id="review"
+            )
             if self.config_file is not None:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
@@ -253,6 +269,8 @@ class Service:
         self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
+        for job in SINGLETON_JOBS:
+            await self.store.release_lease(job_lease(job), self.name)
         for channel in (self.sms, *self._retired):
             await channel.aclose()
         await self.session.close()
@@ -785,6 +803,30 @@ class Service:
             )
             for follower in self.router.route_report(reported)
         ]
+
+    def _singleton_interval_s(self, job: str) -> float:
+        if job == "expiry":
+            return float(self.config.levels.expiry_check_s)
+        return REVIEW_EVERY_S
+
+    async def run_singleton(self, job: str) -> int | None:
+        """Run a job that must run once across replicas, if this replica holds its lease.
+
+        The holder renews the lease on every run; the lease outlives three intervals (at least
+        30 s) so a holder that died is replaced within that time, and one that stopped releases
+        it at once. Returns None when another replica holds the lease.
+        """
+        ttl_s = max(3 * self._singleton_interval_s(job), 30.0)
+        if not await self.store.take_lease(
+            job_lease(job), self.name, now=self.clock(), ttl_s=ttl_s
+        ):
+            log.debug("job %s: held by another replica", job)
+            return None
+        if job == "expiry":
+            return await self.expire_levels()
+        if job == "review":
+            return await self.apply_approved()
+        raise ValueError(f"unknown singleton job {job!r}")
 
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)
