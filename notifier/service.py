@@ -99,7 +99,7 @@ class ReloadOutcome:
 REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
 # Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
 # table holds it: a job is a source of work that exactly one replica may poll).
-SINGLETON_JOBS = ("expiry", "review")
+SINGLETON_JOBS = ("expiry", "review", "retention")
 
 
 def job_lease(job: str) -> str:
@@ -246,6 +246,13 @@ class Service:
             )
             self.scheduler.add_job(
                 self.run_singleton, "interval", args=["review"], seconds=REVIEW_EVERY_S, id="review"
+            )
+            self.scheduler.add_job(
+                self.run_singleton,
+                "interval",
+                args=["retention"],
+                seconds=config.retention.interval_s,
+                id="retention",
             )
             if self.config_file is not None:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
@@ -807,6 +814,8 @@ class Service:
     def _singleton_interval_s(self, job: str) -> float:
         if job == "expiry":
             return float(self.config.levels.expiry_check_s)
+        if job == "retention":
+            return float(self.config.retention.interval_s)
         return REVIEW_EVERY_S
 
     async def run_singleton(self, job: str) -> int | None:
@@ -826,7 +835,27 @@ class Service:
             return await self.expire_levels()
         if job == "review":
             return await self.apply_approved()
+        if job == "retention":
+            return await self.purge_history()
         raise ValueError(f"unknown singleton job {job!r}")
+
+    async def purge_history(self) -> int:
+        """Delete history older than the `retention:` ages; rows deleted."""
+        r = self.config.retention
+        deleted = await self.store.purge(
+            now=self.clock(),
+            documents_s=r.documents_s,
+            events_s=r.events_s,
+            deliveries_s=r.deliveries_s,
+            reports_s=r.reports_s,
+            batch=r.batch,
+        )
+        if any(deleted.values()):
+            log.info(
+                "retention: deleted %s",
+                ", ".join(f"{n} {kind}" for kind, n in deleted.items() if n),
+            )
+        return sum(deleted.values())
 
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
 
 from notifier.config import parse_config
+from notifier.errors import ConfigError
 from notifier.service import Service
+from notifier.store import CLAIMED, DEAD, PENDING, SENT, SUPPRESSED, Store
+from notifier.store.tables import (
+    deliveries,
+    delivery_attempts,
+    documents_seen,
+    events,
+    levels,
+    reports,
+)
 from tests.test_service import Clock, config_for
 
 
@@ -40,3 +54,203 @@ async def test_a_singleton_job_runs_on_one_replica_and_another_takes_over(
     finally:
         await one.stop()
         await two.stop()
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def _delivery(id_: str, event_id: str, status: str, updated: datetime) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "event_id": event_id,
+        "subscriber_id": f"sub-{id_}",
+        "channel": "webhook",
+        "address": "http://127.0.0.1:9/hook",
+        "body": "{}",
+        "status": status,
+        "next_attempt_at": updated,
+        "created": updated,
+        "updated": updated,
+    }
+
+
+def _event(id_: str, area: str, at: datetime, document_id: str = "") -> dict[str, Any]:
+    return {
+        "id": id_,
+        "kind": "issued",
+        "scheme": "kz",
+        "area_id": area,
+        "area_name": area,
+        "level": "red",
+        "severity": "severe",
+        "at": at,
+        "created": at,
+        "source_id": "src" if document_id else "",
+        "document_id": document_id,
+    }
+
+
+def _report(status: str, area: str, at: datetime, decided: datetime | None) -> dict[str, Any]:
+    return {
+        "scheme": "kz",
+        "area_id": area,
+        "level": "red",
+        "action": "issue",
+        "source_id": "src",
+        "trust": "media",
+        "site": "example.org",
+        "document_id": f"doc-{status}-{area}",
+        "announcement": "{}",
+        "reported_at": at,
+        "created": at,
+        "status": status,
+        "decided": decided,
+    }
+
+
+async def _seed_history(store: Store) -> None:
+    old = T0 - 400 * DAY
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            insert(levels).values(
+                scheme="kz",
+                area_id="KZ-AKT",
+                area_name="Aktobe",
+                level="red",
+                severity="severe",
+                since=T0 - 500 * DAY,
+                updated=T0 - 500 * DAY,
+            )
+        )
+        await conn.execute(
+            insert(events),
+            [
+                _event("e-old", "KZ-ALA", old),
+                _event("e-old-pending", "KZ-ALA", old),
+                _event("e-in-force", "KZ-AKT", T0 - 500 * DAY, document_id="doc-in-force"),
+                _event("e-new", "KZ-ALA", T0 - DAY),
+            ],
+        )
+        await conn.execute(
+            insert(deliveries),
+            [
+                _delivery("d-sent", "e-old", SENT, T0 - 31 * DAY),
+                _delivery("d-dead", "e-old", DEAD, T0 - 31 * DAY),
+                _delivery("d-suppressed", "e-old", SUPPRESSED, T0 - 31 * DAY),
+                _delivery("d-pending", "e-old-pending", PENDING, old),
+                _delivery("d-claimed", "e-old-pending", CLAIMED, old),
+                _delivery("d-new", "e-new", SENT, T0 - 29 * DAY),
+            ],
+        )
+        await conn.execute(
+            insert(delivery_attempts),
+            [
+                {"delivery_id": d, "attempt": n, "at": T0 - 31 * DAY, "outcome": "ok"}
+                for d in ("d-sent", "d-dead", "d-new")
+                for n in (1, 2)
+            ],
+        )
+        seen = [
+            ("doc-old", T0 - 91 * DAY),
+            ("doc-in-force", T0 - 500 * DAY),
+            ("doc-new", T0 - 89 * DAY),
+        ]
+        await conn.execute(
+            insert(documents_seen),
+            [
+                {
+                    "source_id": "src",
+                    "document_id": d,
+                    "content_hash": "0" * 64,
+                    "first_seen": at,
+                    "last_seen": at,
+                }
+                for d, at in seen
+            ],
+        )
+        await conn.execute(
+            insert(reports),
+            [
+                _report("confirmed", "KZ-ALA", old, old),
+                _report("dismissed", "KZ-AKT", T0 - 450 * DAY, old),  # the level rests on it
+                _report("unconfirmed", "KZ-ALA", old, None),
+                _report("dismissed", "KZ-ALA", T0 - 10 * DAY, T0 - 10 * DAY),
+            ],
+        )
+
+
+async def _ids(store: Store, column: Any) -> list[Any]:
+    async with store.engine.connect() as conn:
+        return sorted((await conn.execute(select(column))).scalars())
+
+
+AGES = {
+    "documents_s": 90 * 86400.0,
+    "events_s": 365 * 86400.0,
+    "deliveries_s": 30 * 86400.0,
+    "reports_s": 365 * 86400.0,
+}
+
+
+async def test_retention_deletes_old_history_and_keeps_what_is_unfinished_or_in_force(
+    store: Store,
+) -> None:
+    await _seed_history(store)
+    deleted = await store.purge(now=T0, batch=2, **AGES)  # batches smaller than the work
+    assert deleted == {"deliveries": 3, "events": 1, "documents": 1, "reports": 1}
+    assert await _ids(store, deliveries.c.id) == ["d-claimed", "d-new", "d-pending"]
+    assert await _ids(store, delivery_attempts.c.delivery_id) == ["d-new", "d-new"]
+    assert await _ids(store, events.c.id) == ["e-in-force", "e-new", "e-old-pending"]
+    assert await _ids(store, documents_seen.c.document_id) == ["doc-in-force", "doc-new"]
+    assert await _ids(store, reports.c.status) == ["dismissed", "dismissed", "unconfirmed"]
+    # A second run finds nothing more; a later one takes what has aged since.
+    assert await store.purge(now=T0, batch=2, **AGES) == dict.fromkeys(deleted, 0)
+    later = await store.purge(now=T0 + 2 * DAY, batch=1000, **AGES)
+    assert later == {"deliveries": 1, "events": 0, "documents": 1, "reports": 0}
+
+
+async def test_retention_null_keeps_for_ever(store: Store) -> None:
+    await _seed_history(store)
+    keep = dict.fromkeys(AGES, None)
+    assert await store.purge(now=T0 + 3650 * DAY, **keep) == {}  # type: ignore[arg-type]
+    assert len(await _ids(store, deliveries.c.id)) == 6
+
+
+async def test_the_retention_job_runs_on_the_lease_holder_with_the_configured_ages(
+    tmp_path: Path, database_url: str
+) -> None:
+    text = config_for(tmp_path, database_url) + "retention: {deliveries_s: 86400, events_s: null}\n"
+    config = parse_config(text, environ={})
+    clock = Clock()
+    clock.now = T0
+    quiet = {"echo": lambda _: None, "start_scheduler": False, "clock": clock}
+    async with Service(config, **quiet) as one, Service(config, **quiet) as two:  # type: ignore[arg-type]
+        await _seed_history(one.store)
+        # 4 finished deliveries older than a day (not the pending and claimed; attempts are
+        # not counted), 1 document, 1 report; events are kept for ever.
+        assert await one.run_singleton("retention") == 4 + 1 + 1
+        assert await two.run_singleton("retention") is None
+        assert await _ids(one.store, deliveries.c.id) == ["d-claimed", "d-pending"]
+        assert len(await _ids(one.store, events.c.id)) == 4
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "{events_s: 1e300}",
+        "{events_s: .inf}",
+        "{events_s: 3600}",  # under a day
+        "{deliveries_s: -1}",
+        "{documents_s: 400000000}",  # over ten years
+        "{interval_s: 0}",
+        "{batch: 100000000}",
+        "{unknown_s: 5}",
+    ],
+)
+def test_retention_ages_are_bounded(tmp_path: Path, section: str) -> None:
+    text = config_for(tmp_path, "sqlite+aiosqlite:///x.db") + f"retention: {section}\n"
+    with pytest.raises(ConfigError, match="retention"):
+        parse_config(text, environ={})
