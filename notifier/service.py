@@ -213,7 +213,7 @@ class Service:
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         await self.refresh_router()
-        self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
+        self.sms = self._sms_channel(config)
         await self.sms.start()
         self.channels: dict[ChannelKind, Channel] = {
             ChannelKind.TWILIO_SMS: self.sms,
@@ -335,6 +335,22 @@ class Service:
                     id=f"source:{source.id}",
                     next_run_time=self.clock(),
                 )
+
+    def _sms_channel(self, config: Config) -> TwilioSmsChannel:
+        """On PostgreSQL the sender's rate limit is shared by every replica (one row per
+        sender, `Store.book_send`); on SQLite there is one process and the bucket is local."""
+        shared = None
+        if self.store.dialect == "postgresql":
+            store = self.store
+
+            async def shared(
+                sender: str, now_s: float, interval_s: float, max_wait_s: float
+            ) -> tuple[bool, float]:
+                return await store.book_send(
+                    sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
+                )
+
+        return TwilioSmsChannel(config.twilio, echo=self.echo, shared_rate=shared)
 
     def _webhook_channel(self, config: Config) -> WebhookChannel:
         endpoints = {w.id: w for w in config.webhooks}
@@ -469,7 +485,7 @@ class Service:
             source_triggers=_source_triggers(new),
             expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
             webhook=self._webhook_channel(new),
-            sms=TwilioSmsChannel(new.twilio, echo=self.echo) if new.twilio != old.twilio else None,
+            sms=self._sms_channel(new) if new.twilio != old.twilio else None,
             warnings=warnings,
         )
 

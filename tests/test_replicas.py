@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,8 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from notifier.config import parse_config
+from notifier.channels.twilio_sms import SendBooker, TwilioSmsChannel
+from notifier.config import TwilioConfig, parse_config
 from notifier.errors import ConfigError
+from notifier.model import ChannelKind, DeliveryStatus, Notice
 from notifier.service import Service
 from notifier.store import CLAIMED, DEAD, PENDING, SENT, SUPPRESSED, Store
 from notifier.store.tables import (
@@ -21,7 +25,10 @@ from notifier.store.tables import (
     levels,
     reports,
 )
+from tests.fakes import FakeTwilioApi
 from tests.test_service import Clock, config_for
+
+TWILIO_SID = "AC" + "b2" * 16
 
 
 async def test_a_singleton_job_runs_on_one_replica_and_another_takes_over(
@@ -254,3 +261,76 @@ def test_retention_ages_are_bounded(tmp_path: Path, section: str) -> None:
     text = config_for(tmp_path, "sqlite+aiosqlite:///x.db") + f"retention: {section}\n"
     with pytest.raises(ConfigError, match="retention"):
         parse_config(text, environ={})
+
+
+# --- the shared Twilio rate limit --------------------------------------------------------------
+
+
+async def test_send_slots_are_booked_in_turn_and_refused_beyond_the_wait(store: Store) -> None:
+    book = store.book_send
+    now = 1_800_000_000.0
+    # 0.1 s apart: the first is due now, the next ones in turn, on either engine.
+    for expected in (0.0, 0.1, 0.2):
+        booked, wait = await book("AC1:+1555", now_s=now, interval_s=0.1, max_wait_s=0.25)
+        assert booked and wait == pytest.approx(expected)
+    assert await book("AC1:+1555", now_s=now, interval_s=0.1, max_wait_s=0.25) == (
+        False,
+        pytest.approx(0.3),
+    )  # booked up: nothing taken
+    assert await book("AC1:+1666", now_s=now, interval_s=0.1, max_wait_s=0.25) == (True, 0.0)
+    # Later, an idle sender's slot is due at once again.
+    assert await book("AC1:+1555", now_s=now + 10, interval_s=0.1, max_wait_s=0.25) == (True, 0.0)
+
+
+async def test_two_replicas_together_stay_within_the_twilio_rate(
+    tmp_path: Path, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the limit is shared through PostgreSQL; SQLite has one process")
+    stores = [await Store.open(database_url), await Store.open(database_url)]
+    try:
+        async with FakeTwilioApi(TWILIO_SID, "t0ken") as api:
+            cfg = TwilioConfig.model_validate(
+                {
+                    "account_sid": TWILIO_SID,
+                    "auth_token": "t0ken",
+                    "from": "+15005550006",
+                    "base_url": api.base_url,
+                    "max_per_s": 20,
+                }
+            )
+            channels = [
+                TwilioSmsChannel(cfg, shared_rate=_booker(s), echo=lambda _: None) for s in stores
+            ]
+            for channel in channels:
+                await channel.start()
+            notices = [
+                Notice("evt", f"sub-{n}", ChannelKind.TWILIO_SMS, f"+7701234{n:04d}", "RED")
+                for n in range(40)
+            ]
+            started = time.monotonic()
+            results = await asyncio.gather(
+                *(channels[n % 2].send(notice) for n, notice in enumerate(notices))
+            )
+            elapsed = time.monotonic() - started
+            for channel in channels:
+                await channel.aclose()
+    finally:
+        for s in stores:
+            await s.close()
+    assert [r.status for r in results] == [DeliveryStatus.OK] * 40
+    assert elapsed >= 1.9  # 40 at 20/s: the first at once, the 40th ~1.99 s later
+    arrived = sorted(m["received"] for m in api.messages)
+    assert len(arrived) == 40
+    # No 1-second window holds more than 20: the 21st after any message is >= 1 s later.
+    gap = min(arrived[i + 20] - arrived[i] for i in range(20))
+    assert gap >= 1.0, f"21 messages within {gap:.3f} s (elapsed {elapsed:.3f} s)"
+
+
+def _booker(store: Store) -> SendBooker:
+    async def book(sender: str, now_s: float, interval_s: float, max_wait_s: float) -> Any:
+        return await store.book_send(
+            sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
+        )
+
+    return book

@@ -56,6 +56,7 @@ from notifier.store.tables import (
     meta,
     reports,
     review,
+    send_rate,
     sms_subscriptions,
     source_state,
     subscriber_flags,
@@ -861,6 +862,39 @@ class Store:
                 return None
             row = (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
         return _stored_report(row)
+
+    # --- the shared SMS send rate ----------------------------------------------------------
+
+    async def book_send(
+        self, sender: str, *, now_s: float, interval_s: float, max_wait_s: float
+    ) -> tuple[bool, float]:
+        """Book the sender's next free send slot, one statement shared by all replicas.
+
+        Returns (True, seconds until the booked slot) or, when the next free slot is more than
+        `max_wait_s` away, (False, seconds until it) and books nothing. `now_s` is wall-clock
+        seconds since the epoch. The row is advanced with INSERT … ON CONFLICT DO UPDATE …
+        RETURNING, which PostgreSQL runs atomically under the row lock, so concurrent bookers
+        get distinct slots `interval_s` apart.
+        """
+        async with self.engine.begin() as conn:
+            greatest = func.greatest if conn.dialect.name == "postgresql" else func.max
+            statement = _insert_or(conn, send_rate).values(
+                sender=sender, next_free=now_s + interval_s
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["sender"],
+                set_={"next_free": greatest(send_rate.c.next_free, now_s) + interval_s},
+                where=send_rate.c.next_free <= now_s + max_wait_s,
+            ).returning(send_rate.c.next_free)
+            booked = (await conn.execute(statement)).scalar_one_or_none()
+            if booked is not None:
+                return True, max(0.0, booked - interval_s - now_s)
+            current = (
+                await conn.execute(
+                    select(send_rate.c.next_free).where(send_rate.c.sender == sender)
+                )
+            ).scalar_one()
+        return False, max(0.0, current - now_s)
 
     # --- retention -------------------------------------------------------------------------
 
