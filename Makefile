@@ -7,7 +7,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: install install-dev run test lint typecheck pytest eval bench bench-e2e format clean
+.PHONY: install install-dev run test lint typecheck pytest eval bench bench-e2e bench-replicas format clean
 
 install: $(RUN_STAMP)
 
@@ -54,6 +54,11 @@ bench: install
 # NOTIFIER_TEST_POSTGRES_URL is set), 10,000 SMS at 100/s, 30 changes for latency (~4 min).
 bench-e2e: install
 	$(BIN)/python bench/e2e.py
+
+# Three replicas on PostgreSQL (NOTIFIER_TEST_POSTGRES_URL); as root it also restarts the local
+# cluster once mid-way (--no-restart-postgres to skip).
+bench-replicas: install
+	$(BIN)/python bench/replicas.py
 
 # Precision and recall of extraction on the labelled corpus (tests/corpus/labels.yaml).
 eval: install

@@ -69,12 +69,15 @@ async def serve_sink(delay_ms: float, rate_limit: float) -> None:
     webhook = Webhook(SECRET)
     stats: dict[str, Any] = {"count": 0, "first": None, "last": None, "verified": 0, "bad": 0}
     body_sample: dict[str, str] = {}
+    arrivals: dict[str, int] = {}  # webhook-id -> how often it arrived (bench/replicas.py)
 
     async def hook(request: web.Request) -> web.Response:
         body = await request.read()
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
         now = time.time()
+        msg_id = request.headers.get("webhook-id", "")
+        arrivals[msg_id] = arrivals.get(msg_id, 0) + 1
         stats["count"] += 1
         stats["first"] = stats["first"] or now
         stats["last"] = now
@@ -88,10 +91,19 @@ async def serve_sink(delay_ms: float, rate_limit: float) -> None:
         return web.Response(status=200)
 
     async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response({**stats, "body": body_sample.get("body", "")})
+        repeated = sum(1 for n in arrivals.values() if n > 1)
+        return web.json_response(
+            {
+                **stats,
+                "unique": len(arrivals),
+                "repeated_ids": repeated,
+                "body": body_sample.get("body", ""),
+            }
+        )
 
     async def reset(request: web.Request) -> web.Response:
         stats.update(count=0, first=None, last=None, verified=0, bad=0)
+        arrivals.clear()
         twilio.accepted.clear()
         twilio.rejected = 0
         return web.json_response({})
@@ -193,9 +205,10 @@ def config_text(
         f"catalog: {{schemes: {ROOT / 'config' / 'schemes'}, areas: {ROOT / 'config' / 'areas'}}}",
         "levels: {flap_window_s: 0}",
         "server: {host: 127.0.0.1, port: 0}",
+        "network: {allow: ['127.0.0.0/8']}",  # the sink and the fake Twilio API are local
         "sources:",
         f"  - {{id: inbox, type: dir, path: {tmp / 'inbox'}, interval_s: {poll_s}, jitter_s: 0,"
-        " baseline: false, min_confidence: 0.3}",
+        " baseline: false, min_confidence: 0.3, trust: official}",  # acts at once (README Trust)
         f"outbox: {{concurrency: {concurrency}, per_endpoint: 4, retry_schedule_s: [5]}}",
         "twilio:",
         f"  account_sid: {TWILIO_SID}",

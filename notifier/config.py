@@ -65,6 +65,9 @@ TimeoutSeconds = Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S, allow_inf_nan=Fa
 """How long one network call may take: at most 10 minutes."""
 ByteSize = Annotated[int, Field(gt=0, le=MAX_BYTES)]
 """A size in bytes, at most 64 MiB."""
+MAX_RETENTION_S = 3653 * 86400.0  # ten years
+RetentionSeconds = Annotated[float, Field(ge=86400, le=MAX_RETENTION_S, allow_inf_nan=False)]
+"""How long stored history is kept: at least a day, at most ten years."""
 Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 """A positive count (attempts, concurrency), at most 10,000."""
 Ratio = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -446,6 +449,29 @@ class LevelsConfig(Strict):
     )
 
 
+class RetentionConfig(Strict):
+    """How long history is kept (README 'Retention'); null keeps a kind for ever."""
+
+    documents_s: RetentionSeconds | None = Field(
+        90 * 86400.0,
+        description="Records of documents already read, by when a source last listed them new. "
+        "A source still listing a document older than this reads it again (an older document "
+        "never overrides a newer level, so this is safe but costs an extraction).",
+    )
+    events_s: RetentionSeconds | None = Field(
+        365 * 86400.0, description="Level changes (the history and the feed)."
+    )
+    deliveries_s: RetentionSeconds | None = Field(
+        30 * 86400.0,
+        description="Sent, suppressed and dead deliveries and their attempt history.",
+    )
+    reports_s: RetentionSeconds | None = Field(
+        365 * 86400.0, description="Confirmed and dismissed reports, by their decision time."
+    )
+    interval_s: Seconds = Field(3600.0, ge=60, le=86400, description="How often it runs.")
+    batch: Count = Field(1000, description="Rows deleted per transaction.")
+
+
 class CorroborationConfig(Strict):
     """When media reports confirm each other (README 'Trust')."""
 
@@ -632,6 +658,7 @@ class Config(Strict):
     twilio: TwilioConfig = TwilioConfig()
     outbox: OutboxConfig = OutboxConfig()
     levels: LevelsConfig = LevelsConfig()
+    retention: RetentionConfig = RetentionConfig()
     trust: TrustConfig = TrustConfig()
     templates: TemplatesConfig = TemplatesConfig()
     api: ApiConfig = ApiConfig()

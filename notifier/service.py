@@ -96,6 +96,16 @@ class ReloadOutcome:
     summary: str = ""
 
 
+REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
+# Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
+# table holds it: a job is a source of work that exactly one replica may poll).
+SINGLETON_JOBS = ("expiry", "review", "retention")
+
+
+def job_lease(job: str) -> str:
+    return f"job:{job}"
+
+
 @dataclass
 class _Staged:
     """Everything a reload builds before it touches the running service."""
@@ -203,7 +213,7 @@ class Service:
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         await self.refresh_router()
-        self.sms = TwilioSmsChannel(config.twilio, echo=self.echo)
+        self.sms = self._sms_channel(config)
         await self.sms.start()
         self.channels: dict[ChannelKind, Channel] = {
             ChannelKind.TWILIO_SMS: self.sms,
@@ -228,9 +238,22 @@ class Service:
         if self.start_scheduler:
             self._schedule_sources(config, _source_triggers(config))
             self.scheduler.add_job(
-                self.expire_levels, "interval", seconds=config.levels.expiry_check_s, id="expiry"
+                self.run_singleton,
+                "interval",
+                args=["expiry"],
+                seconds=config.levels.expiry_check_s,
+                id="expiry",
             )
-            self.scheduler.add_job(self.apply_approved, "interval", seconds=5, id="review")
+            self.scheduler.add_job(
+                self.run_singleton, "interval", args=["review"], seconds=REVIEW_EVERY_S, id="review"
+            )
+            self.scheduler.add_job(
+                self.run_singleton,
+                "interval",
+                args=["retention"],
+                seconds=config.retention.interval_s,
+                id="retention",
+            )
             if self.config_file is not None:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
@@ -253,6 +276,8 @@ class Service:
         self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
+        for job in SINGLETON_JOBS:
+            await self.store.release_lease(job_lease(job), self.name)
         for channel in (self.sms, *self._retired):
             await channel.aclose()
         await self.session.close()
@@ -310,6 +335,22 @@ class Service:
                     id=f"source:{source.id}",
                     next_run_time=self.clock(),
                 )
+
+    def _sms_channel(self, config: Config) -> TwilioSmsChannel:
+        """On PostgreSQL the sender's rate limit is shared by every replica (one row per
+        sender, `Store.book_send`); on SQLite there is one process and the bucket is local."""
+        shared = None
+        if self.store.dialect == "postgresql":
+            store = self.store
+
+            async def shared(
+                sender: str, now_s: float, interval_s: float, max_wait_s: float
+            ) -> tuple[bool, float]:
+                return await store.book_send(
+                    sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
+                )
+
+        return TwilioSmsChannel(config.twilio, echo=self.echo, shared_rate=shared)
 
     def _webhook_channel(self, config: Config) -> WebhookChannel:
         endpoints = {w.id: w for w in config.webhooks}
@@ -444,7 +485,7 @@ class Service:
             source_triggers=_source_triggers(new),
             expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
             webhook=self._webhook_channel(new),
-            sms=TwilioSmsChannel(new.twilio, echo=self.echo) if new.twilio != old.twilio else None,
+            sms=self._sms_channel(new) if new.twilio != old.twilio else None,
             warnings=warnings,
         )
 
@@ -785,6 +826,52 @@ class Service:
             )
             for follower in self.router.route_report(reported)
         ]
+
+    def _singleton_interval_s(self, job: str) -> float:
+        if job == "expiry":
+            return float(self.config.levels.expiry_check_s)
+        if job == "retention":
+            return float(self.config.retention.interval_s)
+        return REVIEW_EVERY_S
+
+    async def run_singleton(self, job: str) -> int | None:
+        """Run a job that must run once across replicas, if this replica holds its lease.
+
+        The holder renews the lease on every run; the lease outlives three intervals (at least
+        30 s) so a holder that died is replaced within that time, and one that stopped releases
+        it at once. Returns None when another replica holds the lease.
+        """
+        ttl_s = max(3 * self._singleton_interval_s(job), 30.0)
+        if not await self.store.take_lease(
+            job_lease(job), self.name, now=self.clock(), ttl_s=ttl_s
+        ):
+            log.debug("job %s: held by another replica", job)
+            return None
+        if job == "expiry":
+            return await self.expire_levels()
+        if job == "review":
+            return await self.apply_approved()
+        if job == "retention":
+            return await self.purge_history()
+        raise ValueError(f"unknown singleton job {job!r}")
+
+    async def purge_history(self) -> int:
+        """Delete history older than the `retention:` ages; rows deleted."""
+        r = self.config.retention
+        deleted = await self.store.purge(
+            now=self.clock(),
+            documents_s=r.documents_s,
+            events_s=r.events_s,
+            deliveries_s=r.deliveries_s,
+            reports_s=r.reports_s,
+            batch=r.batch,
+        )
+        if any(deleted.values()):
+            log.info(
+                "retention: deleted %s",
+                ", ".join(f"{n} {kind}" for kind, n in deleted.items() if n),
+            )
+        return sum(deleted.values())
 
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)

@@ -143,6 +143,14 @@ class _RoutedHttpClient(AsyncTwilioHttpClient):
         )
 
 
+# (sender, now_s, interval_s, max_wait_s) -> (booked, seconds to wait): `Store.book_send`.
+SendBooker = Callable[[str, float, float, float], Awaitable[tuple[bool, float]]]
+# A shared limit spaces sends this much wider than 1/max_per_s, so that network jitter between
+# the booked slot and Twilio's receipt never packs more than max_per_s into one second.
+SHARED_HEADROOM = 1.02
+_SHARED_UNAVAILABLE_RETRY_S = 2.0
+
+
 def _print(line: str) -> None:
     print(line, flush=True)
 
@@ -165,8 +173,17 @@ class TwilioSmsChannel:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         max_wait_s: float = 30.0,
         retry_ambiguous: bool = True,
+        shared_rate: SendBooker | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """`shared_rate`: book send slots in the database so that every replica together
+        stays within `max_per_s` (README "SMS through Twilio"); without it the limit is a
+        token bucket in this process."""
         self.config = config
+        self._shared = shared_rate
+        self._wall = wall_clock
+        self._shared_interval_s = SHARED_HEADROOM / config.max_per_s
+        self._shared_free = 0.0  # the sender's next free slot as last booked (wall clock)
         self._echo = echo or _print
         self._sleep = sleep
         self._max_wait_s = max_wait_s
@@ -225,13 +242,47 @@ class TwilioSmsChannel:
         waiting for the limit hold no delivery slot."""
         if self.dry_run:
             return 0.0
+        if self._shared is not None:
+            # Other replicas' bookings show up at this replica's next booking.
+            wait = max(0.0, self._shared_free - self._wall())
+            return wait + ahead * self._shared_interval_s
         return self.bucket.wait_s() + ahead / self.bucket.rate_per_s
+
+    @property
+    def sender_key(self) -> str:
+        """The rate limit's key: Twilio limits each number or Messaging Service."""
+        cfg = self.config
+        return f"{cfg.account_sid}:{cfg.from_ or cfg.messaging_service_sid}"
+
+    async def _book_shared(self, book: SendBooker) -> DeliveryResult | None:
+        """Wait for a shared slot; a result when the message must not be sent now."""
+        now = self._wall()
+        try:
+            booked, wait = await book(
+                self.sender_key, now, self._shared_interval_s, self._max_wait_s
+            )
+        except Exception as exc:  # the database is away (restarting): nothing went to Twilio
+            log.warning("shared SMS rate limit unavailable: %s: %s", type(exc).__name__, exc)
+            return DeliveryResult.deferred(
+                "not attempted: shared rate limit unavailable", _SHARED_UNAVAILABLE_RETRY_S
+            )
+        self._shared_free = now + wait + (self._shared_interval_s if booked else 0.0)
+        if not booked:
+            return DeliveryResult.deferred(
+                f"not attempted: sender rate limit ({self.config.max_per_s:g}/s)", wait
+            )
+        if wait > 0:
+            await self._sleep(wait)
+        return None
 
     async def send(self, notice: Notice) -> DeliveryResult:
         await self.start()
         if self.dry_run:
             self._echo(f"[dry-run SMS → {notice.to}] {notice.body}")
             return DeliveryResult.ok(provider_id="dry-run", reason="dry-run: not sent")
+        if self._shared is not None:
+            refused = await self._book_shared(self._shared)
+            return refused if refused is not None else await self._create(notice)
         wait = self.bucket.wait_s()
         if wait > self._max_wait_s:
             # Nothing went to Twilio: not an attempt, so it can never dead-letter a message.

@@ -17,7 +17,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -44,6 +56,7 @@ from notifier.store.tables import (
     meta,
     reports,
     review,
+    send_rate,
     sms_subscriptions,
     source_state,
     subscriber_flags,
@@ -822,6 +835,147 @@ class Store:
                 return None
             row = (await conn.execute(select(reports).where(reports.c.id == report_id))).one()
         return _stored_report(row)
+
+    # --- the shared SMS send rate ----------------------------------------------------------
+
+    async def book_send(
+        self, sender: str, *, now_s: float, interval_s: float, max_wait_s: float
+    ) -> tuple[bool, float]:
+        """Book the sender's next free send slot, one statement shared by all replicas.
+
+        Returns (True, seconds until the booked slot) or, when the next free slot is more than
+        `max_wait_s` away, (False, seconds until it) and books nothing. `now_s` is wall-clock
+        seconds since the epoch. The row is advanced with INSERT … ON CONFLICT DO UPDATE …
+        RETURNING, which PostgreSQL runs atomically under the row lock, so concurrent bookers
+        get distinct slots `interval_s` apart.
+        """
+        async with self.engine.begin() as conn:
+            greatest = func.greatest if conn.dialect.name == "postgresql" else func.max
+            statement = _insert_or(conn, send_rate).values(
+                sender=sender, next_free=now_s + interval_s
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=["sender"],
+                set_={"next_free": greatest(send_rate.c.next_free, now_s) + interval_s},
+                where=send_rate.c.next_free <= now_s + max_wait_s,
+            ).returning(send_rate.c.next_free)
+            booked = (await conn.execute(statement)).scalar_one_or_none()
+            if booked is not None:
+                return True, max(0.0, booked - interval_s - now_s)
+            current = (
+                await conn.execute(
+                    select(send_rate.c.next_free).where(send_rate.c.sender == sender)
+                )
+            ).scalar_one()
+        return False, max(0.0, current - now_s)
+
+    # --- retention -------------------------------------------------------------------------
+
+    async def purge(
+        self,
+        *,
+        now: datetime,
+        documents_s: float | None,
+        events_s: float | None,
+        deliveries_s: float | None,
+        reports_s: float | None,
+        batch: int = 1000,
+    ) -> dict[str, int]:
+        """Delete what is older than its age (None: keep for ever); rows deleted per kind.
+
+        Never deleted: pending or claimed deliveries, the events they belong to, and whatever
+        a level in force rests on (its area's events since the level was set, the documents
+        those events came from, and its area's reports since then). Deletes go in batches of
+        `batch` rows, one short transaction each, so a large purge never holds long locks.
+        """
+        in_force = (
+            select(levels.c.scheme)
+            .where(
+                levels.c.scheme == events.c.scheme,
+                levels.c.area_id == events.c.area_id,
+                events.c.at >= levels.c.since,
+            )
+            .exists()
+        )
+        done: dict[str, int] = {}
+        if deliveries_s is not None:
+            cutoff = now - timedelta(seconds=deliveries_s)
+            pick = select(deliveries.c.id).where(
+                deliveries.c.status.in_((SENT, SUPPRESSED, DEAD)), deliveries.c.updated < cutoff
+            )
+            done["deliveries"] = await self._purge_batches(
+                pick,
+                batch,
+                lambda ids: [
+                    delete(delivery_attempts).where(delivery_attempts.c.delivery_id.in_(ids)),
+                    delete(deliveries).where(deliveries.c.id.in_(ids)),
+                ],
+            )
+        if events_s is not None:
+            cutoff = now - timedelta(seconds=events_s)
+            unfinished = (
+                select(deliveries.c.id)
+                .where(
+                    deliveries.c.event_id == events.c.id,
+                    deliveries.c.status.in_((PENDING, CLAIMED)),
+                )
+                .exists()
+            )
+            pick = select(events.c.id).where(events.c.created < cutoff, ~unfinished, ~in_force)
+            done["events"] = await self._purge_batches(
+                pick, batch, lambda ids: [delete(events).where(events.c.id.in_(ids))]
+            )
+        if documents_s is not None:
+            cutoff = now - timedelta(seconds=documents_s)
+            rests_on = (
+                select(events.c.id)
+                .where(
+                    events.c.source_id == documents_seen.c.source_id,
+                    events.c.document_id == documents_seen.c.document_id,
+                    in_force,
+                )
+                .exists()
+            )
+            key = tuple_(documents_seen.c.source_id, documents_seen.c.document_id)
+            pick = select(documents_seen.c.source_id, documents_seen.c.document_id).where(
+                documents_seen.c.last_seen < cutoff, ~rests_on
+            )
+            done["documents"] = await self._purge_batches(
+                pick, batch, lambda ids: [delete(documents_seen).where(key.in_(ids))]
+            )
+        if reports_s is not None:
+            cutoff = now - timedelta(seconds=reports_s)
+            standing = (
+                select(levels.c.scheme)
+                .where(
+                    levels.c.scheme == reports.c.scheme,
+                    levels.c.area_id == reports.c.area_id,
+                    reports.c.reported_at >= levels.c.since,
+                )
+                .exists()
+            )
+            decided = (ReportStatus.CONFIRMED.value, ReportStatus.DISMISSED.value)
+            pick = select(reports.c.id).where(
+                reports.c.status.in_(decided), reports.c.decided < cutoff, ~standing
+            )
+            done["reports"] = await self._purge_batches(
+                pick, batch, lambda ids: [delete(reports).where(reports.c.id.in_(ids))]
+            )
+        return done
+
+    async def _purge_batches(
+        self, pick: Any, batch: int, statements: Callable[[list[Any]], list[Any]]
+    ) -> int:
+        total = 0
+        while True:
+            async with self.engine.begin() as conn:
+                rows = (await conn.execute(pick.limit(batch))).all()
+                ids = [r[0] if len(r) == 1 else tuple(r) for r in rows]
+                for statement in statements(ids) if ids else []:
+                    await conn.execute(statement)
+            total += len(ids)
+            if len(ids) < batch:
+                return total
 
 
 class LevelsTransaction:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     Float,
     Index,
     Integer,
@@ -240,4 +241,14 @@ reports = Table(
     UniqueConstraint(
         "source_id", "document_id", "scheme", "area_id", "level", "action", name="uq_reports_report"
     ),
+)
+
+# The next free send time of each SMS sender (number or Messaging Service), shared by every
+# replica so that together they stay within `twilio.max_per_s` (Store.book_send). Seconds since
+# the epoch: replicas compare wall clocks, which NTP keeps within milliseconds.
+send_rate = Table(
+    "send_rate",
+    metadata,
+    Column("sender", String(200), primary_key=True),
+    Column("next_free", Double, nullable=False),
 )

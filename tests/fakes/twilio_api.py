@@ -14,6 +14,7 @@ import asyncio
 import base64
 import binascii
 import itertools
+import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -180,10 +181,13 @@ class FakeTwilioApi:
             "validity_period": form.get("ValidityPeriod"),
             "num_segments": str(count_segments(form.get("Body", "")).segments),
             "form": form,
+            "received": time.monotonic(),  # when it arrived here (rate-limit tests)
         }
         self.messages.append(message)
         resource = {
-            **{k: v for k, v in message.items() if k not in {"form", "status_callback"}},
+            **{
+                k: v for k, v in message.items() if k not in {"form", "status_callback", "received"}
+            },
             "status": "accepted" if service else "queued",
             "direction": "outbound-api",
             "api_version": "2010-04-01",
