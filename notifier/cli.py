@@ -762,3 +762,9 @@ def token_hash_command(value: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# The control plane's commands (announce, silence) live in their own module.
+from notifier.cli_control import register as _register_control  # noqa: E402
+
+_register_control(main)

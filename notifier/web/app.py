@@ -53,6 +53,9 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/", status_page)
     app.router.add_get("/feed.atom", events_feed)
     twilio_hooks.add_routes(app)
+    from notifier.web import control
+
+    control.add_routes(app, service.services)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app

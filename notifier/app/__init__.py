@@ -1,0 +1,44 @@
+"""The application layer: what the transports (HTTP handlers, CLI commands) call.
+
+Each service is small and reads the running `Service` (store, catalog, router, renderer) at
+call time, so a reload's new catalog or router is what the next call sees. The pipeline
+itself stays in `notifier.service`; these services only ask it to act (announcements) or
+read what it wrote (explain), plus the silences routing consults at fan-out time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from notifier.app.announcements import AnnouncementService
+from notifier.app.reports import ReportService
+from notifier.app.silences import SilenceService
+
+if TYPE_CHECKING:
+    from notifier.service import Service
+
+__all__ = [
+    "AnnouncementService",
+    "AppServices",
+    "ReportService",
+    "SilenceService",
+    "build_services",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    announcements: AnnouncementService
+    silences: SilenceService
+    reports: ReportService
+
+
+def build_services(service: Service) -> AppServices:
+    """The services over one `Service` (started or not: they read it when called)."""
+    silences = SilenceService(service)
+    return AppServices(
+        announcements=AnnouncementService(service, silences),
+        silences=silences,
+        reports=ReportService(service),
+    )
