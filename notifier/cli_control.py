@@ -232,6 +232,39 @@ def register(main: click.Group) -> None:
 
         click.echo(_line(run_services(config, work)))
 
+    @main.command()
+    @CONFIG_OPTION
+    @click.argument("event_id")
+    @click.argument("subscriber_id")
+    @JSON_OPTION
+    def explain(config_path: Path | None, event_id: str, subscriber_id: str, as_json: bool) -> None:
+        """Why SUBSCRIBER_ID was or was not notified of EVENT_ID (exit 1: no such one)."""
+        config = _load(config_path)
+
+        async def work(services: AppServices) -> dict[str, Any]:
+            return await services.explain.explain(event_id, subscriber_id)
+
+        answer = run_services(config, work)
+        if as_json:
+            _print_json(answer)
+            return
+        ev, sub = answer["event"], answer["subscriber"]
+        click.echo(
+            f"{ev['id']}: {ev['kind']} {ev['area']['name']} {ev['level'] or ''} ({ev['scheme']})"
+        )
+        click.echo(
+            f"{sub['id']} ({sub['channel']} {sub['address']}): "
+            f"{answer['verdict'].replace('_', ' ')}"
+        )
+        for c in answer["checks"]:
+            click.echo(f"  {'✓' if c['passed'] else '✗'} {c['check']}: {c['detail']}")
+        for d in answer["deliveries"]:
+            error = f", {d['last_error']}" if d["last_error"] else ""
+            click.echo(
+                f"  delivery {d['id']} {d['channel']}: {d['status']}, "
+                f"{d['attempts']} attempt(s){error}"
+            )
+
 
 def _line(s: dict[str, Any]) -> str:
     extreme = ", extreme too" if s["include_extreme"] else ""

@@ -4,6 +4,7 @@ silences (`/api/announcements`, `/api/silences`), and the CLI commands that use 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ READER = "ntf_reader-token-for-the-control-tests-0000"
 ADMIN = "ntf_admin-token-for-the-control-tests-00000"
 
 
-def config_text(database_url: str) -> str:
+def config_text(database_url: str, extra: str = "") -> str:
     return f"""
 storage: {{url: '{database_url}'}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
@@ -40,7 +41,7 @@ api:
 subscribers:
   - {{id: aktobe-ru, phone: "+77011112233", language: ru, areas: [KZ-AKT]}}
   - {{id: desk-en, phone: "+77011112244", language: en, areas: [KZ]}}
-"""
+{extra}"""
 
 
 Call = Callable[..., Awaitable[tuple[int, Any]]]
@@ -48,9 +49,15 @@ Call = Callable[..., Awaitable[tuple[int, Any]]]
 
 @pytest.fixture
 async def running(database_url: str) -> AsyncIterator[tuple[Service, Call]]:
+    async with serving(config_text(database_url)) as pair:
+        yield pair
+
+
+@contextlib.asynccontextmanager
+async def serving(text: str) -> AsyncIterator[tuple[Service, Call]]:
     """A started service (no scheduler: the outbox keeps what it is given) behind real HTTP."""
     service = Service(
-        parse_config(config_text(database_url), environ={}),
+        parse_config(text, environ={}),
         echo=lambda _: None,
         start_scheduler=False,
     )
@@ -383,3 +390,104 @@ async def test_cli_announce_and_silence(database_url: str, tmp_path: Path) -> No
     finally:
         await store.close()
     assert [r["subscriber_id"] for r in rows] == ["aktobe-ru"]
+
+
+EXPLAINED = """\
+  - {id: almaty-en, phone: "+77011112255", language: en, areas: [KZ-ALA]}
+  - {id: red-only, phone: "+77011112266", language: en, areas: [KZ], min_severity: extreme}
+  - {id: lifts-only, phone: "+77011112277", language: en, areas: [KZ], transitions: [lifted]}
+  - id: night-owl
+    phone: "+77011112288"
+    areas: [KZ]
+    quiet_hours: {start: "00:00", end: "23:59", timezone: UTC}
+"""
+
+
+async def test_explain_says_why(database_url: str, tmp_path: Path) -> None:
+    async with serving(config_text(database_url, EXPLAINED)) as (service, call):
+        await service.store.set_opt_out("desk-en", True, "replied STOP", datetime.now(UTC))
+        await service.refresh_router()
+        status, _ = await call(
+            "POST",
+            "/api/silences",
+            {
+                "subscriber": "night-owl",
+                "ends": iso(timedelta(hours=1)),
+                "created_by": "carol",
+                "comment": "on leave",
+            },
+        )
+        assert status == 201
+        status, body = await call(
+            "POST", "/api/announcements", {"scheme": "kz", "area": "KZ-AKT", "level": "orange"}
+        )
+        assert status == 200 and body["notified"] == ["aktobe-ru"], body
+        status, events = await call("GET", "/api/events", token=READER)
+        [event] = events["events"]
+
+        async def explain(subscriber: str) -> dict[str, Any]:
+            status, answer = await call(
+                "GET",
+                f"/api/explain?event={event['id']}&subscriber={subscriber}",
+                token=READER,
+            )
+            assert status == 200, answer
+            return answer
+
+        def failed(answer: dict[str, Any]) -> dict[str, str]:
+            return {c["check"]: c["detail"] for c in answer["checks"] if not c["passed"]}
+
+        yes = await explain("aktobe-ru")
+        assert (yes["verdict"], yes["would_route"], failed(yes)) == ("queued", True, {})
+        assert yes["subscriber"]["address"] == "+7701****233"
+        [row] = yes["deliveries"]
+        assert (row["channel"], row["status"], row["attempts"]) == ("twilio_sms", "pending", 0)
+        checks = {c["check"]: c["detail"] for c in yes["checks"]}
+        assert checks["area"] == "follows KZ-AKT itself"
+        assert checks["trust"] == "acted on reports of operator (official)"
+
+        assert failed(await explain("almaty-en")) == {
+            "area": "follows KZ-ALA; none contains KZ-AKT or lies in it"
+        }
+        assert failed(await explain("red-only")) == {
+            "severity": "severe is below the minimum extreme"
+        }
+        assert list(failed(await explain("lifts-only"))) == ["transition"]
+        assert failed(await explain("desk-en")) == {"blocked": "deliveries stopped: replied STOP"}
+        owl = await explain("night-owl")
+        assert (owl["verdict"], owl["deliveries"]) == ("not_notified", [])
+        assert failed(owl)["silence"].startswith(
+            "muted by silence #1 (subscriber night-owl, by carol"
+        )
+        # The silence is history now; the explanation of that event still names it.
+        assert (await call("DELETE", "/api/silences/1"))[0] == 200
+        assert "silence" in failed(await explain("night-owl"))
+
+        status, body = await call(
+            "GET", "/api/explain?event=evt_nothing&subscriber=aktobe-ru", token=READER
+        )
+        assert (status, body["error"]["message"]) == (404, "no event 'evt_nothing'")
+        status, body = await call(
+            "GET", f"/api/explain?event={event['id']}&subscriber=ghost", token=READER
+        )
+        assert (status, body["error"]["message"]) == (404, "no subscriber 'ghost'")
+        assert (await call("GET", "/api/explain?event=x", token=READER))[0] == 400
+        assert (await call("GET", "/api/explain?event=" + "e" * 5000 + "&subscriber=a"))[0] == 404
+        assert (await call("GET", "/api/explain?event=x&subscriber=y", token=None))[0] == 401
+
+        file = tmp_path / "notifier.yaml"
+        file.write_text(config_text(database_url, EXPLAINED))
+        out = await asyncio.to_thread(
+            invoke, "explain", event["id"], "red-only", "--config", str(file)
+        )
+        assert out.exit_code == 0, out.output
+        assert "not notified" in out.output
+        assert "✗ severity: severe is below the minimum extreme" in out.output
+        out = await asyncio.to_thread(
+            invoke, "explain", event["id"], "aktobe-ru", "--json", "--config", str(file)
+        )
+        assert out.exit_code == 0 and json.loads(out.output)["verdict"] == "queued"
+        out = await asyncio.to_thread(
+            invoke, "explain", "evt_x", "aktobe-ru", "--config", str(file)
+        )
+        assert out.exit_code == 1 and "no event 'evt_x'" in out.output

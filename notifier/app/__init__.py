@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from notifier.app.announcements import AnnouncementService
+from notifier.app.explain import ExplainService
 from notifier.app.reports import ReportService
 from notifier.app.silences import SilenceService
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AnnouncementService",
     "AppServices",
+    "ExplainService",
     "ReportService",
     "SilenceService",
     "build_services",
@@ -31,6 +33,7 @@ __all__ = [
 class AppServices:
     announcements: AnnouncementService
     silences: SilenceService
+    explain: ExplainService
     reports: ReportService
 
 
@@ -40,5 +43,6 @@ def build_services(service: Service) -> AppServices:
     return AppServices(
         announcements=AnnouncementService(service, silences),
         silences=silences,
+        explain=ExplainService(service, silences),
         reports=ReportService(service),
     )

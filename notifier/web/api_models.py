@@ -378,6 +378,61 @@ class SilencesResponse(Shape):
     silences: list[SilenceOut]
 
 
+# --- explain -----------------------------------------------------------------------------------
+
+
+class ExplainQuery(Shape):
+    event: str = Field(max_length=200, description="An event id (evt_…), from /api/events.")
+    subscriber: str = Field(max_length=200, description="A subscriber or endpoint id.")
+
+
+class ExplainEventOut(Shape):
+    id: str
+    kind: TransitionKind
+    scheme: str
+    area: AreaOut
+    level: str | None
+    severity: Severity | None
+    created: datetime
+
+
+class ExplainSubscriberOut(Shape):
+    id: str
+    channel: Literal["twilio_sms", "webhook"]
+    address: str = Field(description="Webhook URL, or the phone number masked.")
+    areas: list[str]
+
+
+class ExplainCheckOut(Shape):
+    check: Literal[
+        "area", "severity", "transition", "enabled", "blocked", "silence", "quiet_hours", "trust"
+    ]
+    passed: bool
+    detail: str
+
+
+class ExplainDeliveryOut(Shape):
+    id: str
+    channel: Literal["twilio_sms", "webhook"]
+    status: DeliveryStatusName
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    history: list[AttemptOut]
+
+
+class ExplainResponse(Shape):
+    """Each question between the event and the follower, and the outbox rows if any."""
+
+    event: ExplainEventOut
+    subscriber: ExplainSubscriberOut
+    verdict: Literal["notified", "queued", "not_delivered", "not_notified"]
+    would_route: bool = Field(description="Whether every check passes as things stand now.")
+    checks: list[ExplainCheckOut]
+    deliveries: list[ExplainDeliveryOut]
+    note: str
+
+
 class OpenApiDocument(BaseModel):
     """This document (OpenAPI 3.1)."""
 

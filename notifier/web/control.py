@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from notifier.app import AppServices
 from notifier.app.announcements import AnnouncementRequest, AnnouncementService
 from notifier.app.errors import Invalid, NotFound
+from notifier.app.explain import ExplainService
 from notifier.app.silences import SilenceService
 from notifier.model import Action
 from notifier.web import api_models as m
@@ -22,6 +23,7 @@ from notifier.web.openapi import documented
 
 ANNOUNCEMENTS: web.AppKey[AnnouncementService] = web.AppKey("announcements", AnnouncementService)
 SILENCES: web.AppKey[SilenceService] = web.AppKey("silences", SilenceService)
+EXPLAIN: web.AppKey[ExplainService] = web.AppKey("explain", ExplainService)
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -29,6 +31,8 @@ B = TypeVar("B", bound=BaseModel)
 def add_routes(app: web.Application, services: AppServices) -> None:
     app[ANNOUNCEMENTS] = services.announcements
     app[SILENCES] = services.silences
+    app[EXPLAIN] = services.explain
+    app.router.add_get("/api/explain", api_explain)
     app.router.add_post("/api/announcements", api_announce)
     app.router.add_get("/api/silences", api_silences)
     app.router.add_post("/api/silences", api_silence_add)
@@ -148,3 +152,20 @@ async def api_silence_expire(request: web.Request) -> web.Response:
     except NotFound as exc:
         return error_response(404, str(exc))
     return web.json_response(silence.to_json(service.now()))
+
+
+@documented(response=m.ExplainResponse, query=m.ExplainQuery)
+async def api_explain(request: web.Request) -> web.Response:
+    """Why a follower was or was not notified of an event.
+
+    Area (through the hierarchy), minimum severity, transition kind, enabled, opt-out or
+    disabled endpoint, silence, quiet hours, trust, and the delivery rows with their status."""
+    event = request.query.get("event", "")
+    subscriber = request.query.get("subscriber", "")
+    if not event or not subscriber:
+        raise web.HTTPBadRequest(text="give both ?event=ID and &subscriber=ID")
+    try:
+        answer = await request.app[EXPLAIN].explain(event, subscriber)
+    except NotFound as exc:
+        return error_response(404, str(exc))
+    return web.json_response(answer)
