@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -55,6 +56,9 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
             )
             sys.exit(2)
         service = Service(config, echo=lambda _: None, start_scheduler=False)
+        # This process sends nothing (no outbox runs here): the SMS channel's dry-run warning
+        # at start would only confuse the operator.
+        logging.getLogger("notifier.channels.twilio_sms").setLevel(logging.ERROR)
         await service.start()
         try:
             return await work(service.services)

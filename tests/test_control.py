@@ -491,3 +491,68 @@ async def test_explain_says_why(database_url: str, tmp_path: Path) -> None:
             invoke, "explain", "evt_x", "aktobe-ru", "--config", str(file)
         )
         assert out.exit_code == 1 and "no event 'evt_x'" in out.output
+
+
+MEDIA = """\
+sources:
+  - {id: mt, type: rss, url: "https://www.themoscowtimes.com/rss", trust: media}
+"""
+
+
+async def test_reports_confirm_and_dismiss_over_http(database_url: str) -> None:
+    from notifier.model import Document
+
+    text = config_text(database_url).replace("subscribers:", MEDIA + "subscribers:")
+    async with serving(text) as (service, call):
+        source = service.config.sources[0]
+        for n, city in enumerate(("Aktobe", "Almaty")):
+            doc = Document(
+                source_id="mt",
+                id=f"https://www.themoscowtimes.com/a{n}",
+                text=f"A red level of terrorist threat has been declared in the city of {city}, "
+                "the Anti-Terrorism Center of Kazakhstan said.",
+            )
+            await service.ingest(doc, source)
+        status, body = await call("GET", "/api/reports", token=READER)
+        assert status == 200
+        ids = {r["area"]["name"]: r["id"] for r in body["reports"]}
+        assert len(ids) == 2 and {r["status"] for r in body["reports"]} == {"unconfirmed"}
+        aktobe, almaty = (v for k, v in sorted(ids.items()))
+        assert (await call("POST", f"/api/reports/{aktobe}/confirm", token=READER))[0] == 403
+        status, body = await call("POST", f"/api/reports/{aktobe}/confirm")
+        assert (status, body["status"], body["decided_by"]) == (200, "approved", "operator")
+        status, body = await call("POST", f"/api/reports/{almaty}/dismiss")
+        assert (status, body["status"]) == (200, "dismissed")
+        status, body = await call("POST", f"/api/reports/{almaty}/confirm")
+        assert (status, body["error"]["message"]) == (
+            404,
+            f"report #{almaty} does not exist or is not unconfirmed",
+        )
+        assert (await call("POST", "/api/reports/x1/dismiss"))[0] == 404
+        # The approved one is applied by the service's review job.
+        await service.apply_approved()
+        status, levels = await call("GET", "/api/levels", token=READER)
+        assert [lv["level"] for lv in levels["levels"]] == ["red"]
+
+
+async def test_a_silence_added_on_one_replica_mutes_on_another(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("two replicas share one PostgreSQL; SQLite runs one process")
+    text = config_text(database_url)
+    async with serving(text) as (_, first), serving(text) as (_, second):
+        status, _ = await first(
+            "POST",
+            "/api/silences",
+            {
+                "area": "KZ-AKT",
+                "ends": iso(timedelta(hours=1)),
+                "created_by": "alice",
+                "comment": "replica test",
+            },
+        )
+        assert status == 201
+        status, body = await second(
+            "POST", "/api/announcements", {"scheme": "kz", "area": "KZ-AKT", "level": "orange"}
+        )
+        assert status == 200 and body["notified"] == [] and body["queued"] == 0
+        assert len(body["muted"]) == 2

@@ -251,7 +251,7 @@ def report_json(report: StoredReport) -> dict[str, Any]:
 async def api_reports(request: web.Request) -> web.Response:
     """What the trust stage holds or held: `?status=unconfirmed` (default) … or `all`.
 
-    Read-only: operators confirm or dismiss with `notifier reports confirm|dismiss ID`."""
+    Operators confirm or dismiss with `POST /api/reports/{id}/confirm|dismiss` or `notifier reports confirm|dismiss ID`."""
     service = request.app[SERVICE]
     status = request.query.get("status", "unconfirmed")
     if status not in REPORT_STATUSES:

@@ -15,6 +15,7 @@ from notifier.app import AppServices
 from notifier.app.announcements import AnnouncementRequest, AnnouncementService
 from notifier.app.errors import Invalid, NotFound
 from notifier.app.explain import ExplainService
+from notifier.app.reports import ReportService
 from notifier.app.silences import SilenceService
 from notifier.model import Action
 from notifier.web import api_models as m
@@ -24,6 +25,7 @@ from notifier.web.openapi import documented
 ANNOUNCEMENTS: web.AppKey[AnnouncementService] = web.AppKey("announcements", AnnouncementService)
 SILENCES: web.AppKey[SilenceService] = web.AppKey("silences", SilenceService)
 EXPLAIN: web.AppKey[ExplainService] = web.AppKey("explain", ExplainService)
+REPORTS: web.AppKey[ReportService] = web.AppKey("reports", ReportService)
 
 B = TypeVar("B", bound=BaseModel)
 
@@ -33,6 +35,9 @@ def add_routes(app: web.Application, services: AppServices) -> None:
     app[SILENCES] = services.silences
     app[EXPLAIN] = services.explain
     app.router.add_get("/api/explain", api_explain)
+    app[REPORTS] = services.reports
+    app.router.add_post("/api/reports/{report_id}/confirm", api_report_confirm)
+    app.router.add_post("/api/reports/{report_id}/dismiss", api_report_dismiss)
     app.router.add_post("/api/announcements", api_announce)
     app.router.add_get("/api/silences", api_silences)
     app.router.add_post("/api/silences", api_silence_add)
@@ -169,3 +174,31 @@ async def api_explain(request: web.Request) -> web.Response:
     except NotFound as exc:
         return error_response(404, str(exc))
     return web.json_response(answer)
+
+
+REPORT_ID = {"report_id": "The report's number (from /api/reports)."}
+
+
+async def _decide(request: web.Request, *, confirm: bool) -> web.Response:
+    from notifier.web.app import report_json
+
+    raw = request.match_info["report_id"]
+    if not raw.isdigit() or len(raw) > 12:
+        return error_response(404, f"no report {raw[:40]!r}")
+    try:
+        report = await request.app[REPORTS].decide(int(raw), confirm=confirm)
+    except NotFound as exc:
+        return error_response(404, str(exc))
+    return web.json_response(report_json(report))
+
+
+@documented(response=m.ReportOut, path_params=REPORT_ID)
+async def api_report_confirm(request: web.Request) -> web.Response:
+    """Confirm an unconfirmed report: the service applies it within seconds (status approved)."""
+    return await _decide(request, confirm=True)
+
+
+@documented(response=m.ReportOut, path_params=REPORT_ID)
+async def api_report_dismiss(request: web.Request) -> web.Response:
+    """Dismiss an unconfirmed report: it never reaches anyone and corroborates nothing."""
+    return await _decide(request, confirm=False)
