@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import logging
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -46,6 +45,7 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
     on invalid input, 1 when something named is not found or the database fails."""
     from notifier.cli import _database_exists
     from notifier.service import Service
+    from notifier.store import Store
 
     async def go() -> T:
         if not await _database_exists(config.database_url):
@@ -55,15 +55,17 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
                 err=True,
             )
             sys.exit(2)
+        # Not `service.start()`: that would run start-up work meant for the one process
+        # that owns the outbox (on SQLite it frees every claimed row, and a running
+        # service's claims are live). A client needs the database and the routing only.
         service = Service(config, echo=lambda _: None, start_scheduler=False)
-        # This process sends nothing (no outbox runs here): the SMS channel's dry-run warning
-        # at start would only confuse the operator.
-        logging.getLogger("notifier.channels.twilio_sms").setLevel(logging.ERROR)
-        await service.start()
+        service.store = await Store.open(config.database_url)
         try:
+            await service.refresh_router()
             return await work(service.services)
         finally:
-            await service.stop()
+            await service.extraction.aclose()
+            await service.store.close()
 
     try:
         return asyncio.run(go())

@@ -387,9 +387,20 @@ async def test_cli_announce_and_silence(database_url: str, tmp_path: Path) -> No
     store = await Store.open(database_url)
     try:
         rows = await store.deliveries()
+        assert [r["subscriber_id"] for r in rows] == ["aktobe-ru"]
+        # A running service's claim survives the commands (they are clients, not the owner).
+        now = datetime.now(UTC)
+        [claimed] = await store.claim(limit=10, worker="replica-a", now=now, lease_s=600)
+        dry = await run("announce", "kz", "KZ", "yellow", "--dry-run", *conf)
+        assert dry.exit_code == 0 and "SMS DRY-RUN" not in dry.output, dry.output
+        [row] = await store.deliveries()
+        assert (row["id"], row["status"], row["claimed_by"]) == (
+            claimed.id,
+            "claimed",
+            "replica-a",
+        )
     finally:
         await store.close()
-    assert [r["subscriber_id"] for r in rows] == ["aktobe-ru"]
 
 
 EXPLAINED = """\

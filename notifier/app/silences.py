@@ -89,6 +89,8 @@ class SilenceService:
         self, notices: Sequence[Notice], events: Sequence[Event], held: Sequence[Reported]
     ) -> list[Notice]:
         """The notices no silence mutes (what the pipeline writes to the outbox)."""
+        if not notices:  # most documents notify nobody: no query for them
+            return []
         kept, _ = (await self.muting(self._service.clock())).split(notices, events, held)
         return kept
 
