@@ -567,3 +567,51 @@ async def test_a_silence_added_on_one_replica_mutes_on_another(database_url: str
         )
         assert status == 200 and body["notified"] == [] and body["queued"] == 0
         assert len(body["muted"]) == 2
+
+
+async def test_control_responses_match_the_openapi_document(running: tuple[Service, Call]) -> None:
+    import jsonschema
+    from openapi_spec_validator import validate
+
+    _, call = running
+    status, doc = await call("GET", "/api/openapi.json", token=None)
+    assert status == 200
+    validate(doc)
+
+    def check(method: str, template: str, status: int, data: Any) -> None:
+        body = doc["paths"][template][method]["responses"][str(status)]["content"]
+        schema = {**body["application/json"]["schema"], "components": doc["components"]}
+        jsonschema.Draft202012Validator(schema).validate(data)
+
+    silence_body = {
+        "subscriber": "desk-en",
+        "ends": iso(timedelta(hours=1)),
+        "created_by": "alice",
+        "comment": "schema check",
+    }
+    status, silence = await call("POST", "/api/silences", silence_body)
+    check("post", "/api/silences", 201, silence)
+    ask = {"scheme": "kz", "area": "KZ-AKT", "level": "orange"}
+    status, dry = await call("POST", "/api/announcements", {**ask, "dry_run": True})
+    assert dry["notices"] and dry["muted"]
+    check("post", "/api/announcements", 200, dry)
+    status, done = await call("POST", "/api/announcements", ask)
+    check("post", "/api/announcements", 200, done)
+    status, bad = await call("POST", "/api/announcements", {**ask, "scheme": "zz"})
+    check("post", "/api/announcements", 422, bad)
+    status, listing = await call("GET", "/api/silences?expired=true", token=READER)
+    check("get", "/api/silences", 200, listing)
+    status, events = await call("GET", "/api/events", token=READER)
+    event_id = events["events"][0]["id"]
+    for who in ("aktobe-ru", "desk-en"):
+        status, answer = await call(
+            "GET", f"/api/explain?event={event_id}&subscriber={who}", token=READER
+        )
+        assert status == 200
+        check("get", "/api/explain", 200, answer)
+    status, ended = await call("DELETE", f"/api/silences/{silence['id']}")
+    check("delete", "/api/silences/{silence_id}", 200, ended)
+    status, missing = await call("DELETE", f"/api/silences/{silence['id']}")
+    check("delete", "/api/silences/{silence_id}", 404, missing)
+    assert doc["paths"]["/api/announcements"]["post"]["x-scope"] == "admin"
+    assert doc["paths"]["/api/explain"]["get"]["x-scope"] == "read"
