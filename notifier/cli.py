@@ -760,5 +760,10 @@ def token_hash_command(value: str | None) -> None:
     click.echo(token_hash(secret))
 
 
+# The control plane's commands (announce, silence, explain) live in their own module.
+from notifier.cli_control import register as _register_control  # noqa: E402
+
+_register_control(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

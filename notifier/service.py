@@ -30,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import ValidationError
 
 from notifier import __version__, metrics
+from notifier.app import build_services
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
@@ -166,6 +167,7 @@ class Service:
         self._fingerprint = _fingerprint(config, config_file)
         self.name = worker_name()  # this replica, as lease holder
         self.started = False
+        self.services = build_services(self)  # the application layer the transports call
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -757,6 +759,8 @@ class Service:
                 held = [v.reported for v in verdicts if v.reported is not None]
                 notices = [n for ev in events for n in self._notices(ev)]
                 notices += [n for r in held for n in self._report_notices(r)]
+                # Silences are read from the database here, so every replica mutes alike.
+                notices = await self.services.silences.unmuted(notices, events, held)
                 after = {(st.scheme, st.area.id): st for st in self.book.states()}
                 # Every state that changed, also those a rule changed without a transition.
                 writes = [

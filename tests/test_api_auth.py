@@ -351,7 +351,7 @@ def test_a_documented_write_route_appears_with_its_body_and_admin_scope() -> Non
         "$ref": "#/components/schemas/Silence"
     }
     assert doc["components"]["schemas"]["Silence"]["required"] == ["area", "until"]
-    assert set(op["responses"]) == {"201", "400", "401", "403", "429"}
+    assert set(op["responses"]) == {"201", "400", "401", "403", "422", "429"}
 
 
 def test_an_undocumented_api_route_is_named() -> None:

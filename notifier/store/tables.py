@@ -252,3 +252,21 @@ send_rate = Table(
     Column("sender", String(200), primary_key=True),
     Column("next_free", Double, nullable=False),
 )
+
+# Alertmanager-style silences: while [starts, ends) holds, notices about the area (and the
+# areas inside it) or to the subscriber are not written to the outbox. Expiring one sets
+# `ends` to the moment it was expired, so the history stays.
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(12), nullable=False),  # area | subscriber
+    Column("value", String(200), nullable=False),  # the area id or subscriber id
+    Column("starts", UtcDateTime, nullable=False),
+    Column("ends", UtcDateTime, nullable=False),
+    Column("include_extreme", Boolean, nullable=False, default=False),
+    Column("created_by", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    Index("ix_silences_ends", "ends"),
+)

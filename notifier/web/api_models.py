@@ -273,6 +273,166 @@ class SubscribersResponse(Shape):
     subscribers: list[SubscriberOut]
 
 
+# --- announcements -----------------------------------------------------------------------------
+
+
+class AnnouncementAction(StrEnum):
+    SET = "set"
+    EXTEND = "extend"
+    LIFT = "lift"
+
+
+class AnnouncementBody(Shape):
+    """An operator's own announcement of a level."""
+
+    scheme: str = Field(max_length=50, description="The scheme's id, e.g. kz.")
+    area: str = Field(max_length=200, description="An area id (KZ-AKT) or name (Aktobe).")
+    level: str | None = Field(
+        None, max_length=50, description="The scheme's level id; may be left out for a lift."
+    )
+    action: AnnouncementAction = AnnouncementAction.SET
+    expires: str | None = Field(
+        None, max_length=64, description="ISO 8601 with offset, within a year; none: no expiry."
+    )
+    note: str = Field("", max_length=1000, description="Shown as the evidence; who and why.")
+    dry_run: bool = Field(False, description="Change nothing; answer who would be notified.")
+
+
+class AnnouncedOut(Shape):
+    scheme: str
+    area: AreaOut
+    level: str | None
+    severity: Severity | None
+    action: AnnouncementAction
+    expires: datetime | None
+    note: str
+
+
+class AnnouncedTransitionOut(Shape):
+    kind: str = Field(description="raised, lowered, lifted, extended, unchanged …")
+    scheme: str
+    area: AreaOut
+    level: str | None
+    previous_level: str | None
+    notifies: bool
+
+
+class AnnouncedNoticeOut(Shape):
+    subscriber: str
+    channel: Literal["twilio_sms", "webhook"]
+    language: str
+    text: str = Field(description="The SMS text, or the webhook's JSON body.")
+
+
+class MutedOut(Shape):
+    subscriber: str
+    silence: int = Field(description="The silence that mutes this follower.")
+
+
+class AnnouncementResponse(Shape):
+    """What the announcement changed (or, for a dry run, would change) and who hears of it."""
+
+    dry_run: bool
+    announcement: AnnouncedOut
+    transitions: list[AnnouncedTransitionOut]
+    notified: list[str] = Field(description="Ids of the followers notified (or who would be).")
+    notices: list[AnnouncedNoticeOut] = Field(description="The rendered texts (first 200).")
+    notices_total: int
+    muted: list[MutedOut]
+    queued: int = Field(description="Outbox rows written; 0 for a dry run.")
+
+
+# --- silences ----------------------------------------------------------------------------------
+
+
+class SilenceBody(Shape):
+    """Mute an area (and the areas inside it) or a subscriber until `ends`."""
+
+    area: str | None = Field(None, max_length=200, description="Area id or name; or subscriber.")
+    subscriber: str | None = Field(None, max_length=200, description="Subscriber id; or area.")
+    starts: str | None = Field(None, max_length=64, description="ISO 8601; default now.")
+    ends: str = Field(max_length=64, description="ISO 8601 with offset, within a year.")
+    created_by: str = Field(max_length=200, description="Who silences.")
+    comment: str = Field(max_length=1000, description="Why.")
+    include_extreme: bool = Field(False, description="Also mute extreme events.")
+
+
+class SilenceOut(Shape):
+    id: int
+    target: Literal["area", "subscriber"]
+    value: str
+    starts: datetime
+    ends: datetime
+    include_extreme: bool
+    created_by: str
+    comment: str
+    created: datetime
+    state: Literal["active", "pending", "expired"]
+
+
+class SilencesQuery(LimitQuery):
+    expired: bool = Field(False, description="Also list silences that have ended.")
+
+
+class SilencesResponse(Shape):
+    silences: list[SilenceOut]
+
+
+# --- explain -----------------------------------------------------------------------------------
+
+
+class ExplainQuery(Shape):
+    event: str = Field(max_length=200, description="An event id (evt_…), from /api/events.")
+    subscriber: str = Field(max_length=200, description="A subscriber or endpoint id.")
+
+
+class ExplainEventOut(Shape):
+    id: str
+    kind: TransitionKind
+    scheme: str
+    area: AreaOut
+    level: str | None
+    severity: Severity | None
+    created: datetime
+
+
+class ExplainSubscriberOut(Shape):
+    id: str
+    channel: Literal["twilio_sms", "webhook"]
+    address: str = Field(description="Webhook URL, or the phone number masked.")
+    areas: list[str]
+
+
+class ExplainCheckOut(Shape):
+    check: Literal[
+        "area", "severity", "transition", "enabled", "blocked", "silence", "quiet_hours", "trust"
+    ]
+    passed: bool
+    detail: str
+
+
+class ExplainDeliveryOut(Shape):
+    id: str
+    channel: Literal["twilio_sms", "webhook"]
+    status: DeliveryStatusName
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    history: list[AttemptOut]
+
+
+class ExplainResponse(Shape):
+    """Each question between the event and the follower, and the outbox rows if any."""
+
+    event: ExplainEventOut
+    subscriber: ExplainSubscriberOut
+    verdict: Literal["notified", "queued", "not_delivered", "not_notified"]
+    would_route: bool = Field(description="Whether every check passes as things stand now.")
+    checks: list[ExplainCheckOut]
+    deliveries: list[ExplainDeliveryOut]
+    note: str
+
+
 class OpenApiDocument(BaseModel):
     """This document (OpenAPI 3.1)."""
 

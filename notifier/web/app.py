@@ -53,6 +53,9 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/", status_page)
     app.router.add_get("/feed.atom", events_feed)
     twilio_hooks.add_routes(app)
+    from notifier.web import control
+
+    control.add_routes(app, service.services)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
@@ -248,7 +251,7 @@ def report_json(report: StoredReport) -> dict[str, Any]:
 async def api_reports(request: web.Request) -> web.Response:
     """What the trust stage holds or held: `?status=unconfirmed` (default) … or `all`.
 
-    Read-only: operators confirm or dismiss with `notifier reports confirm|dismiss ID`."""
+    Operators confirm or dismiss with `POST /api/reports/{id}/confirm|dismiss` or `notifier reports confirm|dismiss ID`."""
     service = request.app[SERVICE]
     status = request.query.get("status", "unconfirmed")
     if status not in REPORT_STATUSES:

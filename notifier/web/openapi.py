@@ -133,6 +133,8 @@ def openapi_document(app: web.Application) -> dict[str, Any]:
                 operation["responses"][status] = error
         if contract.query is not None or contract.body is not None or "{" in path:
             operation["responses"].setdefault("400", error)
+        if contract.body is not None:
+            operation["responses"]["422"] = error  # the body names something unknown
         if "{" in path:
             operation["responses"]["404"] = error
         paths.setdefault(path, {})[method.lower()] = operation
