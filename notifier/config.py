@@ -449,6 +449,18 @@ class LevelsConfig(Strict):
     )
 
 
+class DispatchConfig(Strict):
+    group_wait_s: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        allow_inf_nan=False,
+        description="Changes arriving within this many seconds of the first undispatched one "
+        "become one notice per follower and channel; 0 sends each document's changes at once. "
+        "An extreme change is never held back.",
+    )
+
+
 class RetentionConfig(Strict):
     """How long history is kept (README 'Retention'); null keeps a kind for ever."""
 
@@ -657,6 +669,7 @@ class Config(Strict):
     webhooks: list[WebhookEndpoint] = Field(default_factory=list)
     twilio: TwilioConfig = TwilioConfig()
     outbox: OutboxConfig = OutboxConfig()
+    dispatch: DispatchConfig = DispatchConfig()
     levels: LevelsConfig = LevelsConfig()
     retention: RetentionConfig = RetentionConfig()
     trust: TrustConfig = TrustConfig()

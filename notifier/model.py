@@ -343,6 +343,8 @@ class Notice:
     language: str = "en"
     delivery_id: str = ""  # outbox row id; stable across retries (webhook-id)
     not_before: datetime | None = None  # first attempt not before (quiet hours)
+    # Every change it lists (a grouped notice lists several; event_id is the lead one).
+    event_ids: tuple[str, ...] = ()
 
 
 class DeliveryStatus(StrEnum):

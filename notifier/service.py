@@ -1,8 +1,9 @@
 """Wiring and lifecycle: the pipeline in one place.
 
     source --poll--> documents --extract--> announcements --trust--> verdicts
-      act:  --LevelBook.apply--> transitions --Event--> route --> render --> outbox (durable)
-      hold: --> reports ledger (operators) --> opted-in webhooks (level.reported) --> outbox
+      act:  --LevelBook.apply--> transitions --Event--> dispatch queue (levels transaction)
+      hold: --> reports ledger (operators) + dispatch queue (level.reported)
+    dispatch queue --Dispatcher: group, route, render--> outbox (durable)
     outbox --claim--> channel --> recorded result
 
 `Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
@@ -18,8 +19,8 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from notifier.config import (
     parse_config,
     read_config_text,
 )
+from notifier.dispatch.dispatcher import Dispatcher, Plan, plan_notices
 from notifier.dispatch.outbox import (
     BreakerPolicy,
     Channel,
@@ -62,16 +64,15 @@ from notifier.model import (
     Document,
     Event,
     LevelState,
-    Notice,
     Reported,
-    Severity,
     Transition,
     Trust,
 )
 from notifier.netguard import NetworkGuard
 from notifier.preflight import prepare, reload_refusals
 from notifier.sources import SourcePoller, SourceState, source_report
-from notifier.store import Delivery, Store, delivery_id
+from notifier.store import Delivery, Store
+from notifier.store.queue import DISPATCH_CHANNEL, DispatchQueue, enqueue
 from notifier.timebounds import bound_announcements, bound_document
 from notifier.trust import (
     Report,
@@ -221,6 +222,9 @@ class Service:
             ChannelKind.TWILIO_SMS: self.sms,
             ChannelKind.WEBHOOK: self._webhook_channel(config),
         }
+        if self.store.dialect == "sqlite":
+            await DispatchQueue(self.store.engine).release_all()
+        self.dispatcher = self._dispatcher()
         self.outbox = OutboxWorker(
             self.store,
             self.channels,
@@ -260,8 +264,11 @@ class Service:
                 self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
             self.scheduler.start()
             self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatch"))
         metrics.CONFIG_LAST_RELOAD_OK.set(1)
         self.started = True
+        # Events a previous run committed but did not dispatch (a crash in between) go now.
+        await self.dispatch()
 
     async def stop(self) -> None:
         """Stop polling, let deliveries in flight finish (briefly), release the rest."""
@@ -284,6 +291,10 @@ class Service:
             await channel.aclose()
         await self.session.close()
         await self.store.close()
+
+    async def current_router(self) -> Router:
+        """Who hears what, as of now: the one way the dispatcher reaches followers."""
+        return self.router
 
     async def refresh_router(self) -> None:
         """Rebuild who hears what: the YAML's followers plus those who joined by SMS."""
@@ -560,6 +571,38 @@ class Service:
             )
         return out
 
+    def _dispatcher(self) -> Dispatcher:
+        return Dispatcher(
+            DispatchQueue(self.store.engine),
+            router=self.current_router,
+            renderer=lambda: self.renderer,
+            mutes=self.services.silences.muting,
+            group_wait_s=lambda: self.config.dispatch.group_wait_s,
+            clock=self.clock,
+            worker=self.name,
+            on_written=self.kick_outbox,
+            listen=partial(self.store.listen_outbox, channel=DISPATCH_CHANNEL),
+        )
+
+    async def dispatch(self) -> int:
+        """Write the outbox rows of every due group now; returns the rows written. A failure
+        is logged, not raised: the events are committed and the next pass takes them.
+        A service that was not started (a command-line client) dispatches too: the rows it
+        writes are the running service's to send."""
+        if "dispatcher" not in self.__dict__:
+            self.dispatcher = self._dispatcher()
+        try:
+            return await self.dispatcher.dispatch_due()
+        except Exception:
+            log.exception("dispatch: writing outbox rows failed; the next pass tries again")
+            return 0
+
+    async def plan(self, events: Sequence[Event], held: Sequence[Reported] = ()) -> Plan:
+        """The notices these changes would make now (grouped per follower, silences and quiet
+        hours applied), without the queue: for dry runs and explanations."""
+        mutes = await self.services.silences.muting(self.clock())
+        return plan_notices(events, held, await self.current_router(), self.renderer, mutes)
+
     def kick_outbox(self) -> None:
         """New rows of this process: the worker claims now (other replicas hear a NOTIFY)."""
         if self.started:
@@ -732,9 +775,10 @@ class Service:
         expire: bool = False,
         approved: int | None = None,
     ) -> int:
-        """Weigh the reports, apply what may act, and commit levels, events, outbox rows,
-        review items and the reports ledger in one transaction (`approved`: also the report
-        of that id if an operator confirmed it)."""
+        """Weigh the reports, apply what may act, and commit levels, events, review items, the
+        reports ledger and the dispatch queue in one transaction (`approved`: also the report
+        of that id if an operator confirmed it). Routing, rendering and the outbox rows happen
+        after the lock is released (`dispatch`); returns the outbox rows that pass wrote."""
         transitions: list[Transition] = []
         try:
             async with self._levels_lock, self.store.levels_transaction() as tx:
@@ -757,10 +801,6 @@ class Service:
                     transitions.extend(self.book.expire(now))
                 events = [Event.from_transition(t, now) for t in transitions if t.notifies]
                 held = [v.reported for v in verdicts if v.reported is not None]
-                notices = [n for ev in events for n in self._notices(ev)]
-                notices += [n for r in held for n in self._report_notices(r)]
-                # Silences are read from the database here, so every replica mutes alike.
-                notices = await self.services.silences.unmuted(notices, events, held)
                 after = {(st.scheme, st.area.id): st for st in self.book.states()}
                 # Every state that changed, also those a rule changed without a transition.
                 writes = [
@@ -770,16 +810,17 @@ class Service:
                 ]
                 memory = self.book.memory()
                 changed_memory = memory if memory != memory_before else None
-                inserted = await tx.commit_outcome(
+                await tx.commit_outcome(
                     source_id=source_id,
                     document=document,
                     level_writes=writes,
                     new_events=events,
-                    notices=notices,
+                    notices=[],
                     reviews=reviews,
                     level_memory=changed_memory,
                     now=now,
                 )
+                queued = await enqueue(tx.conn, events, held, now)
                 # commit_outcome bumped the version when it wrote levels or memory
                 wrote = bool(writes) or changed_memory is not None
                 self._levels_version = version + 1 if wrote else version
@@ -792,9 +833,11 @@ class Service:
             self._report(t, document)
         for r in held:
             self._report_held(r)
-        if inserted:
-            self.kick_outbox()
-        return inserted
+        if not queued:
+            return 0
+        if self.started:
+            self.dispatcher.wake()  # the background pass also picks up a group not yet due
+        return await self.dispatch()
 
     async def _load_book(self) -> LevelBook:
         async with self.store.levels_transaction() as tx:
@@ -809,27 +852,6 @@ class Service:
             states=states,
             memory=memory,
         )
-
-    def _notices(self, event: Event) -> list[Notice]:
-        out = []
-        for follower, channel in self.router.route(event):
-            did = delivery_id(event.id, follower.id, channel.value)
-            notice = self.renderer.render(event, follower, delivery_id=did)
-            quiet = getattr(follower, "quiet_hours", None)
-            if quiet is not None and event.severity is not Severity.EXTREME:
-                notice = replace(notice, not_before=quiet.ends_after(event.created))
-            out.append(notice)
-        return out
-
-    def _report_notices(self, reported: Reported) -> list[Notice]:
-        return [
-            self.renderer.render_report(
-                reported,
-                follower,
-                delivery_id=delivery_id(reported.id, follower.id, ChannelKind.WEBHOOK.value),
-            )
-            for follower in self.router.route_report(reported)
-        ]
 
     def _singleton_interval_s(self, job: str) -> float:
         if job == "expiry":
@@ -862,6 +884,11 @@ class Service:
     async def purge_history(self) -> int:
         """Delete history older than the `retention:` ages; rows deleted."""
         r = self.config.retention
+        queued = 0
+        if r.events_s is not None:
+            before = self.clock() - timedelta(seconds=r.events_s)
+            queue = DispatchQueue(self.store.engine)
+            queued = await queue.purge(before=before, batch=r.batch)
         deleted = await self.store.purge(
             now=self.clock(),
             documents_s=r.documents_s,
@@ -875,7 +902,7 @@ class Service:
                 "retention: deleted %s",
                 ", ".join(f"{n} {kind}" for kind, n in deleted.items() if n),
             )
-        return sum(deleted.values())
+        return sum(deleted.values()) + queued
 
     async def expire_levels(self) -> int:
         return await self._apply([], document=None, source_id="", expire=True)

@@ -18,7 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from notifier.config import Config, FileSource, SourceBase, StorageConfig, TwilioConfig
+from notifier.config import (
+    Config,
+    DispatchConfig,
+    FileSource,
+    SourceBase,
+    StorageConfig,
+    TwilioConfig,
+)
 from notifier.errors import NotifierError, ParseError, StoreError
 from notifier.model import ChannelKind, Trust
 from notifier.store import Store
@@ -78,6 +85,8 @@ async def simulate(
                 "storage": StorageConfig(url=f"sqlite+aiosqlite:///{scratch_dir}/simulate.db"),
                 "data_dir": Path(scratch_dir),
                 "twilio": TwilioConfig(),  # nothing is sent; never touch real credentials
+                # Each document's changes become one notice per follower, written at once.
+                "dispatch": DispatchConfig(group_wait_s=0),
             }
         )
         clock = _DocumentClock(now(), may_go_back=not from_store)

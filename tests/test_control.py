@@ -32,6 +32,7 @@ def config_text(database_url: str, extra: str = "") -> str:
 storage: {{url: '{database_url}'}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 api:
   rate_per_s: 1000
   burst: 1000

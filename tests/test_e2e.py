@@ -89,6 +89,7 @@ storage: {{url: {json.dumps(database_url)}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 server: {{port: 0}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 sources:
   - {{id: moscow-times, type: rss, url: "{feed_url}", interval_s: 1, jitter_s: 0,
       baseline: false, min_confidence: 0.3, trust: official}}

@@ -34,6 +34,7 @@ data_dir: {tmp_path}
 storage: {{url: "sqlite+aiosqlite:///{tmp_path / "h.db"}"}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 subscribers:
   - {{id: desk, phone: "+77771234567", areas: [KZ]}}
 {extra}"""

@@ -223,7 +223,7 @@ def test_webhook_body_schema_v1() -> None:
         "ops",
         "dlv_9",
     )
-    assert json.loads(notice.body) == {
+    change = {
         "type": "level.raised",
         "schema_version": 1,
         "event_id": t.event_id,
@@ -245,6 +245,8 @@ def test_webhook_body_schema_v1() -> None:
             "text": renderer().sms_text(t, "ru"),
         },
     }
+    # The one change is also the whole of `changes` (a grouped notice lists several there).
+    assert json.loads(notice.body) == {**change, "changes": [change]}
     assert "Актобе" in notice.body  # UTF-8, not \u escapes
 
 

@@ -90,6 +90,7 @@ data_dir: {tmp_path / "data"}
 storage: {{url: {database_url or "null"}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 server: {{timezone: {timezone}}}
 sources:
   - {{id: inbox, type: dir, path: {tmp_path / "inbox"}, baseline: false, trust: official}}

@@ -43,6 +43,7 @@ data_dir: {tmp_path}
 storage: {{url: "{database_url}"}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 sources:
   - {{id: tengri, type: rss, url: "https://tengrinews.kz/rss"}}
   - {{id: mt, type: rss, url: "https://www.themoscowtimes.com/rss", trust: media}}

@@ -67,6 +67,7 @@ data_dir: {tmp_path / "data"}
 storage: {{url: {json.dumps(database_url)}}}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 network: {{allow: ["127.0.0.0/8"]}}  # the feeds, the fake Twilio and the consumers are local
 sources:
 {sources}

@@ -79,6 +79,7 @@ async def running(tmp_path: Path) -> AsyncIterator[Running]:
 data_dir: {tmp_path / "data"}
 catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
 levels: {{flap_window_s: 0}}
+dispatch: {{group_wait_s: 0}}  # notices at once: these tests read the outbox right after ingest
 sources:
   - {{id: inbox, type: dir, path: {inbox}, baseline: false, min_confidence: 0.3,
       trust: official}}

@@ -138,9 +138,9 @@ class AnnouncementService:
         book = service.new_book(await store.level_states(), await store.level_memory())
         transitions = book.apply(announcement, now)
         events = [Event.from_transition(t, now) for t in transitions if t.notifies]
-        notices = [n for ev in events for n in service._notices(ev)]
-        muting = await self._silences.muting(now)
-        kept, muted = muting.split(notices, events, [])
+        # Grouped per follower as the dispatcher would, silences and quiet hours applied.
+        plan = await service.plan(events)
+        kept, muted = plan.notices, plan.muted
         queued = 0
         if not request.dry_run:
             report = Report.confirmed_by_operator(
@@ -165,6 +165,6 @@ class AnnouncementService:
                 for n in kept[:MAX_NOTICES_SHOWN]
             ],
             notices_total=len(kept),
-            muted=[{"subscriber": n.subscriber_id, "silence": sid} for n, sid in muted],
+            muted=[{"subscriber": sid, "silence": silence} for sid, silence in muted],
             queued=queued,
         )

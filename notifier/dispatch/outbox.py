@@ -36,6 +36,7 @@ from notifier.clock import Clock, system_clock
 from notifier.logging import bound
 from notifier.model import ChannelKind, DeliveryResult, DeliveryStatus
 from notifier.store import AttemptRecord, Delivery, Store
+from notifier.store.queue import DispatchQueue
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +283,7 @@ class OutboxWorker:
                 exclude_channels=sorted(self._throttled()),
             )
             self._more_due = len(rows) >= limit
+            rows = await self._drop_superseded(rows, now)
             blocked: dict[EndpointKey, list[Delivery]] = {}
             for row in rows:
                 key = endpoint_key(row)
@@ -294,6 +296,29 @@ class OutboxWorker:
                 await self._defer_open(self._circuits[key], held)
             self._start_queued()
             return len(rows)
+
+    async def _drop_superseded(self, rows: list[Delivery], now: datetime) -> list[Delivery]:
+        """Rows whose every change a later change of the same (scheme, area) superseded (a
+        held "red" SMS after the lift) are recorded `superseded` and never sent; a row with
+        some changes still current is sent as it is."""
+        changes = {
+            r.id: r.event_ids or (r.event_id,) for r in rows if r.event_id.startswith("evt_")
+        }
+        queue = DispatchQueue(self.store.engine)
+        stale = await queue.superseded(changes)
+        if not stale:
+            return rows
+        await queue.mark_superseded(stale, self.name, now)
+        for row in rows:
+            if row.id in stale:
+                metrics.DELIVERIES.labels(row.channel, "superseded").inc()
+                log.info(
+                    "delivery %s to %s not sent: superseded by %s",
+                    row.id,
+                    row.subscriber_id,
+                    stale[row.id],
+                )
+        return [r for r in rows if r.id not in stale]
 
     def _saturated(self) -> list[str]:
         """Endpoints with no free slot: their rows stay in the database for now."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import jinja2
 
 from notifier.config import SmsSubscriber, TemplatesConfig, WebhookEndpoint
-from notifier.dispatch.segments import fit_segments
+from notifier.dispatch.segments import fit_segments, fits
 from notifier.errors import ConfigError
 from notifier.model import (
     Action,
@@ -39,6 +40,10 @@ DEFAULT_TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
 SCHEMA_VERSION = 1
 _SMS_NAME = re.compile(r"^sms\.([a-z]{2})\.j2$")
+_GROUP_NAME = re.compile(r"^group\.([a-z]{2})\.j2$")
+# A grouped SMS lists at most this many areas per kind of change before "and N more"; fewer
+# when the text would not fit `sms_max_segments`.
+GROUP_AREAS_LISTED = 12
 
 SEVERITY_WORDS: dict[str, dict[Severity, str]] = {
     "en": {s: s.value for s in Severity},
@@ -139,6 +144,8 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self._sms: dict[str, jinja2.Template] = {}
+        self._group: dict[str, jinja2.Template] = {}
+        self._group_memo: dict[tuple[tuple[str, ...], str, ChannelKind], str] = {}
         self._memo_event = ""
         self._memo: dict[tuple[str, ChannelKind], str] = {}
         self._load()
@@ -177,8 +184,22 @@ class Renderer:
                 errors.append(
                     f"templates: {exc.filename or name}, line {exc.lineno}: {exc.message}"
                 )
+        groups = {
+            m.group(1): m.group(0)
+            for d in self.search_path
+            for m in map(_GROUP_NAME.match, (p.name for p in d.glob("group.*.j2")))
+            if m
+        }
+        for language, name in sorted(groups.items()):
+            try:
+                self._group[language] = self._env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                errors.append(
+                    f"templates: {exc.filename or name}, line {exc.lineno}: {exc.message}"
+                )
         if not errors:
             errors = [e for language in self._sms for e in self._check(language)]
+            errors += [e for language in self._group for e in self._check_group(language)]
         if not errors and DEFAULT_LANGUAGE not in self._sms:
             errors.append(f"templates: sms.{DEFAULT_LANGUAGE}.j2 is missing")
         if errors:
@@ -200,6 +221,18 @@ class Renderer:
                     f"templates: {template.filename}: renders nothing for a "
                     f"'{transition.kind.value}' transition"
                 ]
+        return []
+
+    def _check_group(self, language: str) -> list[str]:
+        """Render a group of every kind of change once so undefined names surface now."""
+        template = self._group[language]
+        samples = _samples()
+        try:
+            text = self._group_text(template, samples, language, GROUP_AREAS_LISTED)
+        except Exception as exc:  # any template fault is the operator's to fix
+            return [f"templates: {template.filename}: {type(exc).__name__}: {exc}"]
+        if not text:
+            return [f"templates: {template.filename}: renders nothing for a group"]
         return []
 
     # --- rendering ----------------------------------------------------------------------------
@@ -231,6 +264,105 @@ class Renderer:
             delivery_id=delivery_id,
         )
 
+    def render_group(
+        self,
+        events: Sequence[Event],
+        follower: SmsSubscriber | WebhookEndpoint,
+        *,
+        delivery_id: str = "",
+    ) -> Notice:
+        """One notice listing several changes (a document that changed many areas): one SMS
+        in the grouped form, one webhook call whose `changes` lists them all. The lead change,
+        whose fields the payload's top level carries, is the most severe one (the first on a
+        tie). A single event renders exactly as `render` does."""
+        if len(events) == 1:
+            return replace(
+                self.render(events[0], follower, delivery_id=delivery_id),
+                event_ids=(events[0].id,),
+            )
+        language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
+        if isinstance(follower, SmsSubscriber):
+            channel, to = ChannelKind.TWILIO_SMS, follower.phone
+        else:
+            channel, to = ChannelKind.WEBHOOK, follower.url
+        ordered = lead_first(events)
+        key = (tuple(ev.id for ev in ordered), language, channel)
+        body = self._group_memo.get(key)
+        if body is None:
+            if len(self._group_memo) > 256:
+                self._group_memo.clear()
+            if channel is ChannelKind.TWILIO_SMS:
+                body = self.group_sms_text([ev.transition for ev in ordered], language)
+            else:
+                payload = self.group_payload(ordered, language)
+                body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            self._group_memo[key] = body
+        return Notice(
+            event_id=ordered[0].id,
+            subscriber_id=follower.id,
+            channel=channel,
+            to=to,
+            body=body,
+            language=language,
+            delivery_id=delivery_id,
+            event_ids=tuple(ev.id for ev in ordered),
+        )
+
+    def group_sms_text(self, transitions: Sequence[Transition], language: str) -> str:
+        """The grouped SMS, within `sms_max_segments`: changes of one kind and level share one
+        sentence listing their areas; beyond what fits, "and N more" (the template's words)."""
+        if language not in self._sms:
+            language = DEFAULT_LANGUAGE
+        template = self._group.get(language)
+        if template is None:
+            # A language with a single-change template only: its texts, one after another.
+            text = " ".join(self.sms_text(t, language) for t in transitions)
+            return fit_segments(text, self.max_segments)
+        listed = GROUP_AREAS_LISTED
+        while True:
+            text = self._group_text(template, transitions, language, listed)
+            if listed <= 1 or fits(text, self.max_segments):
+                return fit_segments(text, self.max_segments)
+            listed -= 1
+
+    def group_payload(self, events: Sequence[Event], language: str) -> dict[str, Any]:
+        """Schema version 1 for several changes: the top level is the lead change's (so a
+        consumer that reads one change keeps working), `data.text` the grouped text, and
+        `changes` every change in the single-change shape."""
+        ordered = lead_first(events)
+        payload = self.webhook_payload(ordered[0], language)
+        payload["data"]["text"] = self.group_sms_text([ev.transition for ev in ordered], language)
+        payload["changes"] = [self._change(ev, language) for ev in ordered]
+        return payload
+
+    def _group_text(
+        self,
+        template: jinja2.Template,
+        transitions: Sequence[Transition],
+        language: str,
+        listed: int,
+    ) -> str:
+        clusters: dict[tuple[str, str | None, str | None, Severity | None], list[str]] = {}
+        for t in transitions:
+            key = (t.kind.value, t.level, t.previous_level, t.severity)
+            clusters.setdefault(key, []).append(self._area(t.area, language))
+        groups = []
+        for (kind, level, previous, severity), areas in clusters.items():
+            scheme = next(t.scheme for t in transitions if t.kind.value == kind)
+            groups.append(
+                {
+                    "kind": kind,
+                    "transition": self._transition(kind, language),
+                    "level": self._level(scheme, level, language),
+                    "previous_level": self._level(scheme, previous, language),
+                    "severity": self._severity(severity, language),
+                    "areas": areas[:listed],
+                    "more": max(0, len(areas) - listed),
+                }
+            )
+        context = {"groups": groups, "total": len(transitions), "language": language}
+        return " ".join(template.render(context).split())
+
     def _body(self, event: Event, language: str, channel: ChannelKind) -> str:
         if self._memo_event != event.id:
             self._memo_event, self._memo = event.id, {}
@@ -251,7 +383,12 @@ class Renderer:
         return self._text(self._sms[language], transition, language)
 
     def webhook_payload(self, event: Event, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
-        """The webhook body, schema version 1 (README: 'Delivery: SMS and webhooks')."""
+        """The webhook body, schema version 1 (README: 'Delivery: SMS and webhooks'); its
+        `changes` lists the one change (a grouped notice lists several: `group_payload`)."""
+        payload = self._change(event, language)
+        return {**payload, "changes": [self._change(event, language)]}
+
+    def _change(self, event: Event, language: str) -> dict[str, Any]:
         t = event.transition
         return {
             "type": f"level.{t.kind.value}",
@@ -376,6 +513,13 @@ class Renderer:
             key = re.split(r"[.:/]", level)[-1].lower()
             word = LEVEL_WORDS.get(language, {}).get(key) or key.replace("_", " ")
         return word.upper()
+
+
+def lead_first(events: Sequence[Event]) -> list[Event]:
+    """The most severe change first (the first of them on a tie), the others in order."""
+    rank = [ev.severity.rank if ev.severity else -1 for ev in events]
+    lead = max(range(len(events)), key=lambda i: (rank[i], -i))
+    return [events[lead], *(ev for i, ev in enumerate(events) if i != lead)]
 
 
 def format_when(when: datetime, language: str) -> str:

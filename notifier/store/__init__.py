@@ -77,6 +77,7 @@ CLAIMED = "claimed"
 SENT = "sent"
 DEAD = "dead"
 SUPPRESSED = "suppressed"  # never sent: the subscriber opted out or the endpoint is disabled
+SUPERSEDED = "superseded"  # never sent: a later change of the same area made it stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ class Delivery:
     provider_id: str
     created: datetime
     sent_at: datetime | None
+    event_ids: tuple[str, ...] = ()  # every change the notice lists (grouped notices: several)
 
     def notice(self) -> Notice:
         from notifier.model import ChannelKind
@@ -339,8 +341,11 @@ class Store:
 
     # --- outbox ----------------------------------------------------------------------------
 
-    async def listen_outbox(self, on_new_rows: Callable[[], None], retry_s: float = 2.0) -> None:
-        """Call `on_new_rows` whenever any replica commits outbox rows; runs until cancelled.
+    async def listen_outbox(
+        self, on_new_rows: Callable[[], None], retry_s: float = 2.0, channel: str = ""
+    ) -> None:
+        """Call `on_new_rows` whenever any replica commits outbox rows (or NOTIFYs `channel`,
+        e.g. the dispatch queue's); runs until cancelled.
 
         PostgreSQL only (LISTEN on a connection of its own, reconnecting after a loss and
         waking once on each connect, as rows may have come meanwhile); on SQLite the only
@@ -362,7 +367,7 @@ class Store:
             try:
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(OUTBOX_CHANNEL, lambda *_args: on_new_rows())
+                await conn.add_listener(channel or OUTBOX_CHANNEL, lambda *_args: on_new_rows())
                 on_new_rows()
                 await lost.wait()
                 log.warning("outbox: LISTEN connection lost; reconnecting")
@@ -1259,6 +1264,7 @@ async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now:
                 "last_error": "",
                 "provider_id": "",
                 "provider_status": "",
+                "event_ids": " ".join(n.event_ids or (n.event_id,)),
                 "created": now,
                 "updated": now,
             }
@@ -1266,8 +1272,14 @@ async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now:
             if n.delivery_id not in existing
         ]
         if rows:
-            await conn.execute(insert(deliveries), rows)
-            inserted += len(rows)
+            # Two dispatchers writing the same notice (deterministic ids) write it once.
+            statement = (
+                _insert_or(conn, deliveries)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .returning(deliveries.c.id)
+            )
+            inserted += len((await conn.execute(statement)).all())
     return inserted
 
 
@@ -1454,6 +1466,7 @@ def _delivery(r: Any) -> Delivery:
         provider_id=r.provider_id,
         created=r.created,
         sent_at=r.sent_at,
+        event_ids=tuple((getattr(r, "event_ids", "") or "").split()),
     )
 
 

@@ -157,6 +157,9 @@ deliveries = Table(
     Column("updated", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     Column("provider_status", String(30), nullable=False, default=""),
+    # Every event the notice lists, space-separated (a grouped notice lists several; event_id
+    # is the first, most severe one). The outbox reads them to skip superseded notices.
+    Column("event_ids", Text, nullable=False, default="", server_default=""),
     UniqueConstraint("event_id", "subscriber_id", "channel", name="uq_deliveries_key"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
     Index("ix_deliveries_provider_id", "provider_id"),
@@ -269,4 +272,33 @@ silences = Table(
     Column("comment", Text, nullable=False),
     Column("created", UtcDateTime, nullable=False),
     Index("ix_silences_ends", "ends"),
+)
+
+# Events (and held `level.reported` reports) the levels transaction committed, waiting for the
+# dispatcher to route, group, render and write their outbox rows (notifier.dispatch.dispatcher).
+# `seq` orders them: a later row of the same (scheme, area) supersedes an earlier one's notices.
+dispatch_queue = Table(
+    "dispatch_queue",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # event | report
+    Column("ref_id", String(64), nullable=False),  # the event id or the report's rpt_ id
+    Column("batch", String(32), nullable=False),  # one per levels transaction (one document)
+    Column("scheme", String(50), nullable=False),
+    Column("area_id", String(200), nullable=False),
+    Column("extreme", Boolean, nullable=False, default=False),
+    Column("body", Text, nullable=False),  # JSON of the Event or Reported
+    Column("created", UtcDateTime, nullable=False),
+    Column("dispatched", UtcDateTime),  # NULL: not yet
+    Column("claimed_by", String(200)),
+    Column("lease_until", UtcDateTime),
+    UniqueConstraint("ref_id", name="uq_dispatch_queue_ref_id"),
+    Index(
+        "ix_dispatch_queue_undispatched",
+        "seq",
+        sqlite_where=text("dispatched IS NULL"),
+        postgresql_where=text("dispatched IS NULL"),
+    ),
+    Index("ix_dispatch_queue_area", "scheme", "area_id", "seq"),
+    Index("ix_dispatch_queue_created", "created"),
 )
