@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notifier.store import _event_row, _jsonable
@@ -20,9 +20,14 @@ async def event_by_id(engine: AsyncEngine, event_id: str) -> dict[str, Any] | No
 async def deliveries_of(
     engine: AsyncEngine, event_id: str, subscriber_id: str
 ) -> list[dict[str, Any]]:
-    """The outbox rows (one per channel) of this event to this subscriber, with attempts."""
+    """The outbox rows (one per channel) of this event to this subscriber, with attempts;
+    also a grouped notice that lists it among other changes."""
     query = select(deliveries).where(
-        deliveries.c.event_id == event_id, deliveries.c.subscriber_id == subscriber_id
+        or_(
+            deliveries.c.event_id == event_id,
+            deliveries.c.event_ids.contains(event_id, autoescape=True),
+        ),
+        deliveries.c.subscriber_id == subscriber_id,
     )
     async with engine.connect() as conn:
         rows = [_jsonable(r._asdict()) for r in (await conn.execute(query)).all()]

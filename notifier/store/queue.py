@@ -34,6 +34,7 @@ from notifier.store.tables import deliveries, dispatch_queue
 from notifier.trust import announcement_from_record, announcement_record
 
 DISPATCH_CHANNEL = "notifier_dispatch"
+_CLAIM_LOCK_KEY = 0x6E6F_7469_6469_7370  # "notidisp": the dispatch claims' advisory lock
 EVENT = "event"
 REPORT = "report"
 
@@ -136,20 +137,26 @@ class DispatchQueue:
                 dispatch_queue.c.claimed_by == worker,
             ),
         )
-        pick = select(dispatch_queue).where(free).order_by(dispatch_queue.c.seq).limit(limit)
-        if self.dialect == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
+        head = select(dispatch_queue).where(free).order_by(dispatch_queue.c.seq).limit(1)
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(pick)).all()
-            if not rows:
+            if self.dialect == "postgresql":
+                # Claims take turns (they are short; routing and writing are not in them), so
+                # no two dispatchers split one group between them.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY}
+                )
+            first = (await conn.execute(self._locking(head))).first()
+            if first is None:
                 return Claim([], None)
-            first = rows[0]
             window_end = first.created + timedelta(seconds=group_wait_s)
-            group = [
-                r
-                for r in rows
-                if r.batch == first.batch or (group_wait_s > 0 and r.created <= window_end)
-            ]
+            member = dispatch_queue.c.batch == first.batch
+            if group_wait_s > 0:
+                member = or_(member, dispatch_queue.c.created <= window_end)
+            # Only the group's rows are locked: another dispatcher takes the next group.
+            pick = select(dispatch_queue).where(free, member).order_by(dispatch_queue.c.seq)
+            group = (await conn.execute(self._locking(pick.limit(limit)))).all()
+            if not group:
+                return Claim([], None)
             due = group_wait_s <= 0 or now >= window_end or any(r.extreme for r in group)
             if not due:
                 return Claim([], window_end)
@@ -172,6 +179,12 @@ class DispatchQueue:
                 )
                 return Claim([], now + timedelta(seconds=1))
         return Claim([_queued(r) for r in group], None)
+
+    def _locking(self, query: Any) -> Any:
+        """PostgreSQL: lock the rows read, skipping rows another dispatcher holds."""
+        if self.dialect == "postgresql":
+            return query.with_for_update(skip_locked=True)
+        return query
 
     async def finish(
         self, group: Sequence[Queued], notices: Sequence[Notice], *, worker: str, now: datetime
