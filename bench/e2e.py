@@ -204,6 +204,8 @@ def config_text(
         "log_level: WARNING",
         f"catalog: {{schemes: {ROOT / 'config' / 'schemes'}, areas: {ROOT / 'config' / 'areas'}}}",
         "levels: {flap_window_s: 0}",
+        # Latency and throughput are measured per document, not per grouping window: no wait.
+        "dispatch: {group_wait_s: 0}",
         "server: {host: 127.0.0.1, port: 0}",
         "network: {allow: ['127.0.0.0/8']}",  # the sink and the fake Twilio API are local
         "sources:",

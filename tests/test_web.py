@@ -142,7 +142,7 @@ async def test_api_rejects_bad_query_parameters(running: Running) -> None:
     bad = {
         "/api/events?limit=ten": "limit must be a whole number, not 'ten'",
         "/api/events?limit=0": "limit must be between 1 and 1000",
-        "/api/deliveries?status=lost": "status must be one of pending, claimed, sent, dead, suppressed",
+        "/api/deliveries?status=lost": "status must be one of pending, claimed, sent, dead, suppressed, superseded",
     }
     for path, message in bad.items():
         assert await running.get(path, 400) == {

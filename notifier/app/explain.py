@@ -187,7 +187,7 @@ class ExplainService:
         eligible = routed and all(c.passed for c in checks)
         if deliveries:
             verdict = "notified" if any(d["status"] == "sent" for d in deliveries) else "queued"
-            if all(d["status"] in ("dead", "suppressed") for d in deliveries):
+            if all(d["status"] in ("dead", "suppressed", "superseded") for d in deliveries):
                 verdict = "not_delivered"
         else:
             verdict = "not_notified"

@@ -906,7 +906,8 @@ class Store:
         if deliveries_s is not None:
             cutoff = now - timedelta(seconds=deliveries_s)
             pick = select(deliveries.c.id).where(
-                deliveries.c.status.in_((SENT, SUPPRESSED, DEAD)), deliveries.c.updated < cutoff
+                deliveries.c.status.in_((SENT, SUPPRESSED, SUPERSEDED, DEAD)),
+                deliveries.c.updated < cutoff,
             )
             done["deliveries"] = await self._purge_batches(
                 pick,

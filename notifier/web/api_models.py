@@ -47,6 +47,7 @@ class DeliveryStatusName(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     SUPPRESSED = "suppressed"
+    SUPERSEDED = "superseded"
 
 
 class DeliveriesQuery(LimitQuery):
@@ -158,6 +159,10 @@ class DeliveryOut(Shape):
     updated: datetime
     sent_at: datetime | None
     provider_status: str
+    event_ids: str = Field(
+        description="Every event the notice lists, space-separated (several for a grouped "
+        "notice; event_id is the most severe of them)."
+    )
     history: list[AttemptOut] = Field(description="Every attempt, oldest first.")
 
 

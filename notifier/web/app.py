@@ -170,9 +170,9 @@ async def api_deliveries(request: web.Request) -> web.Response:
     """The outbox, newest first: one row per event, subscriber and channel."""
     service = request.app[SERVICE]
     status = request.query.get("status") or None
-    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed"):
+    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed", "superseded"):
         raise web.HTTPBadRequest(
-            text="status must be one of pending, claimed, sent, dead, suppressed"
+            text="status must be one of pending, claimed, sent, dead, suppressed, superseded"
         )
     rows = await service.store.deliveries(status=status, limit=query_limit(request))
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
