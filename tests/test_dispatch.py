@@ -162,6 +162,8 @@ async def test_one_article_lifting_red_in_14_regions_is_one_sms_and_one_webhook_
         written = await svc.ingest(lift_in_14())
         await drain(svc)
         events = [e for e in await svc.store.recent_events() if e["kind"] == "lifted"]
+        # Any one of the 14 changes explains itself through the grouped notice listing it.
+        why = await svc.services.explain.explain(events[-1]["id"], "desk")
     assert len(events) == 14
     # desk (all of KZ): 1 SMS; the wire endpoint: 1 call; aktobe-ru and sleeper: Aktobe only.
     assert written == 4
@@ -183,6 +185,7 @@ async def test_one_article_lifting_red_in_14_regions_is_one_sms_and_one_webhook_
     assert payload["event_id"] == payload["changes"][0]["event_id"]
     assert payload["data"]["area"] == payload["changes"][0]["data"]["area"]
     assert payload["data"]["text"].startswith("Terror threat level, 14 changes:")
+    assert why["verdict"] == "notified" and len(why["deliveries"]) == 1
     ids = sorted(e["id"] for e in events)
     assert call["webhook_id"] == group_delivery_id(ids, "wire", "webhook")
 

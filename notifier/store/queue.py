@@ -95,13 +95,9 @@ async def enqueue(
     ]
     added = 0
     for chunk in _chunks(rows, 500):
-        statement = (
-            _insert_or(conn, dispatch_queue)
-            .values(list(chunk))
-            .on_conflict_do_nothing()
-            .returning(dispatch_queue.c.seq)
-        )
-        added += len((await conn.execute(statement)).all())
+        statement = _insert_or(conn, dispatch_queue).on_conflict_do_nothing()
+        result = await conn.execute(statement.returning(dispatch_queue.c.seq), list(chunk))
+        added += len(result.all())
     if added and conn.dialect.name == "postgresql":
         await conn.execute(text(f"NOTIFY {DISPATCH_CHANNEL}"))
     return added
