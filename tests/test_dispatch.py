@@ -505,3 +505,28 @@ def test_group_wait_is_bounded(value: str) -> None:
         parse_config(f"dispatch: {{group_wait_s: {value}}}\n", environ={})
     assert "dispatch.group_wait_s" in str(caught.value.errors)
     assert parse_config("", environ={}).dispatch.group_wait_s == 30
+
+
+def test_an_operator_group_template_replaces_the_default_and_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "group.en.j2").write_text(
+        "{{ total }} changes: {% for g in groups %}{{ g.areas | join('/') }} {{ g.kind }}; "
+        "{% endfor %}"
+    )
+    renderer = Renderer(TemplatesConfig(dir=tmp_path), base_dir=tmp_path)
+    events = [lifted("KZ-1", "One"), lifted("KZ-2", "Two")]
+    sub = SmsSubscriber(id="s", phone="+77012345678", areas=["KZ"])
+    assert renderer.render_group(events, sub).body == "2 changes: One/Two lifted;"
+    (tmp_path / "group.en.j2").write_text("{{ groups[0].nonsense }}")
+    with pytest.raises(ConfigError, match=r"group\.en\.j2"):
+        Renderer(TemplatesConfig(dir=tmp_path), base_dir=tmp_path)
+    (tmp_path / "group.en.j2").write_text("{% for g in groups %}")
+    with pytest.raises(ConfigError, match=r"group\.en\.j2, line 1"):
+        Renderer(TemplatesConfig(dir=tmp_path), base_dir=tmp_path)
+
+
+def test_a_language_without_a_group_template_joins_its_single_texts(tmp_path: Path) -> None:
+    (tmp_path / "sms.pt.j2").write_text("{{ area }}: nivel {{ kind }}.")
+    renderer = Renderer(TemplatesConfig(dir=tmp_path), base_dir=tmp_path)
+    events = [lifted("KZ-1", "Um"), lifted("KZ-2", "Dois")]
+    sub = SmsSubscriber(id="s", phone="+77012345678", areas=["KZ"], language="pt")
+    assert renderer.render_group(events, sub).body == "Um: nivel lifted. Dois: nivel lifted."
