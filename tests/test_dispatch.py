@@ -530,3 +530,35 @@ def test_a_language_without_a_group_template_joins_its_single_texts(tmp_path: Pa
     events = [lifted("KZ-1", "Um"), lifted("KZ-2", "Dois")]
     sub = SmsSubscriber(id="s", phone="+77012345678", areas=["KZ"], language="pt")
     assert renderer.render_group(events, sub).body == "Um: nivel lifted. Dois: nivel lifted."
+
+
+async def test_a_notify_from_another_replica_wakes_the_dispatcher(
+    tmp_path: Path, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("replicas share PostgreSQL; SQLite has one process that wakes itself")
+    clock = Clock(datetime(2022, 1, 20, 6, 0, tzinfo=UTC))
+    text = config_text(tmp_path, database_url)
+    quiet = {"clock": clock, "echo": lambda _: None}
+    writer = Service(parse_config(text, environ={}), start_scheduler=False, **quiet)  # type: ignore[arg-type]
+    listener = Service(parse_config(text, environ={}), start_scheduler=True, **quiet)  # type: ignore[arg-type]
+    await writer.start()
+    await listener.start()
+    try:
+        listener.dispatcher.idle_s = 600  # only a NOTIFY can wake it in time
+        listener.dispatcher.wake()
+        await asyncio.sleep(1.0)  # its LISTEN connection is up and it waits again
+
+        async def gone() -> int:  # the writer dies right after its levels commit
+            return 0
+
+        writer.dispatch = gone  # type: ignore[method-assign]
+        await writer.ingest(red_in_14())
+        for _ in range(50):
+            if await rows(listener):
+                break
+            await asyncio.sleep(0.1)
+        assert len(await rows(listener)) == 3
+    finally:
+        await listener.stop()
+        await writer.stop()
