@@ -9,14 +9,13 @@ An `extreme` event gets through unless the silence says `include_extreme`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from notifier.app.errors import Invalid, NotFound
 from notifier.app.timebox import parse_instant
-from notifier.model import Event, Notice, Reported, Severity
+from notifier.model import Severity
 from notifier.store.silences import Silence, SilenceStore, SilenceTarget
 
 if TYPE_CHECKING:
@@ -48,28 +47,6 @@ class Muting:
                 return s
         return None
 
-    def split(
-        self, notices: Sequence[Notice], events: Sequence[Event], held: Sequence[Reported]
-    ) -> tuple[list[Notice], list[tuple[Notice, int]]]:
-        """(notices to write, [(muted notice, silence id)])."""
-        if not self.silences:
-            return list(notices), []
-        about: dict[str, tuple[str, Severity | None]] = {
-            ev.id: (ev.transition.area.id, ev.severity) for ev in events
-        }
-        for r in held:
-            about[r.id] = (r.announcement.area.id, r.announcement.severity)
-        kept: list[Notice] = []
-        muted: list[tuple[Notice, int]] = []
-        for n in notices:
-            area_id, severity = about.get(n.event_id, ("", None))
-            silence = self.silence_for(n.subscriber_id, area_id, severity)
-            if silence is None:
-                kept.append(n)
-            else:
-                muted.append((n, silence.id))
-        return kept, muted
-
 
 class SilenceService:
     def __init__(self, service: Service) -> None:
@@ -84,15 +61,6 @@ class SilenceService:
 
     async def muting(self, now: datetime) -> Muting:
         return Muting(tuple(await self._store.active(now)), self._service.catalog)
-
-    async def unmuted(
-        self, notices: Sequence[Notice], events: Sequence[Event], held: Sequence[Reported]
-    ) -> list[Notice]:
-        """The notices no silence mutes (what the pipeline writes to the outbox)."""
-        if not notices:  # most documents notify nobody: no query for them
-            return []
-        kept, _ = (await self.muting(self._service.clock())).split(notices, events, held)
-        return kept
 
     async def add(
         self,

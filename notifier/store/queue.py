@@ -121,8 +121,9 @@ class DispatchQueue:
 
         A group is the oldest undispatched row's batch (one levels transaction: one document),
         and, when `group_wait_s` > 0, every row created within `group_wait_s` of it. It is due
-        once that time has passed, or at once when it holds an extreme change. PostgreSQL locks
-        the rows it looks at with SKIP LOCKED, so two dispatchers never claim the same row; a
+        once that time has passed, or at once when it holds an extreme change. On PostgreSQL the
+        claims take turns under an advisory lock (a claim is two short reads and an update) and
+        read with FOR UPDATE SKIP LOCKED, so two dispatchers never claim or split one group; a
         claim whose lease ran out (its dispatcher died) is claimed again.
         """
         free = and_(
