@@ -15,7 +15,8 @@ from xml.etree import ElementTree as ET
 from aiohttp import web
 
 from notifier import __version__
-from notifier.web.app import SERVICE, query_limit
+from notifier.web.app import SERVICE
+from notifier.web.listings import query_limit
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
