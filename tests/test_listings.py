@@ -268,3 +268,14 @@ def test_exit_codes_are_documented_in_the_readme() -> None:
     section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
     for line in ("| 0 |", "| 1 |", "| 2 |", "--json"):
         assert line in section, line
+
+
+async def test_a_level_set_through_the_api_is_on_the_status_page(database_url: str) -> None:
+    """What the browser test shows in Chromium (where it is installed), as served HTML."""
+    async with serving(config_text(database_url)) as (_, call):
+        ask = {"scheme": "uk", "area": "GB", "level": "substantial", "note": "JTAC"}
+        assert (await call("POST", "/api/announcements", ask))[0] == 200
+        status, html = await call("GET", "/", token=None)
+        assert status == 200
+        britain = html.split('<span class="area-name">United Kingdom</span>')[1].split("</li>")[0]
+        assert '<span class="badge sev-moderate">substantial' in britain, britain
