@@ -434,7 +434,18 @@ async def _send_test(config: Config, follower: Any) -> Any:
         notice = Notice("test", follower.id, ChannelKind.TWILIO_SMS, follower.phone, body)
         async with TwilioSmsChannel(config.twilio) as sms:
             return await sms.send(notice)
-    payload = {"type": "test", "schema_version": 1, "event_id": "test", "occurred_at": now}
+    # The `test` event of the webhook schema (README "Webhook payload"): no level changed.
+    payload = {
+        "type": "test",
+        "schema_version": 1,
+        "event_id": f"evt_test_{uuid.uuid4().hex[:20]}",
+        "occurred_at": now.replace("+00:00", "Z"),
+        "data": {
+            "subscriber_id": follower.id,
+            "language": follower.language,
+            "text": f"notifier test message ({now}). If you read this, webhooks reach you.",
+        },
+    }
     notice = Notice(
         "test",
         follower.id,
