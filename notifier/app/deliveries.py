@@ -68,6 +68,11 @@ class DeliveryService:
         )
         return [masked(r) for r in rows]
 
+    def circuits(self) -> list[dict[str, Any]]:
+        """The webhook endpoints whose circuit breaker has seen failures, as this replica's
+        outbox sees them (breakers are per process: each replica learns on its own)."""
+        return list(self._service.outbox.circuits())
+
     async def replay(self, ids: Sequence[str] = ()) -> int:
         """Put dead-lettered deliveries back in the outbox (all, or those of `ids`); the
         count of rows queued again. An id that is not dead is left alone."""

@@ -40,7 +40,6 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/api/endpoints", api_endpoints)
     app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
@@ -98,14 +97,6 @@ async def metrics(request: web.Request) -> web.Response:
     for status, count in (await service.store.delivery_counts()).items():
         m.OUTBOX.labels(status).set(count)
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-@documented(response=m.EndpointsResponse)
-async def api_endpoints(request: web.Request) -> web.Response:
-    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
-    as this replica sees them."""
-    service = request.app[SERVICE]
-    return web.json_response({"endpoints": service.outbox.circuits()})
 
 
 @documented(response=m.SubscribersResponse)

@@ -119,7 +119,7 @@ def atom_feed(events: list[dict[str, Any]], *, self_url: str, sender: str) -> by
 
 async def events_feed(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    events = await service.store.recent_events(query_limit(request, 50))
+    events = await service.services.events.listing(limit=query_limit(request, 50))
     public = service.config.server.public_url
     self_url = (public.rstrip("/") + request.path_qs) if public else str(request.url)
     sender = request.host.split(":")[0] if not public else public.split("//")[-1].split("/")[0]

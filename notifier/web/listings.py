@@ -49,6 +49,7 @@ def add_routes(app: web.Application, services: AppServices) -> None:
     app.router.add_get("/api/events", api_events)
     app.router.add_get("/api/deliveries", api_deliveries)
     app.router.add_post("/api/replay", api_replay)
+    app.router.add_get("/api/endpoints", api_endpoints)
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     app.router.add_post("/api/review/{item_id}/approve", api_review_approve)
@@ -150,6 +151,13 @@ async def api_replay(request: web.Request) -> web.Response:
     except Invalid as exc:
         return invalid(exc.field, exc.message)
     return web.json_response({"queued": count})
+
+
+@documented(response=m.EndpointsResponse)
+async def api_endpoints(request: web.Request) -> web.Response:
+    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
+    as this replica sees them."""
+    return web.json_response({"endpoints": request.app[DELIVERIES].circuits()})
 
 
 @documented(response=m.SourcesResponse)
