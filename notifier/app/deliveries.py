@@ -68,6 +68,10 @@ class DeliveryService:
         )
         return [masked(r) for r in rows]
 
+    async def counts(self) -> dict[str, int]:
+        """Outbox rows per status."""
+        return dict(await self._service.store.delivery_counts())
+
     def circuits(self) -> list[dict[str, Any]]:
         """The webhook endpoints whose circuit breaker has seen failures, as this replica's
         outbox sees them (breakers are per process: each replica learns on its own)."""

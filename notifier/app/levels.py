@@ -18,6 +18,7 @@ from notifier.model import AreaRef, LevelState
 from notifier.store.listings import find_events
 
 if TYPE_CHECKING:
+    from notifier.levels import LevelBook
     from notifier.service import Service
 
 MAX_HISTORY = 1000
@@ -76,6 +77,12 @@ class LevelService:
             states = [s for s in states if s.area.id in inside]
         return states
 
+    async def book(self) -> LevelBook:
+        """The levels as the database holds them now, as a LevelBook to ask for the level in
+        force anywhere (a copy: nothing applied to it is stored)."""
+        store = self._service.store
+        return self._service.new_book(await store.level_states(), await store.level_memory())
+
     async def of_area(self, named: str, *, history: int = 20) -> AreaLevels:
         """The levels in force in one area, its own levels, and the last `history` events
         that changed them (0 for none); `NotFound` for an area the catalog does not know."""
@@ -83,8 +90,8 @@ class LevelService:
             raise Invalid("history", f"must be between 0 and {MAX_HISTORY}")
         service = self._service
         area = resolve_area(service.catalog, named)
-        states = await service.store.level_states()
-        book = service.new_book(states, await service.store.level_memory())
+        book = await self.book()
+        states = book.states()
         effective = []
         for scheme in sorted({s.scheme for s in book.states()}):
             state = book.effective(scheme, area.id)
