@@ -196,7 +196,8 @@ def areas_command(config_path: Path | None, query: str | None, as_json: bool) ->
 
 
 @main.command("config-schema")
-def config_schema() -> None:
+@CONFIG_OPTION
+def config_schema(config_path: Path | None) -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
     click.echo(json.dumps(config_json_schema(), indent=2, ensure_ascii=False))
 
@@ -464,11 +465,13 @@ async def _send_test(config: Config, follower: Any) -> Any:
 
 
 @main.group()
-def token() -> None:
+@CONFIG_OPTION
+def token(config_path: Path | None) -> None:
     """Make API tokens: the token goes to its holder, only its hash into the configuration."""
 
 
 @token.command("new")
+@CONFIG_OPTION
 @click.argument("name")
 @click.option(
     "--scope",
@@ -479,7 +482,7 @@ def token() -> None:
     show_default=True,
     help="What the token may do (repeat for several).",
 )
-def token_new(name: str, scopes: tuple[str, ...]) -> None:
+def token_new(config_path: Path | None, name: str, scopes: tuple[str, ...]) -> None:
     """Print a new random token for NAME and the api.tokens entry that admits it."""
     import re
 
@@ -499,8 +502,9 @@ def token_new(name: str, scopes: tuple[str, ...]) -> None:
 
 
 @token.command("hash")
+@CONFIG_OPTION
 @click.argument("value", required=False)
-def token_hash_command(value: str | None) -> None:
+def token_hash_command(config_path: Path | None, value: str | None) -> None:
     """Print the sha256 for api.tokens of a token (VALUE, or one line on standard input)."""
     from notifier.web.auth import token_hash
 

@@ -243,7 +243,6 @@ def _commands(
 
 
 def test_every_command_takes_config_and_data_dir_and_every_listing_json() -> None:
-    needs_no_config = {("config-schema",), ("token",), ("token", "new"), ("token", "hash")}
     listings = {
         ("areas",),
         ("levels",),
@@ -256,8 +255,7 @@ def test_every_command_takes_config_and_data_dir_and_every_listing_json() -> Non
     }
     for path, command in _commands(main):
         options = {opt for p in command.params for opt in getattr(p, "opts", [])}
-        if path not in needs_no_config:
-            assert {"--config", "--data-dir"} <= options, path
+        assert {"--config", "--data-dir"} <= options, path  # even where they change nothing
         if path in listings:
             assert "--json" in options, path
     assert listings <= {path for path, _ in _commands(main)}
