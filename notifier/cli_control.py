@@ -1,4 +1,5 @@
-"""CLI commands of the operator's control plane: `announce` and `silence add|list|expire`.
+"""CLI commands of the operator's control plane: `announce`, `silence add|list|expire`,
+`explain`; `register` also adds the listings of `notifier.cli_listings`.
 
 They are clients of the same application services the HTTP API calls, run in-process on a
 Service that opens the configured database but starts no scheduler and no outbox: what they
@@ -40,18 +41,32 @@ def parse_duration(text: str) -> timedelta:
 
 
 def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) -> T:
-    """Run `work` on the application services over the configured database; exit 2 when
-    that database does not exist (a wrong --data-dir must not look like an empty one), 2
-    on invalid input, 1 when something named is not found or the database fails."""
+    """Run `work` on the application services over the configured database.
+
+    A database that does not exist yet is not created (that would hide a wrong --data-dir
+    behind an empty answer): exit 2 saying where it looked. Invalid input is exit 2 naming
+    the field, something named that does not exist exit 1, and so is a database that fails.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     from notifier.cli import _database_exists
     from notifier.service import Service
     from notifier.store import Store
 
     async def go() -> T:
-        if not await _database_exists(config.database_url):
+        parsed = make_url(config.database_url)
+        try:
+            exists = await _database_exists(config.database_url)
+        except (SQLAlchemyError, OSError) as exc:
+            raise NotifierError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
+        if not exists:
+            sqlite = parsed.get_backend_name() == "sqlite"
+            where = (parsed.database or "") if sqlite else parsed.render_as_string()
             click.echo(
-                "error: no notifier database for this configuration; `notifier run` creates it "
-                "(check --data-dir / data_dir / storage.url)",
+                f"error: no notifier database at {where}; `notifier run` creates it "
+                "(check --data-dir / data_dir / storage.url: they must be the ones the service "
+                "uses)",
                 err=True,
             )
             sys.exit(2)
@@ -270,6 +285,10 @@ def register(main: click.Group) -> None:
                 f"  delivery {d['id']} {d['channel']}: {d['status']}, "
                 f"{d['attempts']} attempt(s){error}"
             )
+
+    from notifier.cli_listings import register as register_listings
+
+    register_listings(main)
 
 
 def _line(s: dict[str, Any]) -> str:

@@ -322,7 +322,10 @@ async def test_join_and_leave_by_sms(running: Running) -> None:
 async def test_join_in_russian_gets_russian_alerts_and_shows_in_the_api(running: Running) -> None:
     joiner = "+77051234568"
     reply = await running.text_in(joiner, "JOIN Актобе")
-    assert reply == "Subscribed to threat-level alerts for Актобе. Reply LEAVE to stop."
+    assert reply == (  # in Russian too: the words come from config/languages/ru.yaml
+        "Вы подписались на оповещения об уровне террористической угрозы: Актобе. "
+        "Ответьте LEAVE, чтобы отписаться."
+    )
     members = [
         s
         for s in (await running.get("/api/subscribers"))["subscribers"]

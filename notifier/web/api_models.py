@@ -51,12 +51,37 @@ class DeliveryStatusName(StrEnum):
 
 class DeliveriesQuery(LimitQuery):
     status: DeliveryStatusName | None = Field(None, description="Only rows in this state.")
+    subscriber: str | None = Field(None, max_length=200, description="Only this subscriber's.")
+    event: str | None = Field(None, max_length=200, description="Only this event's.")
+    channel: Literal["twilio_sms", "webhook"] | None = Field(None, description="Only this channel.")
 
 
 class ReviewQuery(Shape):
     status: str = Field(
         "pending", description="pending (default), approved, rejected or applied; empty for all."
     )
+
+
+class LevelsQuery(Shape):
+    scheme: str | None = Field(None, max_length=50, description="Only this scheme's levels (kz).")
+    area: str | None = Field(
+        None, max_length=200, description="Only this area's and those of the areas inside it."
+    )
+
+
+class AreaLevelsQuery(Shape):
+    history: int = Field(
+        20, ge=0, le=1000, description="How many past events of the area (and around it) to add."
+    )
+
+
+class EventsQuery(LimitQuery):
+    area: str | None = Field(
+        None, max_length=200, description="Only events of this area (id or name) and inside it."
+    )
+    scheme: str | None = Field(None, max_length=50, description="Only this scheme's events.")
+    kind: TransitionKind | None = Field(None, description="Only this kind of transition.")
+    since: datetime | None = Field(None, description="Only events created at or after this time.")
 
 
 # --- levels ------------------------------------------------------------------------------------
@@ -86,11 +111,6 @@ class EffectiveLevelOut(LevelOut):
     decided_for: str = Field(
         description="The area the level was set for: this one, or one containing it."
     )
-
-
-class AreaLevelsResponse(Shape):
-    area: AreaOut
-    levels: list[EffectiveLevelOut]
 
 
 # --- events and deliveries ---------------------------------------------------------------------
@@ -129,6 +149,15 @@ class EventOut(Shape):
 
 class EventsResponse(Shape):
     events: list[EventOut]
+
+
+class AreaLevelsResponse(Shape):
+    area: AreaOut
+    levels: list[EffectiveLevelOut] = Field(description="The level in force under each scheme.")
+    own: list[LevelOut] = Field(description="The levels stored for this very area.")
+    history: list[EventOut] = Field(
+        description="Events of the area and of the areas containing it, newest first."
+    )
 
 
 class AttemptOut(Shape):
@@ -203,6 +232,20 @@ class ReviewItemOut(Shape):
 
 class ReviewResponse(Shape):
     review: list[ReviewItemOut]
+
+
+class ReplayBody(Shape):
+    """Which dead-lettered deliveries to queue again."""
+
+    ids: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Delivery ids (from /api/deliveries?status=dead); empty for every dead one.",
+    )
+
+
+class ReplayResponse(Shape):
+    queued: int = Field(description="Dead deliveries put back in the outbox.")
 
 
 class EndpointOut(Shape):

@@ -12,10 +12,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from notifier.app.deliveries import mask_phone as _mask_phone
+from notifier.app.levels import level_json
+from notifier.app.reports import report_json
 from notifier.config import SmsSubscriber, iter_followers
-from notifier.model import LevelState
-from notifier.netguard import mask_url, mask_urls_in
-from notifier.trust import StoredReport
+from notifier.netguard import mask_url
 from notifier.web import api_models as m
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
 from notifier.web.openapi import add_openapi_route, documented
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVICE: web.AppKey[Service] = web.AppKey("service")
+# Kept here for the modules that import them from the web app (feed, status page, control).
+__all__ = ["SERVICE", "_mask_phone", "create_app", "level_json", "report_json"]
 
 
 def create_app(service: Service, environ: Mapping[str, str] | None = None) -> web.Application:
@@ -37,14 +40,6 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/api/levels", api_levels)
-    app.router.add_get("/api/levels/{area_id}", api_area_levels)
-    app.router.add_get("/api/events", api_events)
-    app.router.add_get("/api/deliveries", api_deliveries)
-    app.router.add_get("/api/endpoints", api_endpoints)
-    app.router.add_get("/api/sources", api_sources)
-    app.router.add_get("/api/review", api_review)
-    app.router.add_get("/api/reports", api_reports)
     app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
@@ -53,9 +48,10 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/", status_page)
     app.router.add_get("/feed.atom", events_feed)
     twilio_hooks.add_routes(app)
-    from notifier.web import control
+    from notifier.web import control, listings
 
     control.add_routes(app, service.services)
+    listings.add_routes(app, service.services)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
@@ -103,165 +99,6 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def level_json(state: LevelState) -> dict[str, Any]:
-    return {
-        "scheme": state.scheme,
-        "area": {"id": state.area.id, "name": state.area.name},
-        "level": state.level,
-        "severity": state.severity.value,
-        "since": state.since.isoformat(),
-        "expires": state.expires.isoformat() if state.expires else None,
-        "updated": state.updated.isoformat(),
-        "evidence": state.evidence,
-    }
-
-
-@documented(response=m.LevelsResponse)
-async def api_levels(request: web.Request) -> web.Response:
-    """Current levels as stored (one per scheme and area)."""
-    service = request.app[SERVICE]
-    states = await service.store.level_states()
-    return web.json_response({"levels": [level_json(s) for s in states]})
-
-
-@documented(
-    response=m.AreaLevelsResponse, path_params={"area_id": "An area id (KZ-AKT) or name (Aktobe)."}
-)
-async def api_area_levels(request: web.Request) -> web.Response:
-    """The level in force in one area under every scheme: its own, or inherited from an area
-    that contains it (`decided_for` says which)."""
-    service = request.app[SERVICE]
-    area_id = request.match_info["area_id"]
-    area = service.catalog.area(area_id) or service.catalog.area(
-        service.catalog.find_area(area_id) or ""
-    )
-    if area is None:
-        raise web.HTTPNotFound(text=f"unknown area {area_id!r}")
-    # The database's levels, not this replica's copy, which another replica may have outdated.
-    book = service.new_book(await service.store.level_states(), await service.store.level_memory())
-    levels = []
-    for scheme in sorted({state.scheme for state in book.states()}):
-        state = book.effective(scheme, area.id)
-        if state is not None:
-            levels.append({**level_json(state), "decided_for": state.area.id})
-    return web.json_response({"area": {"id": area.id, "name": area.name}, "levels": levels})
-
-
-def query_limit(request: web.Request, default: int = 100) -> int:
-    raw = request.query.get("limit", str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
-    if not 1 <= value <= 1000:
-        raise web.HTTPBadRequest(text="limit must be between 1 and 1000")
-    return value
-
-
-@documented(response=m.EventsResponse, query=m.LimitQuery)
-async def api_events(request: web.Request) -> web.Response:
-    """Newest events: the transitions that notified someone."""
-    service = request.app[SERVICE]
-    return web.json_response({"events": await service.store.recent_events(query_limit(request))})
-
-
-@documented(response=m.DeliveriesResponse, query=m.DeliveriesQuery)
-async def api_deliveries(request: web.Request) -> web.Response:
-    """The outbox, newest first: one row per event, subscriber and channel."""
-    service = request.app[SERVICE]
-    status = request.query.get("status") or None
-    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed"):
-        raise web.HTTPBadRequest(
-            text="status must be one of pending, claimed, sent, dead, suppressed"
-        )
-    rows = await service.store.deliveries(status=status, limit=query_limit(request))
-    for row in rows:  # phone numbers are personal data; the subscriber id names the person
-        if row["channel"] == "twilio_sms":
-            row["address"] = _mask_phone(row["address"])
-        else:  # a webhook URL may carry credentials (user:pass@, ?token=)
-            row["address"] = mask_url(row["address"])
-        row["last_error"] = mask_urls_in(row.get("last_error") or "")
-    return web.json_response({"deliveries": rows})
-
-
-@documented(response=m.EndpointsResponse)
-async def api_endpoints(request: web.Request) -> web.Response:
-    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
-    as this replica sees them."""
-    service = request.app[SERVICE]
-    return web.json_response({"endpoints": service.outbox.circuits()})
-
-
-@documented(response=m.SourcesResponse)
-async def api_sources(request: web.Request) -> web.Response:
-    """Each source's state: last success, last error, failures, next poll, staleness."""
-    service = request.app[SERVICE]
-    return web.json_response({"sources": await service.source_reports()})
-
-
-@documented(response=m.ReviewResponse, query=m.ReviewQuery)
-async def api_review(request: web.Request) -> web.Response:
-    """Announcements held for review (below their source's confidence threshold)."""
-    service = request.app[SERVICE]
-    items = await service.store.review_items(request.query.get("status", "pending") or None)
-    return web.json_response(
-        {
-            "review": [
-                {
-                    "id": i.id,
-                    "source_id": i.source_id,
-                    "document_id": i.document_id,
-                    "confidence": i.confidence,
-                    "status": i.status,
-                    "created": i.created.isoformat(),
-                    "announcement": i.announcement,
-                }
-                for i in items
-            ]
-        }
-    )
-
-
-REPORT_STATUSES = ("unconfirmed", "approved", "confirmed", "dismissed", "all")
-
-
-def report_json(report: StoredReport) -> dict[str, Any]:
-    a = report.announcement
-    return {
-        "id": report.id,
-        "status": report.status.value,
-        "needs": report.needs or None,
-        "decided_by": report.decided_by or None,
-        "scheme": a.scheme,
-        "area": {"id": a.area.id, "name": a.area.name},
-        "level": a.level,
-        "severity": a.severity.value if a.severity else None,
-        "action": a.action.value,
-        "expires": a.expires.isoformat() if a.expires else None,
-        "evidence": a.evidence,
-        "confidence": a.confidence,
-        "source": report.source.to_json(),
-        "reported_at": report.reported_at.isoformat(),
-        "created": report.created.isoformat(),
-        "decided": report.decided.isoformat() if report.decided else None,
-    }
-
-
-@documented(response=m.ReportsResponse, query=m.ReportsQuery)
-async def api_reports(request: web.Request) -> web.Response:
-    """What the trust stage holds or held: `?status=unconfirmed` (default) … or `all`.
-
-    Operators confirm or dismiss with `POST /api/reports/{id}/confirm|dismiss` or `notifier reports confirm|dismiss ID`."""
-    service = request.app[SERVICE]
-    status = request.query.get("status", "unconfirmed")
-    if status not in REPORT_STATUSES:
-        raise web.HTTPBadRequest(text=f"status must be one of {', '.join(REPORT_STATUSES)}")
-    found = await service.store.reports(
-        None if status == "all" else status, limit=query_limit(request)
-    )
-    return web.json_response({"reports": [report_json(r) for r in found]})
-
-
 @documented(response=m.SubscribersResponse)
 async def api_subscribers(request: web.Request) -> web.Response:
     """Who follows what; phone numbers are masked and secrets never shown."""
@@ -287,10 +124,6 @@ async def api_subscribers(request: web.Request) -> web.Response:
             }
         )
     return web.json_response({"subscribers": out})
-
-
-def _mask_phone(phone: str) -> str:
-    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
 
 
 async def demo_webhook(request: web.Request) -> web.Response:
