@@ -429,6 +429,20 @@ def test_anchors_aliases_and_merge_keys_read_as_plain_values() -> None:
     assert positions[("subscribers", 0, "language")] == (3, 5)  # merged: where the map starts
 
 
+def test_positions_are_read_when_a_message_needs_them_and_skip_overridden_keys() -> None:
+    text = "log_level: INFO\nserver:\n  host: 127.0.0.1\n  port: 8080\n"
+    config = parse_config(text, environ={}, overrides={"server.port": 9000})
+    assert config.server.port == 9000
+    assert config.where("log_level") == " (line 1, column 1)"
+    assert config.where("server", "host") == " (line 3, column 3)"
+    # the command line set the port: the message points at its parent, not at line 4
+    assert config.where("server", "port") == " (line 2, column 1)"
+    assert errors_of("log_level: ${LEVEL}\n") == [
+        "log_level (line 1, column 1): environment variable LEVEL is not set (write "
+        "${LEVEL:-} to make it optional)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
