@@ -10,8 +10,11 @@ default when run as root: `pg_ctlcluster --skip-systemctl-redirect <version> mai
 Then the bench waits until every endpoint has its webhook (or `--timeout-s` passes).
 
 - lost: endpoints that never received their webhook (must be 0);
-- duplicates: webhook-ids received more than once (at least once delivery: at most the
-  attempts in flight at the kill, bounded by the killed replica's `outbox.concurrency`);
+- duplicates: webhook-ids received more than once (at least once delivery);
+- in_flight_at_kill: the rows the killed replica held claimed, read from the database at the
+  kill (its attempts in flight, its results not yet committed, rows claimed ahead): no other
+  row can arrive twice, so `duplicates_within_bound` says duplicates <= in_flight_at_kill and
+  every repeated webhook-id is one of them (`duplicates_outside_kill` counts the others);
 - time_s: drop -> last first-time arrival (the dead replica's claimed rows wait for their lease,
   `outbox.lease_s`, 15 s).
 
