@@ -61,6 +61,8 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
         service = Service(config, echo=lambda _: None, start_scheduler=False)
         service.store = await Store.open(config.database_url)
         try:
+            # The YAML is the seed of the subscribers table, whoever reads it first.
+            await service.services.subscribers.sync_config(config)
             await service.refresh_router()
             return await work(service.services)
         finally:

@@ -3,7 +3,8 @@
 Each service is small and reads the running `Service` (store, catalog, router, renderer) at
 call time, so a reload's new catalog or router is what the next call sees. The pipeline
 itself stays in `notifier.service`; these services only ask it to act (announcements) or
-read what it wrote (explain), plus the silences routing consults at fan-out time.
+read what it wrote (explain), plus the silences routing consults at fan-out time and the
+subscribers it routes to.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from notifier.app.announcements import AnnouncementService
 from notifier.app.explain import ExplainService
 from notifier.app.reports import ReportService
 from notifier.app.silences import SilenceService
+from notifier.app.subscribers import SubscriberService
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -25,6 +27,7 @@ __all__ = [
     "ExplainService",
     "ReportService",
     "SilenceService",
+    "SubscriberService",
     "build_services",
 ]
 
@@ -35,6 +38,7 @@ class AppServices:
     silences: SilenceService
     explain: ExplainService
     reports: ReportService
+    subscribers: SubscriberService
 
 
 def build_services(service: Service) -> AppServices:
@@ -45,4 +49,5 @@ def build_services(service: Service) -> AppServices:
         silences=silences,
         explain=ExplainService(service, silences),
         reports=ReportService(service),
+        subscribers=SubscriberService(service),
     )

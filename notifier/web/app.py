@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from notifier.config import SmsSubscriber, iter_followers
+from notifier.app.subscribers import mask_phone
 from notifier.model import LevelState
 from notifier.netguard import mask_url, mask_urls_in
 from notifier.trust import StoredReport
@@ -45,7 +45,6 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/api/sources", api_sources)
     app.router.add_get("/api/review", api_review)
     app.router.add_get("/api/reports", api_reports)
-    app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
@@ -56,6 +55,9 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     from notifier.web import control
 
     control.add_routes(app, service.services)
+    from notifier.web import subscribers
+
+    subscribers.add_routes(app, service.services.subscribers)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
@@ -177,7 +179,7 @@ async def api_deliveries(request: web.Request) -> web.Response:
     rows = await service.store.deliveries(status=status, limit=query_limit(request))
     for row in rows:  # phone numbers are personal data; the subscriber id names the person
         if row["channel"] == "twilio_sms":
-            row["address"] = _mask_phone(row["address"])
+            row["address"] = mask_phone(row["address"])
         else:  # a webhook URL may carry credentials (user:pass@, ?token=)
             row["address"] = mask_url(row["address"])
         row["last_error"] = mask_urls_in(row.get("last_error") or "")
@@ -260,37 +262,6 @@ async def api_reports(request: web.Request) -> web.Response:
         None if status == "all" else status, limit=query_limit(request)
     )
     return web.json_response({"reports": [report_json(r) for r in found]})
-
-
-@documented(response=m.SubscribersResponse)
-async def api_subscribers(request: web.Request) -> web.Response:
-    """Who follows what; phone numbers are masked and secrets never shown."""
-    service = request.app[SERVICE]
-    blocked = await service.store.blocked_subscribers()
-    out = []
-    for follower in [*iter_followers(service.config), *await service.sms_members()]:
-        is_sms = isinstance(follower, SmsSubscriber)
-        if isinstance(follower, SmsSubscriber):
-            address = _mask_phone(follower.phone)
-        else:
-            address = mask_url(follower.url)
-        out.append(
-            {
-                "id": follower.id,
-                "channel": "twilio_sms" if is_sms else "webhook",
-                "address": address,
-                "areas": follower.areas,
-                "min_severity": follower.min_severity.value,
-                "language": follower.language,
-                "enabled": follower.enabled,
-                "blocked": blocked.get(follower.id),
-            }
-        )
-    return web.json_response({"subscribers": out})
-
-
-def _mask_phone(phone: str) -> str:
-    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
 
 
 async def demo_webhook(request: web.Request) -> web.Response:

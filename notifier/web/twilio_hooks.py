@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
 from notifier.config import SmsSubscriber
-from notifier.service import Service, member_id
+from notifier.service import Service
+from notifier.store.subscribers import member_id
 from notifier.web.app import SERVICE
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,9 @@ async def _join_or_leave(service: Service, phone: str, command: str, text: str) 
     area_id = service.catalog.find_area(text) if text else None
     if text and area_id is None:
         return f"'{text[:40]}' is not an area I know. Try e.g. {command} Aktobe"
+    members = service.services.subscribers
     if command == "LEAVE":
-        removed = await service.store.leave(phone, area_id)
-        await service.router_changed()
+        removed = await members.leave(phone, area_id)
         return f"Stopped {removed} subscription(s)." if removed else "You follow no area here."
     if area_id is None:
         return "Which area? Text e.g. JOIN Aktobe"
@@ -51,12 +52,11 @@ async def _join_or_leave(service: Service, phone: str, command: str, text: str) 
     except ValidationError:
         return f"Sorry, {phone[:20]} cannot receive alerts by SMS from here."
     limit = service.config.twilio.join_max_per_day
-    if await service.store.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
+    if await members.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
         a for p, a, _ in await service.store.sms_subscriptions() if p == phone
     }:
         return f"You joined {limit} areas today, the most a number may in a day. Try tomorrow."
-    added = await service.store.join(phone, area_id, language, now)
-    await service.router_changed()
+    added = await members.join(phone, area_id, language)
     name = service.catalog.area_name(area_id, language)
     verb = "Subscribed to" if added else "You already follow"
     return f"{verb} threat-level alerts for {name}. Reply LEAVE to stop."
@@ -108,21 +108,17 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sender = form.get("From", "")
     body = form.get("Body", "").strip()
     keyword = body.upper()
-    ids = [s.id for s in service.config.subscribers if s.phone == sender] + [member_id(sender)]
     reply = ""
     command, _, rest = body.partition(" ")
     if service.config.twilio.inbound_join and command.upper() in {"JOIN", "LEAVE"} and sender:
         reply = await _join_or_leave(service, sender, command.upper(), rest.strip())
     elif keyword in OPT_OUT:
-        for sid in ids:
-            await service.store.set_opt_out(sid, True, f"replied {keyword}", service.clock())
-            service.router.block(sid, f"replied {keyword}")
-        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, len(ids))
+        # Every contact of the number, whoever created it; the database is what routes.
+        count = await service.services.subscribers.set_opt_out(sender, True, f"replied {keyword}")
+        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, count)
     elif keyword in OPT_IN:
-        for sid in ids:
-            await service.store.set_opt_out(sid, False, "", service.clock())
-            service.router.unblock(sid)
-        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, len(ids))
+        count = await service.services.subscribers.set_opt_out(sender, False, "")
+        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, count)
     elif keyword in HELP:
         reply = HELP_TEXT + (JOIN_HELP if service.config.twilio.inbound_join else "")
     body = f"<Message>{escape(reply)}</Message>" if reply else ""
