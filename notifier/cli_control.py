@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from notifier.app import AppServices
-from notifier.app.errors import Invalid, NotFound
+from notifier.app.errors import Conflict, Invalid, NotFound
 from notifier.config import Config
 from notifier.errors import NotifierError
 
@@ -42,7 +42,7 @@ def parse_duration(text: str) -> timedelta:
 def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) -> T:
     """Run `work` on the application services over the configured database; exit 2 when
     that database does not exist (a wrong --data-dir must not look like an empty one), 2
-    on invalid input, 1 when something named is not found or the database fails."""
+    on invalid input or a conflict (read-only), 1 when something named is not found or the database fails."""
     from notifier.cli import _database_exists
     from notifier.service import Service
     from notifier.store import Store
@@ -77,6 +77,9 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
     except NotFound as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except Conflict as exc:  # e.g. a subscriber the YAML owns: a usage error
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except NotifierError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
