@@ -625,3 +625,49 @@ async def test_join_members_of_an_old_database_become_subscribers(tmp_path: Path
         ("+77051234567", "KZ-ALA"),
         ("+77051234568", "KZ"),
     ]
+
+
+async def test_subscriber_responses_match_the_openapi_document(running: Running) -> None:
+    import jsonschema
+    from openapi_spec_validator import validate
+
+    status, doc = await running.call("GET", "/api/openapi.json", token=None)
+    assert status == 200
+    validate(doc)
+
+    def check(method: str, template: str, status: int, data: Any) -> None:
+        body = doc["paths"][template][method]["responses"][str(status)]["content"]
+        schema = {**body["application/json"]["schema"], "components": doc["components"]}
+        jsonschema.Draft202012Validator(schema).validate(data)
+
+    one = "/api/subscribers/{subscriber_id}"
+    contact = one + "/contacts/{contact_id}"
+    created = await running.ok("POST", "/api/subscribers", ops(running.consumer), status=201)
+    check("post", "/api/subscribers", 201, created)
+    check("get", "/api/subscribers", 200, await running.ok("GET", "/api/subscribers"))
+    check("get", one, 200, await running.ok("GET", "/api/subscribers/ops"))
+    status, taken = await running.call("POST", "/api/subscribers", ops(running.consumer))
+    check("post", "/api/subscribers", 409, taken)
+    quiet = {"quiet_hours": {"start": "22:00", "end": "07:00"}}
+    check("patch", one, 200, await running.ok("PATCH", "/api/subscribers/ops", quiet))
+    status, read_only = await running.call("PATCH", "/api/subscribers/desk-en", {"name": "x"})
+    check("patch", one, 409, read_only)
+    check("post", one + "/pause", 200, await running.ok("POST", "/api/subscribers/ops/pause"))
+    check("post", one + "/resume", 200, await running.ok("POST", "/api/subscribers/ops/resume"))
+    added = await running.ok(
+        "POST", "/api/subscribers/ops/contacts", {"kind": "sms", "phone": RU}, status=201
+    )
+    check("post", one + "/contacts", 201, added)
+    sms, hook, extra = (c["id"] for c in added["contacts"])
+    check(
+        "delete", contact, 200, await running.ok("DELETE", f"/api/subscribers/ops/contacts/{extra}")
+    )
+    enabled = await running.ok("POST", f"/api/subscribers/ops/contacts/{hook}/enable")
+    check("post", contact + "/enable", 200, enabled)
+    unblocked = await running.ok("POST", f"/api/subscribers/ops/contacts/{sms}/unblock")
+    check("post", contact + "/unblock", 200, unblocked)
+    status, missing = await running.call("GET", "/api/subscribers/nobody")
+    check("get", one, 404, missing)
+    check("delete", one, 200, await running.ok("DELETE", "/api/subscribers/ops"))
+    assert doc["paths"]["/api/subscribers"]["post"]["x-scope"] == "admin"
+    assert doc["paths"]["/api/subscribers"]["get"]["x-scope"] == "read"
