@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from notifier import __version__, metrics
 from notifier.app import build_services
-from notifier.app.subscribers import build_router
+from notifier.app.subscribers import FollowerCache, build_router
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
@@ -171,6 +171,7 @@ class Service:
         self._router_lock = asyncio.Lock()
         # Webhook contacts by key, refilled in place with every router (the channel holds it).
         self._endpoints: dict[str, WebhookEndpoint] = {}
+        self._followers: FollowerCache = {}  # for the current catalog
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
         self._fingerprint = _fingerprint(config, config_file)
@@ -310,7 +311,7 @@ class Service:
     async def _rebuild_router(self, catalog: Catalog) -> None:
         version, rows = await self.store.subscribers.all()
         blocked = await self.store.blocked_subscribers()
-        self._install_router(build_router(rows, catalog, blocked), version)
+        self._install_router(build_router(rows, catalog, blocked, self._followers), version)
 
     def _install_router(self, router: Router, version: int) -> None:
         self.router = router
@@ -522,10 +523,13 @@ class Service:
         async with self._levels_lock, self._router_lock:
             await self.services.subscribers.sync_config(new)
             version, rows = await self.store.subscribers.all()
-            router = build_router(rows, staged.catalog, await self.store.blocked_subscribers())
+            blocked = await self.store.blocked_subscribers()
+            followers: FollowerCache = {}  # a new catalog: every follower validated again
+            router = build_router(rows, staged.catalog, blocked, followers)
             # From here on nothing depends on the database or on the file's values.
             self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
             self._install_router(router, version)
+            self._followers = followers
             self.trust = _trust_policy(new, staged.catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
         await self.extraction.reload(

@@ -335,6 +335,14 @@ async def test_sms_and_webhook_contacts_both_get_it_and_a_paused_subscriber_noth
     await running.ok("POST", "/api/silences", silence, status=201)
     done = await running.announce("KZ-AKT", "red")
     assert {m["subscriber"] for m in done["muted"]} == {sms["key"], hook["key"]}
+    # An edit is routed at the next event (the router validates only what changed).
+    await running.ok("PATCH", "/api/subscribers/ops", {"areas": ["KZ-ALA"]})
+    done = await running.announce("KZ-AKT", "orange")
+    assert not {sms["key"], hook["key"]} & {
+        *done["notified"],
+        *(m["subscriber"] for m in done["muted"]),
+    }
+    assert running.service.router.follower(sms["key"]).areas == ["KZ-ALA"]  # type: ignore[union-attr]
 
 
 async def test_a_new_subscriber_is_told_the_level_in_force(running: Running) -> None:

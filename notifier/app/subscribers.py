@@ -18,6 +18,7 @@ nothing until the next change.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -144,22 +145,50 @@ def recipient(row: SubscriberRow, contact: ContactRow, known: set[str] | None = 
     return model if contact.key == row.id else model.model_copy(update={"id": contact.key})
 
 
+FollowerCache = dict[str, tuple[str, Recipient]]
+"""contact key -> (fingerprint of what built it, the follower): rebuilding the router after
+one change validates only what changed (validating 10,000 phone numbers takes seconds)."""
+
+
+def _fingerprint(row: SubscriberRow, contact: ContactRow) -> str:
+    return json.dumps(
+        [row.id, row.areas, row.min_severity, row.transitions, row.language, row.quiet_hours,
+         row.enabled, row.paused, contact.kind, contact.settings],
+        sort_keys=True,
+    )  # fmt: skip
+
+
 def build_router(
-    rows: Sequence[SubscriberRow], catalog: Catalog, blocked: dict[str, str]
+    rows: Sequence[SubscriberRow],
+    catalog: Catalog,
+    blocked: dict[str, str],
+    cache: FollowerCache | None = None,
 ) -> Router:
     """The router over every contact of every subscriber; a row that no longer validates is
-    left out with a warning (one bad stored number must not stop routing for all)."""
+    left out with a warning (one bad stored number must not stop routing for all). `cache`
+    (built for the same catalog) is read and replaced by this router's followers."""
     known = set(catalog.areas)
     followers: list[Recipient] = []
     owners: dict[str, str] = {}
+    fresh: FollowerCache = {}
     for row in rows:
         for contact in row.contacts:
-            try:
-                followers.append(recipient(row, contact, known))
-            except (ValidationError, ValueError) as exc:
-                log.warning("subscriber %s contact %d left out: %s", row.id, contact.id, exc)
-                continue
+            mark = _fingerprint(row, contact)
+            hit = cache.get(contact.key) if cache is not None else None
+            if hit is not None and hit[0] == mark:
+                follower = hit[1]
+            else:
+                try:
+                    follower = recipient(row, contact, known)
+                except (ValidationError, ValueError) as exc:
+                    log.warning("subscriber %s contact %d left out: %s", row.id, contact.id, exc)
+                    continue
+            fresh[contact.key] = (mark, follower)
+            followers.append(follower)
             owners[contact.key] = row.id
+    if cache is not None:
+        cache.clear()
+        cache.update(fresh)
     return Router(followers, catalog.contains, blocked=blocked, owners=owners)
 
 
@@ -421,7 +450,7 @@ class SubscriberService:
         return added
 
     async def leave(self, phone: str, area_id: str | None) -> int:
-        return await self._store.leave(member_id(phone), area_id)
+        return await self._store.leave(member_id(phone), area_id, self.now())
 
     async def joins_since(self, phone: str, since: datetime) -> int:
         return await self._store.area_added_since(member_id(phone), since)

@@ -779,7 +779,7 @@ class Store:
 
     async def leave(self, phone: str, area_id: str | None = None) -> int:
         """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
-        return await self.subscribers.leave(member_id(phone), area_id)
+        return await self.subscribers.leave(member_id(phone), area_id, datetime.now(UTC))
 
     # --- review queue ----------------------------------------------------------------------
 

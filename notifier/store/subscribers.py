@@ -320,7 +320,7 @@ class SubscriberStore:
             await bump_version(conn)
         return True
 
-    async def leave(self, subscriber_id: str, area_id: str | None) -> int:
+    async def leave(self, subscriber_id: str, area_id: str | None, now: datetime) -> int:
         """Drop one area (or all) of an sms subscriber; one left with no area is deleted."""
         async with self.engine.begin() as conn:
             found = await _read(conn, [subscriber_id])
@@ -338,6 +338,9 @@ class SubscriberStore:
                         subscriber_areas.c.subscriber_id == subscriber_id,
                         subscriber_areas.c.area_id.in_(removed),
                     )
+                )
+                await conn.execute(
+                    update(subscribers).where(subscribers.c.id == subscriber_id).values(updated=now)
                 )
             await bump_version(conn)
         return len(removed)
