@@ -24,7 +24,7 @@ import click
 from notifier.app import AppServices
 from notifier.app.errors import Conflict, Invalid, NotFound
 from notifier.config import Config
-from notifier.errors import NotifierError
+from notifier.errors import ConfigError, NotifierError
 
 T = TypeVar("T")
 DURATION = re.compile(r"(\d{1,4})([smhd])")
@@ -79,6 +79,11 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
         sys.exit(1)
     except Conflict as exc:  # e.g. a subscriber the YAML owns: a usage error
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ConfigError as exc:  # the YAML names an id the API gave out
+        from notifier.cli import _print_config_error
+
+        _print_config_error(exc)
         sys.exit(2)
     except NotifierError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -553,6 +553,12 @@ async def test_cli_subscribers(
     assert shown["quiet_hours"]["timezone"] == "Asia/Almaty"
     assert [c["kind"] for c in shown["contacts"]] == ["sms", "webhook"]
     assert SECRET not in (await run("show", "ops")).output
+    clash = tmp_path / "clash.yaml"  # a YAML follower may not take an id the API gave out
+    clash.write_text(file.read_text().replace("id: desk-en,", "id: ops,"))
+    refused = await asyncio.to_thread(invoke, "subscribers", "list", "--config", str(clash))
+    assert refused.exit_code == 2 and "id ops is a subscriber created through the API" in (
+        refused.output
+    )
     edited = await run("edit", "ops", "--min-severity", "severe", "--no-quiet")
     assert edited.exit_code == 0, edited.output
     assert "≥severe" in edited.output
