@@ -520,5 +520,9 @@ from notifier.cli_control import register as _register_control  # noqa: E402
 
 _register_control(main)
 
+from notifier.cli_subscribers import register as _register_subscribers  # noqa: E402
+
+_register_subscribers(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

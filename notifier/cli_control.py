@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 import click
 
 from notifier.app import AppServices
-from notifier.app.errors import Invalid, NotFound
+from notifier.app.errors import Conflict, Invalid, NotFound
 from notifier.config import Config
-from notifier.errors import NotifierError
+from notifier.errors import ConfigError, NotifierError
 
 T = TypeVar("T")
 DURATION = re.compile(r"(\d{1,4})([smhd])")
@@ -45,7 +45,7 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
 
     A database that does not exist yet is not created (that would hide a wrong --data-dir
     behind an empty answer): exit 2 saying where it looked. Invalid input is exit 2 naming
-    the field, something named that does not exist exit 1, and so is a database that fails.
+    the field (a conflict, such as editing a subscriber the YAML owns, too), something named that does not exist exit 1, and so is a database that fails.
     """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
@@ -76,6 +76,8 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
         service = Service(config, echo=lambda _: None, start_scheduler=False)
         service.store = await Store.open(config.database_url)
         try:
+            # The YAML is the seed of the subscribers table, whoever reads it first.
+            await service.services.subscribers.sync_config(config)
             await service.refresh_router()
             return await work(service.services)
         finally:
@@ -90,6 +92,14 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
     except NotFound as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except Conflict as exc:  # e.g. a subscriber the YAML owns: a usage error
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ConfigError as exc:  # the YAML names an id the API gave out
+        from notifier.cli import _print_config_error
+
+        _print_config_error(exc)
+        sys.exit(2)
     except NotifierError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -4,7 +4,7 @@ Each service is small and reads the running `Service` (store, catalog, router, r
 call time, so a reload's new catalog or router is what the next call sees. The pipeline
 itself stays in `notifier.service`; these services only ask it to act (announcements) or
 read what it wrote (explain, levels, events, deliveries, sources, review, reports), plus the
-silences routing consults at fan-out time.
+silences routing consults at fan-out time and the subscribers it routes to.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from notifier.app.reports import ReportService
 from notifier.app.review import ReviewService
 from notifier.app.silences import SilenceService
 from notifier.app.sources import SourceService
+from notifier.app.subscribers import SubscriberService
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -36,6 +37,7 @@ __all__ = [
     "ReviewService",
     "SilenceService",
     "SourceService",
+    "SubscriberService",
     "build_services",
 ]
 
@@ -51,6 +53,7 @@ class AppServices:
     deliveries: DeliveryService
     sources: SourceService
     review: ReviewService
+    subscribers: SubscriberService
 
 
 def build_services(service: Service) -> AppServices:
@@ -66,4 +69,5 @@ def build_services(service: Service) -> AppServices:
         deliveries=DeliveryService(service),
         sources=SourceService(service),
         review=ReviewService(service),
+        subscribers=SubscriberService(service),
     )

@@ -138,9 +138,10 @@ class AnnouncementService:
         book = service.new_book(await store.level_states(), await store.level_memory())
         transitions = book.apply(announcement, now)
         events = [Event.from_transition(t, now) for t in transitions if t.notifies]
-        notices = [n for ev in events for n in service._notices(ev)]
+        router = await service.current_router()
+        notices = [n for ev in events for n in service._notices(ev, router)]
         muting = await self._silences.muting(now)
-        kept, muted = muting.split(notices, events, [])
+        kept, muted = muting.split(notices, events, [], router.owner)
         queued = 0
         if not request.dry_run:
             report = Report.confirmed_by_operator(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import Invalid
 from notifier.app.events import check_limit
-from notifier.netguard import mask_url, mask_urls_in
+from notifier.netguard import mask_phone, mask_url, mask_urls_in
 from notifier.store.listings import find_deliveries
 
 if TYPE_CHECKING:
@@ -21,10 +21,6 @@ STATUSES = ("pending", "claimed", "sent", "dead", "suppressed")
 CHANNELS = ("twilio_sms", "webhook")
 MAX_ID_CHARS = 200
 MAX_REPLAY_IDS = 1000
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
 
 
 def masked(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ An `extreme` event gets through unless the silence says `include_extreme`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -36,20 +36,25 @@ class Muting:
     areas: AreaTree
 
     def silence_for(
-        self, subscriber_id: str, area_id: str, severity: Severity | None
+        self, subscriber_id: str, area_id: str, severity: Severity | None, owner: str = ""
     ) -> Silence | None:
-        """The silence that mutes this notice, or None."""
+        """The silence that mutes this notice, or None. `owner`: the subscriber a contact key
+        belongs to (`ops@7` -> `ops`): a silence of the subscriber mutes all its contacts."""
         for s in self.silences:
             if severity is Severity.EXTREME and not s.include_extreme:
                 continue
-            if s.target is SilenceTarget.SUBSCRIBER and s.value == subscriber_id:
+            if s.target is SilenceTarget.SUBSCRIBER and s.value in (subscriber_id, owner):
                 return s
             if s.target is SilenceTarget.AREA and self.areas.contains(s.value, area_id):
                 return s
         return None
 
     def split(
-        self, notices: Sequence[Notice], events: Sequence[Event], held: Sequence[Reported]
+        self,
+        notices: Sequence[Notice],
+        events: Sequence[Event],
+        held: Sequence[Reported],
+        owner: Callable[[str], str] | None = None,
     ) -> tuple[list[Notice], list[tuple[Notice, int]]]:
         """(notices to write, [(muted notice, silence id)])."""
         if not self.silences:
@@ -63,7 +68,8 @@ class Muting:
         muted: list[tuple[Notice, int]] = []
         for n in notices:
             area_id, severity = about.get(n.event_id, ("", None))
-            silence = self.silence_for(n.subscriber_id, area_id, severity)
+            mine = owner(n.subscriber_id) if owner is not None else ""
+            silence = self.silence_for(n.subscriber_id, area_id, severity, mine)
             if silence is None:
                 kept.append(n)
             else:
@@ -86,12 +92,17 @@ class SilenceService:
         return Muting(tuple(await self._store.active(now)), self._service.catalog)
 
     async def unmuted(
-        self, notices: Sequence[Notice], events: Sequence[Event], held: Sequence[Reported]
+        self,
+        notices: Sequence[Notice],
+        events: Sequence[Event],
+        held: Sequence[Reported],
+        owner: Callable[[str], str] | None = None,
     ) -> list[Notice]:
         """The notices no silence mutes (what the pipeline writes to the outbox)."""
         if not notices:  # most documents notify nobody: no query for them
             return []
-        kept, _ = (await self.muting(self._service.clock())).split(notices, events, held)
+        muting = await self.muting(self._service.clock())
+        kept, _ = muting.split(notices, events, held, owner)
         return kept
 
     async def add(

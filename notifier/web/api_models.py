@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from notifier.app.subscribers import ContactIn
 from notifier.model import Severity, TransitionKind, Trust
 
 
@@ -301,19 +302,49 @@ class ReportsResponse(Shape):
     reports: list[ReportOut]
 
 
+class ContactOut(Shape):
+    id: int = Field(description="The contact's number within the service (for the routes).")
+    key: str = Field(
+        description="The id deliveries, opt-outs and silences use: the subscriber's id for "
+        "YAML and JOIN subscribers, <subscriber>@<contact id> for API contacts."
+    )
+    kind: Literal["sms", "webhook"]
+    address: str = Field(description="Webhook URL (credentials masked), or the phone masked.")
+    blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
+    include_unconfirmed: bool | None = Field(None, description="Webhooks: level.reported too.")
+
+
+class QuietHoursOut(Shape):
+    start: str
+    end: str
+    timezone: str
+
+
 class SubscriberOut(Shape):
     id: str
-    channel: Literal["twilio_sms", "webhook"]
-    address: str = Field(description="Webhook URL, or the phone number masked.")
+    name: str
+    origin: Literal["config", "api", "sms"] = Field(
+        description="config: the YAML's (read-only here); api: the API's or CLI's; sms: JOIN."
+    )
+    read_only: bool = Field(description="Only pause/resume/enable/unblock are allowed.")
     areas: list[str]
     min_severity: Severity
+    transitions: list[TransitionKind] | None
     language: str
-    enabled: bool
-    blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
+    quiet_hours: QuietHoursOut | None
+    enabled: bool = Field(description="The YAML's enabled flag (always true for others).")
+    paused: bool
+    contacts: list[ContactOut]
+    created: datetime
+    updated: datetime
 
 
 class SubscribersResponse(Shape):
     subscribers: list[SubscriberOut]
+
+
+class ContactBody(RootModel[ContactIn]):
+    """One contact: {"kind": "sms", "phone": …} or {"kind": "webhook", "url": …, "secret": …}."""
 
 
 # --- announcements -----------------------------------------------------------------------------

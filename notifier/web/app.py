@@ -12,14 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from notifier.app.deliveries import mask_phone as _mask_phone
-from notifier.app.levels import level_json
-from notifier.app.reports import report_json
-from notifier.config import SmsSubscriber, iter_followers
-from notifier.netguard import mask_url
-from notifier.web import api_models as m
+from notifier.config import WebhookEndpoint
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
-from notifier.web.openapi import add_openapi_route, documented
+from notifier.web.openapi import add_openapi_route
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -27,8 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVICE: web.AppKey[Service] = web.AppKey("service")
-# Kept here for the modules that import them from the web app (feed, status page, control).
-__all__ = ["SERVICE", "_mask_phone", "create_app", "level_json", "report_json"]
+__all__ = ["SERVICE", "create_app"]
 
 
 def create_app(service: Service, environ: Mapping[str, str] | None = None) -> web.Application:
@@ -40,7 +34,6 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
@@ -52,6 +45,9 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
 
     control.add_routes(app, service.services)
     listings.add_routes(app, service.services)
+    from notifier.web import subscribers
+
+    subscribers.add_routes(app, service.services.subscribers)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
@@ -99,39 +95,13 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-@documented(response=m.SubscribersResponse)
-async def api_subscribers(request: web.Request) -> web.Response:
-    """Who follows what; phone numbers are masked and secrets never shown."""
-    service = request.app[SERVICE]
-    blocked = await service.store.blocked_subscribers()
-    out = []
-    for follower in [*iter_followers(service.config), *await service.sms_members()]:
-        is_sms = isinstance(follower, SmsSubscriber)
-        if isinstance(follower, SmsSubscriber):
-            address = _mask_phone(follower.phone)
-        else:
-            address = mask_url(follower.url)
-        out.append(
-            {
-                "id": follower.id,
-                "channel": "twilio_sms" if is_sms else "webhook",
-                "address": address,
-                "areas": follower.areas,
-                "min_severity": follower.min_severity.value,
-                "language": follower.language,
-                "enabled": follower.enabled,
-                "blocked": blocked.get(follower.id),
-            }
-        )
-    return web.json_response({"subscribers": out})
-
-
 async def demo_webhook(request: web.Request) -> web.Response:
     """A consumer like the ones operators point notifier at: verify, then show what arrived."""
     service = request.app[SERVICE]
     body = await request.read()
     headers = {k.lower(): v for k, v in request.headers.items()}
-    for endpoint in service.config.webhooks:
+    router = await service.current_router()  # the YAML's webhooks and those of the API
+    for endpoint in (f for f in router.followers if isinstance(f, WebhookEndpoint)):
         if not endpoint.url.endswith("/demo/webhook"):
             continue
         try:

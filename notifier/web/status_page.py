@@ -24,8 +24,8 @@ from aiohttp import web
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import AreaRef, LevelState, Severity
-from notifier.netguard import mask_url, mask_urls_in
-from notifier.web.app import SERVICE, _mask_phone
+from notifier.netguard import mask_phone, mask_url, mask_urls_in
+from notifier.web.app import SERVICE
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -362,9 +362,7 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
             # Phone numbers are personal data; the subscriber id names the person.
             # Phone numbers and URL credentials are personal data or secrets.
             address=(
-                _mask_phone(r["address"])
-                if r["channel"] == "twilio_sms"
-                else mask_url(r["address"])
+                mask_phone(r["address"]) if r["channel"] == "twilio_sms" else mask_url(r["address"])
             ),
             attempts=int(r.get("attempts") or 0),
             last_error=_clip(mask_urls_in(str(r.get("last_error") or ""))),

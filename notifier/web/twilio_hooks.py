@@ -18,7 +18,8 @@ from twilio.request_validator import RequestValidator
 
 from notifier.app.sms_language import FALLBACK, join_language, reply, script_language
 from notifier.config import SmsSubscriber
-from notifier.service import Service, member_id
+from notifier.service import Service
+from notifier.store.subscribers import member_id
 from notifier.web.app import SERVICE
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,11 @@ HELP = frozenset({"HELP", "INFO"})
 
 
 async def _known_language(service: Service, phone: str) -> str | None:
-    """The language of the subscriber (configured, or joined by SMS) with this number."""
-    for subscriber in service.config.subscribers:
-        if subscriber.phone == phone:
-            return subscriber.language
-    for member in await service.sms_members():
-        if member.phone == phone:
-            return member.language
+    """The language of the subscriber (from the YAML, the API or a JOIN) with this number."""
+    router = await service.current_router()
+    for follower in router.followers:
+        if isinstance(follower, SmsSubscriber) and follower.phone == phone:
+            return follower.language
     return None
 
 
@@ -49,9 +48,9 @@ async def _join_or_leave(
     asked = known or join_language(catalog, text, area_id)  # the language of any answer here
     if text and area_id is None:
         return reply(catalog, asked, "unknown_area", text=text[:40], command=command)
+    members = service.services.subscribers
     if command == "LEAVE":
-        removed = await service.store.leave(phone, area_id)
-        await service.router_changed()
+        removed = await members.leave(phone, area_id)
         if removed:
             return reply(catalog, asked, "left", count=removed)
         return reply(catalog, asked, "left_none")
@@ -64,12 +63,11 @@ async def _join_or_leave(
     except ValidationError:
         return reply(catalog, asked, "cannot", phone=phone[:20])
     limit = service.config.twilio.join_max_per_day
-    if await service.store.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
+    if await members.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
         a for p, a, _ in await service.store.sms_subscriptions() if p == phone
     }:
         return reply(catalog, asked, "join_limit", limit=limit)
-    added = await service.store.join(phone, area_id, language, now)
-    await service.router_changed()
+    added = await members.join(phone, area_id, language)
     name = catalog.area_name(area_id, language)
     return reply(catalog, language, "joined" if added else "already", area=name)
 
@@ -120,7 +118,6 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sender = form.get("From", "")
     body = form.get("Body", "").strip()
     keyword = body.upper()
-    ids = [s.id for s in service.config.subscribers if s.phone == sender] + [member_id(sender)]
     answer = ""
     known = await _known_language(service, sender)
     language = known or script_language(body) or FALLBACK
@@ -128,16 +125,13 @@ async def inbound_sms(request: web.Request) -> web.Response:
     if service.config.twilio.inbound_join and command.upper() in {"JOIN", "LEAVE"} and sender:
         answer = await _join_or_leave(service, sender, command.upper(), rest.strip(), known)
     elif keyword in OPT_OUT:
-        for sid in ids:
-            await service.store.set_opt_out(sid, True, f"replied {keyword}", service.clock())
-            service.router.block(sid, f"replied {keyword}")
-        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, len(ids))
+        # Every contact of the number, whoever created it; the database is what routes.
+        count = await service.services.subscribers.set_opt_out(sender, True, f"replied {keyword}")
+        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, count)
         answer = reply(service.catalog, language, "stopped")
     elif keyword in OPT_IN:
-        for sid in ids:
-            await service.store.set_opt_out(sid, False, "", service.clock())
-            service.router.unblock(sid)
-        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, len(ids))
+        count = await service.services.subscribers.set_opt_out(sender, False, "")
+        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, count)
         answer = reply(service.catalog, language, "resumed")
     elif keyword in HELP:
         answer = reply(service.catalog, language, "help")
