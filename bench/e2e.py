@@ -101,6 +101,10 @@ async def serve_sink(delay_ms: float, rate_limit: float) -> None:
             }
         )
 
+    async def repeated(request: web.Request) -> web.Response:
+        """The webhook-ids that arrived more than once (bench/replicas.py checks each)."""
+        return web.json_response(sorted(i for i, n in arrivals.items() if n > 1))
+
     async def reset(request: web.Request) -> web.Response:
         stats.update(count=0, first=None, last=None, verified=0, bad=0)
         arrivals.clear()
@@ -144,6 +148,7 @@ async def serve_sink(delay_ms: float, rate_limit: float) -> None:
     app.router.add_post("/hook/{n}", hook)
     app.router.add_get("/stats", get_stats)
     app.router.add_get("/sms", sms_stats)
+    app.router.add_get("/repeated", repeated)
     app.router.add_post("/reset", reset)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -10,8 +10,11 @@ default when run as root: `pg_ctlcluster --skip-systemctl-redirect <version> mai
 Then the bench waits until every endpoint has its webhook (or `--timeout-s` passes).
 
 - lost: endpoints that never received their webhook (must be 0);
-- duplicates: webhook-ids received more than once (at least once delivery: at most the
-  attempts in flight at the kill, bounded by the killed replica's `outbox.concurrency`);
+- duplicates: webhook-ids received more than once (at least once delivery);
+- in_flight_at_kill: the rows the killed replica held claimed, read from the database at the
+  kill (its attempts in flight, its results not yet committed, rows claimed ahead): no other
+  row can arrive twice, so `duplicates_within_bound` says duplicates <= in_flight_at_kill and
+  every repeated webhook-id is one of them (`duplicates_outside_kill` counts the others);
 - time_s: drop -> last first-time arrival (the dead replica's claimed rows wait for their lease,
   `outbox.lease_s`, 15 s).
 
@@ -83,6 +86,35 @@ async def delivery_statuses(url: str) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
+async def claimed_by_pid(url: str, pid: int) -> list[str]:
+    """The rows a replica (by its process id, part of its worker name) holds claimed: read at
+    its kill, they are its attempts in flight plus its results not yet committed (and rows it
+    had claimed ahead but not started); no other row of it can be sent twice."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT id FROM deliveries WHERE status = 'claimed'"
+                        " AND claimed_by LIKE :pattern"
+                    ),
+                    {"pattern": f"%:{pid}:%"},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return [str(r.id) for r in rows]
+
+
+async def repeated_ids(session: aiohttp.ClientSession, sink: str) -> list[str]:
+    async with session.get(f"{sink}/repeated") as r:
+        return [str(i) for i in await r.json()]
+
+
 async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     n = args.webhooks
     await reset_postgres(url)
@@ -114,6 +146,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 await reset(session, ends["sink"])
                 dropped = services[0].drop("red")
                 killed_at = restarted_at = None
+                held: set[str] = set()
                 deadline = time.monotonic() + args.timeout_s
                 stats = await sink_stats(session, ends["sink"])
                 while stats["unique"] < n and time.monotonic() < deadline:
@@ -124,6 +157,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                         victim.wait()
                         killed_at = stats["unique"]
                         figures["killed_at"] = killed_at
+                        held = set(await claimed_by_pid(url, victim.pid))
                     elif (
                         args.restart_postgres
                         and killed_at is not None
@@ -147,6 +181,7 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
                 figures["settled_s"] = round(time.time() - dropped, 2)
                 await asyncio.sleep(2.0)  # late copies would be duplicates
                 stats = await sink_stats(session, ends["sink"])
+                repeated = await repeated_ids(session, ends["sink"])
             figures["alive"] = sum(1 for s in services if s.proc and s.proc.poll() is None)
             figures["statuses"] = await delivery_statuses(url)
         finally:
@@ -157,9 +192,15 @@ async def run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         arrived=stats["count"],
         lost=n - stats["unique"],
         duplicates=stats["repeated_ids"],
-        in_flight_bound=args.concurrency,
         signatures_bad=stats["bad"],
     )
+    if killed_at is not None:
+        # The bound: a copy can only come from a row the dead replica held claimed at its kill.
+        figures["in_flight_at_kill"] = len(held)
+        figures["duplicates_outside_kill"] = len(set(repeated) - held)
+        figures["duplicates_within_bound"] = (
+            stats["repeated_ids"] <= len(held) and not set(repeated) - held
+        )
     figures["delivered_ratio"] = round(stats["unique"] / n, 4)
     figures["duplicates_ratio"] = round(stats["repeated_ids"] / n, 4)
     return figures
@@ -179,7 +220,12 @@ def print_table(f: dict[str, Any]) -> None:
         ("drop -> last webhook", f"{f['time_s']} s"),
         ("arrived (with copies)", f"{f['arrived']:,}"),
         ("lost", f"{f['lost']}"),
-        ("duplicates (webhook-ids twice)", f"{f['duplicates']} (bound {f['in_flight_bound']})"),
+        (
+            "duplicates (webhook-ids twice)",
+            f"{f['duplicates']} (bound: {f.get('in_flight_at_kill', '-')} rows held by the"
+            f" killed replica; {f.get('duplicates_outside_kill', '-')} outside them)",
+        ),
+        ("duplicates within bound", f"{f.get('duplicates_within_bound', '-')}"),
         ("replicas alive at the end", f"{f['alive']} of {f['replicas']} (1 killed)"),
         ("database settled (all sent) after", f"{f['settled_s']} s"),
         ("deliveries by status", json.dumps(f["statuses"])),

@@ -9,17 +9,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from notifier.config import Config, config_json_schema, default_config_path, load_config
 from notifier.errors import ConfigError, NotifierError
-
-T = TypeVar("T")
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -104,46 +102,6 @@ async def _database_exists(url: str) -> bool:
             )
     finally:
         await engine.dispose()
-
-
-def _with_store(config: Config, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run `work(store)` against the configured database, closing it afterwards.
-
-    A database that does not exist yet is not created (that would hide a wrong --data-dir
-    behind an empty answer): the command says so and exits 2.
-    """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from notifier.store import Store
-
-    async def go() -> T:
-        try:
-            exists = await _database_exists(config.database_url)
-        except (SQLAlchemyError, OSError) as exc:
-            where = make_url(config.database_url).render_as_string()
-            raise NotifierError(f"cannot open database {where}: {exc}") from exc
-        if not exists:
-            parsed = make_url(config.database_url)
-            sqlite = parsed.get_backend_name() == "sqlite"
-            where = (parsed.database or "") if sqlite else parsed.render_as_string()
-            click.echo(
-                f"error: no notifier database at {where}; `notifier run` creates it "
-                "(check --data-dir / data_dir / storage.url: they must be the ones the service uses)",
-                err=True,
-            )
-            sys.exit(2)
-        store = await Store.open(config.database_url)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(go())
-    except NotifierError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
 
 
 def _print_config_error(exc: ConfigError) -> None:
@@ -238,7 +196,8 @@ def areas_command(config_path: Path | None, query: str | None, as_json: bool) ->
 
 
 @main.command("config-schema")
-def config_schema() -> None:
+@CONFIG_OPTION
+def config_schema(config_path: Path | None) -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
     click.echo(json.dumps(config_json_schema(), indent=2, ensure_ascii=False))
 
@@ -431,225 +390,7 @@ def simulate(
     sys.exit(1 if result.unreadable else 0)
 
 
-@main.group(invoke_without_command=True)
-@CONFIG_OPTION
-@JSON_OPTION
-@click.pass_context
-def sources(ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
-    """Show every source's state (last success, errors, next poll, staleness)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from notifier.sources import format_sources_table, source_report
-
-    config = _load(config_path)
-
-    async def work(store: Any) -> list[dict[str, Any]]:
-        rows = {r.source_id: r for r in await store.source_rows()}
-        now = datetime.now(UTC)
-        return [source_report(s, rows.get(s.id), now) for s in config.sources]
-
-    report = _with_store(config, work)
-    if as_json:
-        _print_json({"sources": report})
-        return
-    click.echo(format_sources_table(report))
-    if not config.sources:
-        click.echo("(no sources configured)")
-
-
-@sources.command("reset")
-@CONFIG_OPTION
-@click.argument("source_id")
-def sources_reset(config_path: Path | None, source_id: str) -> None:
-    """Forget what SOURCE_ID has seen: its next poll reads every document again."""
-    config = _load(config_path)
-    if source_id not in {s.id for s in config.sources}:
-        known = ", ".join(s.id for s in config.sources) or "none"
-        click.echo(
-            f"error: no source {source_id!r} in the configuration (known: {known})", err=True
-        )
-        sys.exit(1)
-
-    async def work(store: Any) -> int:
-        return int(await store.reset_source(source_id))
-
-    forgotten = _with_store(config, work)
-    click.echo(f"source {source_id}: forgot {forgotten} documents; the next poll reads all again")
-
-
-@main.group(invoke_without_command=True)
-@CONFIG_OPTION
-@click.option("--all", "show_all", is_flag=True, help="Also show decided items.")
-@JSON_OPTION
-@click.pass_context
-def review(ctx: click.Context, config_path: Path | None, show_all: bool, as_json: bool) -> None:
-    """List announcements held for review (below their source's confidence threshold)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    config = _load(config_path)
-
-    async def work(store: Any) -> list[Any]:
-        return list(await store.review_items(None if show_all else "pending"))
-
-    async def work_reports(store: Any) -> list[Any]:
-        return list(await store.reports(None if show_all else "unconfirmed"))
-
-    items = _with_store(config, work)
-    if as_json:
-        _print_json({"review": [_review_json(item) for item in items]})
-        return
-    held = _with_store(config, work_reports)
-    if not items and not held:
-        click.echo("nothing to review")
-    for item in items:
-        a = item.announcement
-        area = a.get("area", {}).get("name")
-        click.echo(
-            f"#{item.id} [{item.status}] {a.get('scheme')} {area}: {a.get('action')} "
-            f"{a.get('level')} (confidence {item.confidence:.2f}, source {item.source_id})"
-        )
-        click.echo(f"    {a.get('evidence', '')[:200]}")
-    if held:
-        click.echo(
-            f"{len(held)} unconfirmed reports (`notifier reports confirm|dismiss ID`):"
-            if not show_all
-            else f"{len(held)} reports:"
-        )
-    for report in held:
-        _echo_report(report)
-
-
-def _echo_report(report: Any) -> None:
-    a = report.announcement
-    source = report.source
-    state = report.status.value + (
-        f", needs {report.needs}" if report.status == "unconfirmed" else ""
-    )
-    if report.decided_by and report.status != "unconfirmed":
-        state += f" by {report.decided_by}"
-    click.echo(
-        f"#{report.id} [{state}] {a.scheme} {a.area.name}: {a.action.value} {a.level or ''} "
-        f"(source {source.source_id}, {source.trust.value}, site {source.site or 'unknown'}, "
-        f"reported {report.reported_at.isoformat(timespec='minutes')})"
-    )
-    click.echo(f"    {a.evidence[:200]}")
-
-
-def _review_json(item: Any) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "source_id": item.source_id,
-        "document_id": item.document_id,
-        "confidence": item.confidence,
-        "status": item.status,
-        "created": item.created.isoformat(),
-        "announcement": item.announcement,
-    }
-
-
-def _decide(config_path: Path | None, item_id: int, status: str) -> None:
-    config = _load(config_path)
-
-    async def work(store: Any) -> Any:
-        return await store.decide_review(item_id, status, datetime.now(UTC))
-
-    item = _with_store(config, work)
-    if item is None:
-        click.echo(f"error: review item #{item_id} does not exist or is not pending", err=True)
-        sys.exit(1)
-    suffix = "; the running service applies it within seconds" if status == "approved" else ""
-    click.echo(f"review item #{item_id} {status}{suffix}")
-
-
-@review.command("approve")
-@CONFIG_OPTION
-@click.argument("item_id", type=int)
-def review_approve(config_path: Path | None, item_id: int) -> None:
-    """Approve item ITEM_ID: it is applied to the levels and may notify subscribers."""
-    _decide(config_path, item_id, "approved")
-
-
-@review.command("reject")
-@CONFIG_OPTION
-@click.argument("item_id", type=int)
-def review_reject(config_path: Path | None, item_id: int) -> None:
-    """Reject item ITEM_ID: it never reaches anyone."""
-    _decide(config_path, item_id, "rejected")
-
-
-@main.group(invoke_without_command=True)
-@CONFIG_OPTION
-@click.option(
-    "--status",
-    type=click.Choice(["unconfirmed", "approved", "confirmed", "dismissed", "all"]),
-    default="unconfirmed",
-    show_default=True,
-    help="Which reports to list.",
-)
-@click.pass_context
-def reports(ctx: click.Context, config_path: Path | None, status: str) -> None:
-    """List reports the trust stage holds: unconfirmed media reports, unverified sources."""
-    config = _load(config_path)
-    ctx.obj = config
-    if ctx.invoked_subcommand is not None:
-        return
-
-    async def work(store: Any) -> list[Any]:
-        return list(await store.reports(None if status == "all" else status))
-
-    found = _with_store(config, work)
-    if not found:
-        click.echo(f"no {'' if status == 'all' else status + ' '}reports")
-    for report in found:
-        _echo_report(report)
-
-
-def _decide_report(config: Config, report_id: int, confirm: bool) -> None:
-    from notifier.trust import ReportStatus
-
-    status = ReportStatus.APPROVED if confirm else ReportStatus.DISMISSED
-
-    async def work(store: Any) -> Any:
-        return await store.decide_report(report_id, status, datetime.now(UTC))
-
-    if _with_store(config, work) is None:
-        click.echo(f"error: report #{report_id} does not exist or is not unconfirmed", err=True)
-        sys.exit(1)
-    if confirm:
-        click.echo(f"report #{report_id} confirmed; the running service applies it within seconds")
-    else:
-        click.echo(f"report #{report_id} dismissed; it changes nothing and counts for nothing")
-
-
-@reports.command("confirm")
-@click.argument("report_id", type=int)
-@click.pass_obj
-def reports_confirm(config: Config, report_id: int) -> None:
-    """Confirm report REPORT_ID: it changes the level and notifies subscribers."""
-    _decide_report(config, report_id, confirm=True)
-
-
-@reports.command("dismiss")
-@click.argument("report_id", type=int)
-@click.pass_obj
-def reports_dismiss(config: Config, report_id: int) -> None:
-    """Dismiss report REPORT_ID: it never reaches anyone and corroborates nothing."""
-    _decide_report(config, report_id, confirm=False)
-
-
-@main.command()
-@CONFIG_OPTION
-@click.argument("delivery_ids", nargs=-1)
-def replay(config_path: Path | None, delivery_ids: tuple[str, ...]) -> None:
-    """Put dead-lettered deliveries back in the outbox (all, or the given ids)."""
-    config = _load(config_path)
-
-    async def work(store: Any) -> int:
-        return int(await store.replay_dead(datetime.now(UTC), delivery_ids))
-
-    t0 = time.perf_counter()
-    count = _with_store(config, work)
-    click.echo(f"{count} dead deliveries queued again ({time.perf_counter() - t0:.2f} s)")
+# sources, review, reports and replay: notifier/cli_listings.py (registered by cli_control).
 
 
 @main.command("send-test")
@@ -694,7 +435,18 @@ async def _send_test(config: Config, follower: Any) -> Any:
         notice = Notice("test", follower.id, ChannelKind.TWILIO_SMS, follower.phone, body)
         async with TwilioSmsChannel(config.twilio) as sms:
             return await sms.send(notice)
-    payload = {"type": "test", "schema_version": 1, "event_id": "test", "occurred_at": now}
+    # The `test` event of the webhook schema (README "Webhook payload"): no level changed.
+    payload = {
+        "type": "test",
+        "schema_version": 1,
+        "event_id": f"evt_test_{uuid.uuid4().hex[:20]}",
+        "occurred_at": now.replace("+00:00", "Z"),
+        "data": {
+            "subscriber_id": follower.id,
+            "language": follower.language,
+            "text": f"notifier test message ({now}). If you read this, webhooks reach you.",
+        },
+    }
     notice = Notice(
         "test",
         follower.id,
@@ -713,11 +465,13 @@ async def _send_test(config: Config, follower: Any) -> Any:
 
 
 @main.group()
-def token() -> None:
+@CONFIG_OPTION
+def token(config_path: Path | None) -> None:
     """Make API tokens: the token goes to its holder, only its hash into the configuration."""
 
 
 @token.command("new")
+@CONFIG_OPTION
 @click.argument("name")
 @click.option(
     "--scope",
@@ -728,7 +482,7 @@ def token() -> None:
     show_default=True,
     help="What the token may do (repeat for several).",
 )
-def token_new(name: str, scopes: tuple[str, ...]) -> None:
+def token_new(config_path: Path | None, name: str, scopes: tuple[str, ...]) -> None:
     """Print a new random token for NAME and the api.tokens entry that admits it."""
     import re
 
@@ -748,8 +502,9 @@ def token_new(name: str, scopes: tuple[str, ...]) -> None:
 
 
 @token.command("hash")
+@CONFIG_OPTION
 @click.argument("value", required=False)
-def token_hash_command(value: str | None) -> None:
+def token_hash_command(config_path: Path | None, value: str | None) -> None:
     """Print the sha256 for api.tokens of a token (VALUE, or one line on standard input)."""
     from notifier.web.auth import token_hash
 
@@ -764,6 +519,10 @@ def token_hash_command(value: str | None) -> None:
 from notifier.cli_control import register as _register_control  # noqa: E402
 
 _register_control(main)
+
+from notifier.cli_subscribers import register as _register_subscribers  # noqa: E402
+
+_register_subscribers(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

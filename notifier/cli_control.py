@@ -1,4 +1,5 @@
-"""CLI commands of the operator's control plane: `announce` and `silence add|list|expire`.
+"""CLI commands of the operator's control plane: `announce`, `silence add|list|expire`,
+`explain`; `register` also adds the listings of `notifier.cli_listings`.
 
 They are clients of the same application services the HTTP API calls, run in-process on a
 Service that opens the configured database but starts no scheduler and no outbox: what they
@@ -22,9 +23,9 @@ from typing import Any, TypeVar
 import click
 
 from notifier.app import AppServices
-from notifier.app.errors import Invalid, NotFound
+from notifier.app.errors import Conflict, Invalid, NotFound
 from notifier.config import Config
-from notifier.errors import NotifierError
+from notifier.errors import ConfigError, NotifierError
 
 T = TypeVar("T")
 DURATION = re.compile(r"(\d{1,4})([smhd])")
@@ -40,18 +41,32 @@ def parse_duration(text: str) -> timedelta:
 
 
 def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) -> T:
-    """Run `work` on the application services over the configured database; exit 2 when
-    that database does not exist (a wrong --data-dir must not look like an empty one), 2
-    on invalid input, 1 when something named is not found or the database fails."""
+    """Run `work` on the application services over the configured database.
+
+    A database that does not exist yet is not created (that would hide a wrong --data-dir
+    behind an empty answer): exit 2 saying where it looked. Invalid input is exit 2 naming
+    the field (a conflict, such as editing a subscriber the YAML owns, too), something named that does not exist exit 1, and so is a database that fails.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     from notifier.cli import _database_exists
     from notifier.service import Service
     from notifier.store import Store
 
     async def go() -> T:
-        if not await _database_exists(config.database_url):
+        parsed = make_url(config.database_url)
+        try:
+            exists = await _database_exists(config.database_url)
+        except (SQLAlchemyError, OSError) as exc:
+            raise NotifierError(f"cannot open database {parsed.render_as_string()}: {exc}") from exc
+        if not exists:
+            sqlite = parsed.get_backend_name() == "sqlite"
+            where = (parsed.database or "") if sqlite else parsed.render_as_string()
             click.echo(
-                "error: no notifier database for this configuration; `notifier run` creates it "
-                "(check --data-dir / data_dir / storage.url)",
+                f"error: no notifier database at {where}; `notifier run` creates it "
+                "(check --data-dir / data_dir / storage.url: they must be the ones the service "
+                "uses)",
                 err=True,
             )
             sys.exit(2)
@@ -61,6 +76,8 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
         service = Service(config, echo=lambda _: None, start_scheduler=False)
         service.store = await Store.open(config.database_url)
         try:
+            # The YAML is the seed of the subscribers table, whoever reads it first.
+            await service.services.subscribers.sync_config(config)
             await service.refresh_router()
             return await work(service.services)
         finally:
@@ -75,6 +92,14 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
     except NotFound as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except Conflict as exc:  # e.g. a subscriber the YAML owns: a usage error
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except ConfigError as exc:  # the YAML names an id the API gave out
+        from notifier.cli import _print_config_error
+
+        _print_config_error(exc)
+        sys.exit(2)
     except NotifierError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -270,6 +295,10 @@ def register(main: click.Group) -> None:
                 f"  delivery {d['id']} {d['channel']}: {d['status']}, "
                 f"{d['attempts']} attempt(s){error}"
             )
+
+    from notifier.cli_listings import register as register_listings
+
+    register_listings(main)
 
 
 def _line(s: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,8 +31,20 @@ from pydantic import (
     model_validator,
 )
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from notifier.errors import ConfigError
 from notifier.model import Severity, TransitionKind, Trust
@@ -685,8 +697,12 @@ class Config(Strict):
     network: NetworkConfig = NetworkConfig()
     # Where the file was read from; relative paths in it are resolved against its folder.
     base_dir: Path = Field(Path("."), exclude=True)
-    # YAML path (as a pydantic loc) -> (line, column), both from 1, of the key that set it.
+    # YAML path (as a pydantic loc) -> (line, column), both from 1, of the key that set it;
+    # read from the text on first use (`_position_reader`), as only messages need it.
     _positions: dict[tuple[str | int, ...], tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _position_reader: Callable[[], dict[tuple[str | int, ...], tuple[int, int]]] | None = (
+        PrivateAttr(default=None)
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -722,6 +738,8 @@ class Config(Strict):
 
     def where(self, *loc: str | int) -> str:
         """` (line L, column C)` of the nearest key of `loc` the file wrote, or ''."""
+        if self._position_reader is not None:
+            self._positions, self._position_reader = self._position_reader(), None
         return _where(self._positions, loc)
 
     def resolve(self, path: Path) -> Path:
@@ -743,8 +761,12 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-MAX_CONFIG_BYTES = 4 * 1024 * 1024
-_MAX_NODES = 200_000  # aliases may repeat a node; this bounds "billion laughs" expansion
+# 100,000 followers take about 8.5 MiB and 550,000 values. Read as events into plain values
+# (`_PlainBuilder`), a value costs ~150 bytes while loading, so these bounds cap what a hostile
+# file can make us hold at about the memory the old 4 MiB / 200,000 bounds allowed through a
+# round-trip node tree.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+_MAX_NODES = 1_000_000  # aliases may repeat a node; this bounds "billion laughs" expansion
 _MAX_DEPTH = 64
 _MAX_INDENT = 256
 
@@ -790,7 +812,19 @@ def parse_config(
     overrides: dict[str, Any] | None = None,
 ) -> Config:
     name = str(file) if file else "<config>"
-    data, positions = read_yaml(text, name)
+    # Where each key is written matters only for messages, and for 100,000 followers it weighs
+    # more than the followers: read without it, and read the text again when a message needs it.
+    data, _ = read_yaml(text, name, positions=False)
+    overridden = [tuple(key.split(".")) for key in overrides or {}]
+
+    def positions_of() -> Positions:
+        positions = read_yaml(text, name)[1]
+        # The command line set these: a line of the file would point at the wrong place.
+        for prefix in overridden:
+            for loc in [loc for loc in positions if loc[: len(prefix)] == prefix]:
+                del positions[loc]
+        return positions
+
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -799,35 +833,35 @@ def parse_config(
         )
     env = dict(os.environ) if environ is None else environ
     errors: list[str] = []
-    data = _interpolate(data, env, (), errors, positions)
+    data = _interpolate(data, env, (), errors, {})
     if errors:
+        errors = []
+        _interpolate(read_yaml(text, name)[0], env, (), errors, positions_of())
         raise ConfigError(errors, name)
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value)
-        # The command line set it: a line of the file would point at the wrong place.
-        prefix = tuple(key.split("."))
-        for loc in [loc for loc in positions if loc[: len(prefix)] == prefix]:
-            del positions[loc]
     data["base_dir"] = file.parent if file else Path(".")
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_errors(exc, positions), name) from None
-    config._positions = positions
+        raise ConfigError(format_validation_errors(exc, positions_of()), name) from None
+    config._position_reader = positions_of
     return config
 
 
-def read_yaml(text: str, name: str = "<config>") -> tuple[Any, Positions]:
-    """Parse YAML 1.2 into plain dicts and lists, with the line and column of every key.
+def read_yaml(
+    text: str, name: str = "<config>", *, positions: bool = True
+) -> tuple[Any, Positions]:
+    """Parse YAML 1.2 into plain dicts and lists, with the line and column of every key
+    (unless `positions` is false: then the second item is empty).
 
     YAML 1.2, not 1.1: `22:00` stays the string "22:00" (1.1 reads 1320), `no` stays "no".
     """
     too_deep = _too_deep(text)
     if too_deep:
         raise ConfigError([f"YAML syntax error at line {too_deep}: nested too deeply"], name)
-    loader = YAML(typ="rt")  # round-trip mode keeps positions; it builds no Python objects
     try:
-        document = loader.load(text)
+        return _PlainBuilder(positions=positions).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -835,12 +869,6 @@ def read_yaml(text: str, name: str = "<config>") -> tuple[Any, Positions]:
         raise ConfigError([f"YAML syntax error at {where}{problem}"], name) from None
     except YAMLError as exc:
         raise ConfigError([f"YAML syntax error: {exc}"], name) from None
-    except RecursionError:
-        raise ConfigError([f"YAML nested deeper than {_MAX_DEPTH} levels"], name) from None
-    positions: Positions = {}
-    budget = [_MAX_NODES]
-    try:
-        return _plain(document, (), positions, budget), positions
     except _Unplain as exc:
         raise ConfigError([str(exc)], name) from None
 
@@ -869,48 +897,187 @@ class _Unplain(Exception):
     pass
 
 
-def _plain(node: Any, loc: Loc, positions: Positions, budget: list[int]) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _Unplain(f"YAML too large: more than {_MAX_NODES} values (after expanding aliases)")
-    if len(loc) > _MAX_DEPTH:
-        raise _Unplain(f"{_path_text(loc[:8])}...: YAML nested deeper than {_MAX_DEPTH} levels")
-    if isinstance(node, dict):
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_CORE + t for t in ("null", "bool", "int", "float", "timestamp"))
+
+
+class _PlainBuilder:
+    """YAML parser events straight into plain dicts and lists, with the line and column of
+    every key and item.
+
+    No node tree and no round-trip objects: a document of 100,000 followers would need more
+    than a gigabyte as either (every scalar with two position marks), while the events pass
+    one at a time and memory stays that of the result. Aliases share the value they refer to
+    and are charged to the value budget at their full expanded size (a "billion laughs" is
+    refused before anything is copied); merge keys (`<<`) work as in YAML 1.1 and ruamel.
+    """
+
+    def __init__(self, *, positions: bool = True) -> None:
+        self._record = positions
+        self._yaml = YAML(typ="safe", pure=True)
+        self._resolver = self._yaml.resolver
+        self._constructor = self._yaml.constructor
+        self._budget = _MAX_NODES
+        self._anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values inside)
+        self.positions: Positions = {}
+
+    def load(self, text: str) -> tuple[Any, Positions]:
+        self._events = self._yaml.parse(text)
+        self._next: Any = None
+        self._expect(StreamStartEvent)
+        if isinstance(self._peek(), StreamEndEvent):
+            return None, self.positions
+        self._expect(DocumentStartEvent)
+        value, _count = self._value(())
+        self._expect(DocumentEndEvent)
+        if not isinstance(self._peek(), StreamEndEvent):
+            raise _Unplain("YAML syntax error: expected a single document in the stream")
+        return value, self.positions
+
+    # --- events ------------------------------------------------------------------------------
+
+    def _peek(self) -> Any:
+        if self._next is None:
+            self._next = next(self._events)
+        return self._next
+
+    def _take(self) -> Any:
+        event = self._peek()
+        self._next = None
+        return event
+
+    def _expect(self, kind: type) -> Any:
+        event = self._take()
+        if not isinstance(event, kind):
+            raise _Unplain(f"YAML syntax error: unexpected {type(event).__name__}")
+        return event
+
+    # --- values ------------------------------------------------------------------------------
+
+    def _charge(self, loc: Loc, count: int) -> None:
+        self._budget -= count
+        if self._budget < 0:
+            raise _Unplain(
+                f"YAML too large: more than {_MAX_NODES} values (after expanding aliases)"
+            )
+        if len(loc) > _MAX_DEPTH:
+            raise _Unplain(f"{_path_text(loc[:8])}...: YAML nested deeper than {_MAX_DEPTH} levels")
+
+    def _value(self, loc: Loc) -> tuple[Any, int]:
+        """The value at `loc` and how many values it holds (itself included)."""
+        event = self._take()
+        if isinstance(event, AliasEvent):
+            if event.anchor not in self._anchors:
+                raise MarkedYAMLError(
+                    problem=f"found undefined alias {event.anchor!r}",
+                    problem_mark=event.start_mark,
+                )
+            value, count = self._anchors[event.anchor]
+            self._charge(loc, count)
+            return value, count
+        self._charge(loc, 1)
+        if isinstance(event, ScalarEvent):
+            value, count = self._scalar(event, loc), 1
+        elif isinstance(event, SequenceStartEvent):
+            self._collection_tag(event, SequenceNode, "seq", loc)
+            value, count = self._sequence(loc)
+        elif isinstance(event, MappingStartEvent):
+            self._collection_tag(event, MappingNode, "map", loc)
+            value, count = self._mapping(event, loc)
+        else:
+            raise _Unplain(f"YAML syntax error: unexpected {type(event).__name__}")
+        if event.anchor is not None:
+            self._anchors[event.anchor] = (value, count)
+        return value, count
+
+    def _tag(self, event: Any, node_type: type, value: str | None) -> str:
+        tag = event.ctag
+        if tag is None or str(tag) == "!":
+            tag = self._resolver.resolve(node_type, value, event.implicit)
+        return str(tag)
+
+    def _collection_tag(self, event: Any, node_type: type, kind: str, loc: Loc) -> None:
+        tag = self._tag(event, node_type, None)
+        if tag != _CORE + kind:
+            raise _Unplain(f"{_path_text(loc) or '<top>'}: unsupported YAML tag {tag}")
+
+    def _scalar(self, event: Any, loc: Loc) -> Any:
+        tag = self._tag(event, ScalarNode, event.value)
+        if tag == _CORE + "str":
+            return str(event.value)
+        if tag not in _SCALAR_TAGS:
+            raise _Unplain(f"{_path_text(loc) or '<top>'}: unsupported YAML tag {tag}")
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        return self._constructor.yaml_constructors[tag](self._constructor, node)
+
+    def _sequence(self, loc: Loc) -> tuple[list[Any], int]:
+        items: list[Any] = []
+        total = 1
+        while not isinstance(self._peek(), SequenceEndEvent):
+            child = (*loc, len(items))
+            if self._record:
+                mark = self._peek().start_mark
+                self.positions[child] = (mark.line + 1, mark.column + 1)
+            value, count = self._value(child)
+            items.append(value)
+            total += count
+        self._take()
+        return items, total
+
+    def _mapping(self, start: Any, loc: Loc) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
-        for key, value in node.items():
-            if not isinstance(key, str | int | float | bool):
-                raise _Unplain(f"{_path_text(loc) or '<top>'}: a key must be a plain word")
-            key = str(key)
+        merges: list[dict[str, Any]] = []
+        total = 1
+        while not isinstance(self._peek(), MappingEndEvent):
+            key_event = self._take()
+            mark = key_event.start_mark
+            if isinstance(key_event, ScalarEvent) and (
+                self._tag(key_event, ScalarNode, key_event.value) == _CORE + "merge"
+            ):
+                merged, count = self._value(loc)
+                total += count
+                merges.extend(self._mergeable(merged, loc, mark))
+                continue
+            key = self._key(key_event, loc)
             child = (*loc, key)
-            if isinstance(node, CommentedMap):
-                try:
-                    line, column = node.lc.key(key)
-                except (KeyError, TypeError):  # a key merged in from an anchor (<<: *x)
-                    line, column = node.lc.line, node.lc.col
-                positions[child] = (line + 1, column + 1)
-            out[key] = _plain(value, child, positions, budget)
-        return out
-    if isinstance(node, list):
-        items = []
-        for i, value in enumerate(node):
-            child = (*loc, i)
-            if isinstance(node, CommentedSeq):
-                line, column = node.lc.item(i)
-                positions[child] = (line + 1, column + 1)
-            items.append(_plain(value, child, positions, budget))
-        return items
-    if node is None or isinstance(node, dt.date):
-        return node
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    tag = getattr(getattr(node, "tag", None), "value", None) or type(node).__name__
-    raise _Unplain(f"{_path_text(loc) or '<top>'}: unsupported YAML tag {tag}")
+            value, count = self._value(child)
+            total += count
+            if key in out:
+                raise MarkedYAMLError(
+                    problem=f'found duplicate key "{key}" with value "{value}" '
+                    f'(original value: "{out[key]}")',
+                    problem_mark=mark,
+                )
+            if self._record:
+                self.positions[child] = (mark.line + 1, mark.column + 1)
+            out[key] = value
+        self._take()
+        # Keys written in the mapping win over merged ones; of the merged, the first wins.
+        for merged in merges:
+            for key, value in merged.items():
+                if key not in out:
+                    out[key] = value
+                    if self._record:
+                        where = start.start_mark
+                        self.positions[(*loc, key)] = (where.line + 1, where.column + 1)
+        return out, total
+
+    def _key(self, event: Any, loc: Loc) -> str:
+        if not isinstance(event, ScalarEvent):
+            raise _Unplain(f"{_path_text(loc) or '<top>'}: a key must be a plain word")
+        key = self._scalar(event, loc)
+        if not isinstance(key, str | int | float | bool):
+            raise _Unplain(f"{_path_text(loc) or '<top>'}: a key must be a plain word")
+        return str(key)
+
+    def _mergeable(self, value: Any, loc: Loc, mark: Any) -> list[dict[str, Any]]:
+        if isinstance(value, dict):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            return list(value)
+        raise MarkedYAMLError(
+            problem="expected a mapping or list of mappings for merging", problem_mark=mark
+        )
 
 
 def format_validation_errors(exc: ValidationError, positions: Positions | None = None) -> list[str]:

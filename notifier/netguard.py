@@ -115,6 +115,11 @@ class GuardedResolver(AbstractResolver):
         await self.inner.close()
 
 
+def mask_phone(phone: str) -> str:
+    """A phone number for logs and operators: country code and the last three digits."""
+    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
+
+
 def mask_url(url: str) -> str:
     """The URL with `user:password@` and secret-looking query values replaced by ***."""
     try:

@@ -100,7 +100,7 @@ def reload_refusals(running: Config, new: Config, text: str) -> list[str]:
     Twilio credentials is taken only when it says so: the part written out (`sources: []`) and
     named in `allow_empty`. Half-written files look exactly like that.
     """
-    if read_yaml(text)[0] in (None, {}):
+    if read_yaml(text, positions=False)[0] in (None, {}):
         return ["the file is empty (or only comments)"]
     written = new.model_fields_set
     allowed = set(new.allow_empty)

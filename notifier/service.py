@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -28,18 +28,19 @@ from typing import Any
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import ValidationError
 
 from notifier import __version__, metrics
 from notifier.app import build_services
+from notifier.app.subscribers import FollowerCache, build_router
 from notifier.channels.twilio_sms import TwilioSmsChannel
 from notifier.channels.webhook import WebhookChannel
 from notifier.clock import Clock, system_clock
 from notifier.config import (
     Config,
+    Recipient,
     SmsSubscriber,
     SourceBase,
-    iter_followers,
+    WebhookEndpoint,
     parse_config,
     read_config_text,
 )
@@ -64,7 +65,9 @@ from notifier.model import (
     Document,
     Event,
     LevelState,
+    Notice,
     Reported,
+    Severity,
     Transition,
     Trust,
 )
@@ -73,6 +76,9 @@ from notifier.preflight import prepare, reload_refusals
 from notifier.sources import SourcePoller, SourceState, source_report
 from notifier.store import Delivery, Store
 from notifier.store.queue import DISPATCH_CHANNEL, DispatchQueue, enqueue
+from notifier.store.subscribers import member_id
+
+__all__ = ["ReloadOutcome", "Service", "member_id"]
 from notifier.timebounds import bound_announcements, bound_document
 from notifier.trust import (
     Report,
@@ -163,6 +169,12 @@ class Service:
         self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
+        # The router is built from the subscribers table; -1: build it at the next use.
+        self._router_version = -1
+        self._router_lock = asyncio.Lock()
+        # Webhook contacts by key, refilled in place with every router (the channel holds it).
+        self._endpoints: dict[str, WebhookEndpoint] = {}
+        self._followers: FollowerCache = {}  # for the current catalog
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
         self._fingerprint = _fingerprint(config, config_file)
@@ -215,6 +227,8 @@ class Service:
             trace_configs=[self.guard.trace()],
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
+        # The YAML's followers are a seed: synced into the subscribers table at every start.
+        await self.services.subscribers.sync_config(config)
         await self.refresh_router()
         self.sms = self._sms_channel(config)
         await self.sms.start()
@@ -293,42 +307,49 @@ class Service:
         await self.store.close()
 
     async def current_router(self) -> Router:
-        """Who hears what, as of now: the one way the dispatcher reaches followers."""
+        """The router over the subscribers table as it is now: rebuilt when the stored
+        `subscribers_version` moved (a subscriber created, changed, paused, opted out …
+        through any replica), so every replica routes with the same subscribers."""
+        version = await self.store.subscribers.version()
+        if version != self._router_version:
+            async with self._router_lock:
+                if version != self._router_version:
+                    await self._rebuild_router(self.catalog)
         return self.router
 
-    async def refresh_router(self) -> None:
-        """Rebuild who hears what: the YAML's followers plus those who joined by SMS."""
-        self.router = await self._router_for(self.config, self.catalog)
+    async def _rebuild_router(self, catalog: Catalog) -> None:
+        version, rows = await self.store.subscribers.all()
+        blocked = await self.store.blocked_subscribers()
+        self._install_router(build_router(rows, catalog, blocked, self._followers), version)
 
-    async def _router_for(self, config: Config, catalog: Catalog) -> Router:
-        return Router(
-            [*iter_followers(config), *await self.sms_members(catalog)],
-            catalog.contains,
-            blocked=await self.store.blocked_subscribers(),
+    def _install_router(self, router: Router, version: int) -> None:
+        self.router = router
+        self._router_version = version
+        self._endpoints.clear()
+        self._endpoints.update(
+            {f.id: f for f in router.followers if isinstance(f, WebhookEndpoint)}
         )
 
+    async def refresh_router(self) -> None:
+        """Rebuild who hears what now, whatever the stored version says."""
+        self._router_version = -1
+        await self.current_router()
+
     async def router_changed(self) -> None:
-        """Subscriptions changed (JOIN / LEAVE): route the next event with the new list."""
-        async with self._levels_lock:
-            await self.refresh_router()
+        """Subscriptions changed: route the next event with the new list."""
+        await self.current_router()
 
     async def sms_members(self, catalog: Catalog | None = None) -> list[SmsSubscriber]:
         """People who texted JOIN <area>, as subscribers with the id `member_id(phone)`."""
         catalog = catalog or self.catalog
-        by_phone: dict[str, tuple[list[str], str]] = {}
-        for phone, area_id, language in await self.store.sms_subscriptions():
-            if catalog.area(area_id) is not None:  # an area the catalog no longer has
-                by_phone.setdefault(phone, ([], language))[0].append(area_id)
-        members = []
-        for phone, (areas, language) in by_phone.items():
-            try:
-                members.append(
-                    SmsSubscriber(id=member_id(phone), phone=phone, areas=areas, language=language)
-                )
-            except ValidationError:
-                # One stored number the phone rules now reject must not stop routing for all.
-                log.warning("SMS subscription of %s skipped: not a valid phone number", phone)
-        return members
+        _, rows = await self.store.subscribers.all()
+        router = build_router([r for r in rows if r.origin == "sms"], catalog, {})
+        return [f for f in router.followers if isinstance(f, SmsSubscriber) and f.areas]
+
+    async def _webhook_endpoint(self, key: str) -> WebhookEndpoint | None:
+        """A webhook contact this replica's router does not know yet (another replica created
+        it a moment ago): ask the database."""
+        return (await self.current_router()).endpoint(key)
 
     def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
         """One polling job per enabled source; a source whose settings did not change keeps
@@ -366,8 +387,9 @@ class Service:
         return TwilioSmsChannel(config.twilio, echo=self.echo, shared_rate=shared)
 
     def _webhook_channel(self, config: Config) -> WebhookChannel:
-        endpoints = {w.id: w for w in config.webhooks}
-        return WebhookChannel(self.session, endpoints, clock=self.clock)
+        return WebhookChannel(
+            self.session, self._endpoints, clock=self.clock, resolve=self._webhook_endpoint
+        )
 
     def _retry_policy(self, config: Config) -> RetryPolicy:
         ob = config.outbox
@@ -503,14 +525,20 @@ class Service:
         )
 
     async def _swap_in(self, staged: _Staged) -> None:
-        """Apply a staged configuration. Only the first step, reading the SMS members and
-        opt-outs from the database, can fail, and it fails before anything changed."""
+        """Apply a staged configuration. Only the first steps, syncing the YAML's followers
+        into the subscribers table (one transaction) and reading them back, can fail, and
+        they fail before anything in memory changed."""
         old, new = self.config, staged.config
-        async with self._levels_lock:
-            router = await self._router_for(new, staged.catalog)
+        async with self._levels_lock, self._router_lock:
+            await self.services.subscribers.sync_config(new)
+            version, rows = await self.store.subscribers.all()
+            blocked = await self.store.blocked_subscribers()
+            followers: FollowerCache = {}  # a new catalog: every follower validated again
+            router = build_router(rows, staged.catalog, blocked, followers)
             # From here on nothing depends on the database or on the file's values.
             self.config, self.catalog, self.renderer = new, staged.catalog, staged.renderer
-            self.router = router
+            self._install_router(router, version)
+            self._followers = followers
             self.trust = _trust_policy(new, staged.catalog)
             self.book = self.new_book(self.book.states(), self.book.memory())
         await self.extraction.reload(
@@ -853,6 +881,15 @@ class Service:
             memory=memory,
         )
 
+    def notice_for(self, event: Event, follower: Recipient, did: str) -> Notice:
+        """The rendered notice of one follower outside the dispatcher (a new subscriber told
+        the level in force); quiet hours hold an SMS below extreme."""
+        notice = self.renderer.render(event, follower, delivery_id=did)
+        quiet = getattr(follower, "quiet_hours", None)
+        if quiet is not None and event.severity is not Severity.EXTREME:
+            notice = replace(notice, not_before=quiet.ends_after(event.created))
+        return notice
+
     def _singleton_interval_s(self, job: str) -> float:
         if job == "expiry":
             return float(self.config.levels.expiry_check_s)
@@ -975,11 +1012,6 @@ def _failure_reason(exc: BaseException) -> str:
     if isinstance(exc, ExtractionFailed):
         return exc.reason
     return f"{type(exc).__name__}: {exc}"
-
-
-def member_id(phone: str) -> str:
-    """The subscriber id of someone who joined by SMS: sms:77012345678."""
-    return "sms:" + phone.lstrip("+")
 
 
 def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:

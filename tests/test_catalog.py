@@ -282,6 +282,19 @@ display:
   severity: {minor: gering, moderate: mäßig, severe: hoch, extreme: extrem}
   transitions: {issued: ausgerufen, raised: angehoben, lowered: gesenkt, extended: verlängert,
                 lifted: aufgehoben, expired: abgelaufen}
+replies:
+  help: "notifier: Gefährdungsstufen. STOP beendet, START setzt fort."
+  join_help: " JOIN <Gebiet> folgt einem Gebiet, LEAVE beendet."
+  stopped: "Keine Meldungen mehr. START setzt fort."
+  resumed: "Meldungen fortgesetzt. STOP beendet."
+  joined: "Sie folgen {area}. LEAVE beendet."
+  already: "Sie folgen {area} bereits. LEAVE beendet."
+  unknown_area: "„{text}“ kenne ich nicht. Z. B. {command} Deutschland"
+  which_area: "Welches Gebiet? Z. B. JOIN Deutschland"
+  left: "{count} beendet."
+  left_none: "Sie folgen keinem Gebiet."
+  cannot: "{phone} kann keine SMS erhalten."
+  join_limit: "Höchstens {limit} Gebiete am Tag."
 """,
     )
     pack = load_packs(languages)["de"]

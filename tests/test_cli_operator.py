@@ -83,6 +83,10 @@ def test_data_dir_on_the_group_and_on_every_subcommand(config_file: Path, tmp_pa
         ("--config", c, "sources", "--data-dir", str(data), "reset", "inbox"),
         ("sources", "reset", "inbox", "--config", c, "--data-dir", str(data)),
         ("replay", "--config", c, "--data-dir", str(data)),
+        ("--data-dir", str(data), "levels", "--config", c),
+        ("events", "--json", "--config", c, "--data-dir", str(data)),
+        ("--config", c, "deliveries", "--data-dir", str(data)),
+        ("reports", "--data-dir", str(data), "--config", c, "--status", "all"),
     ):
         result = invoke(*args)
         assert result.exit_code == 0, (args, result.output)

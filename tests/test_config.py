@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from notifier.cli import main
-from notifier.config import load_config, parse_config
+from notifier.config import load_config, parse_config, read_yaml
 from notifier.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -407,9 +407,64 @@ def test_alias_bombs_are_refused_quickly() -> None:
         lines.append(f"a{i}: &a{i} [{refs}]")
     started = time.perf_counter()
     assert errors_of("\n".join(lines) + "\n") == [
-        "YAML too large: more than 200000 values (after expanding aliases)"
+        "YAML too large: more than 1000000 values (after expanding aliases)"
     ]
     assert time.perf_counter() - started < 5
+
+
+def test_anchors_aliases_and_merge_keys_read_as_plain_values() -> None:
+    data, positions = read_yaml(
+        "base: &base {language: ru, min_severity: severe}\n"
+        "subscribers:\n"
+        "  - <<: *base\n"
+        "    id: a\n"
+        "    areas: &kz [KZ]\n"
+        "  - {<<: [{language: kk}, *base], id: b, areas: *kz, language: en}\n"
+    )
+    a, b = data["subscribers"]
+    assert a == {"language": "ru", "min_severity": "severe", "id": "a", "areas": ["KZ"]}
+    # keys written in the mapping win; of the merged mappings, the first wins
+    assert b == {"id": "b", "areas": ["KZ"], "language": "en", "min_severity": "severe"}
+    assert positions[("subscribers", 0, "id")] == (4, 5)
+    assert positions[("subscribers", 0, "language")] == (3, 5)  # merged: where the map starts
+
+
+def test_positions_are_read_when_a_message_needs_them_and_skip_overridden_keys() -> None:
+    text = "log_level: INFO\nserver:\n  host: 127.0.0.1\n  port: 8080\n"
+    config = parse_config(text, environ={}, overrides={"server.port": 9000})
+    assert config.server.port == 9000
+    assert config.where("log_level") == " (line 1, column 1)"
+    assert config.where("server", "host") == " (line 3, column 3)"
+    # the command line set the port: the message points at its parent, not at line 4
+    assert config.where("server", "port") == " (line 2, column 1)"
+    assert errors_of("log_level: ${LEVEL}\n") == [
+        "log_level (line 1, column 1): environment variable LEVEL is not set (write "
+        "${LEVEL:-} to make it optional)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\n---\nb: 2\n", "YAML syntax error: expected a single document in the stream"),
+        ("a: *nowhere\n", "YAML syntax error at line 1, column 4: found undefined alias"),
+        ("? [x]\n: 1\n", "<top>: a key must be a plain word"),
+        ("a: !!set {x}\n", "a: unsupported YAML tag tag:yaml.org,2002:set"),
+        ("a: !!binary aGk=\n", "a: unsupported YAML tag tag:yaml.org,2002:binary"),
+        ("a: !custom x\n", "a: unsupported YAML tag !custom"),
+        ("a: &x 1\nb:\n  <<: *x\n", "YAML syntax error at line 3, column 3: expected a"),
+    ],
+)
+def test_hostile_yaml_shapes_are_one_line(text: str, expected: str) -> None:
+    (error,) = errors_of(text)
+    assert error.startswith(expected)
+
+
+def test_an_alias_is_charged_its_full_size_each_time_it_is_used() -> None:
+    # 1,001 values behind one anchor, used 1,000 times: a million once expanded.
+    items = ", ".join(["x"] * 1000)
+    text = f"a: &a [{items}]\nb: [" + ", ".join(["*a"] * 1000) + "]\n"
+    assert errors_of(text) == ["YAML too large: more than 1000000 values (after expanding aliases)"]
 
 
 def test_deep_nesting_is_refused() -> None:
@@ -427,10 +482,10 @@ def test_custom_tags_and_huge_files_are_refused(tmp_path: Path) -> None:
         "log_level: unsupported YAML tag tag:yaml.org,2002:python/object:os.system"
     ]
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"# " + b"x" * (4 * 1024 * 1024) + b"\n")
+    big.write_bytes(b"# " + b"x" * (16 * 1024 * 1024) + b"\n")
     with pytest.raises(ConfigError) as info:
         load_config(big, environ={})
-    assert info.value.errors == ["config file is larger than 4 MiB"]
+    assert info.value.errors == ["config file is larger than 16 MiB"]
 
 
 # --- check-config checks what start-up checks ----------------------------------------------------

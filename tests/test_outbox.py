@@ -325,6 +325,45 @@ async def test_results_are_recorded_in_batches(store: Store) -> None:
     assert len(calls) < 30 / 2  # many results per transaction
 
 
+async def test_a_result_is_written_at_once_and_waits_for_at_most_one_write(store: Store) -> None:
+    # Group commit: the writer starts as soon as a result exists (no timer) and, while a write
+    # is under way, the results finished meanwhile go out in the next write, the moment the
+    # previous one ends. A result that waited for a timer would be a duplicate after a crash.
+    await enqueue_many(store, 2)
+    loop = asyncio.get_running_loop()
+    finished: dict[str, float] = {}
+    writes: list[tuple[float, float, list[str]]] = []
+
+    class Staggered(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            await asyncio.sleep(0.0 if notice.subscriber_id == "hook0" else 0.1)
+            finished[notice.subscriber_id] = loop.time()
+            return DeliveryResult.ok()
+
+    class SlowWrites(Store):
+        async def record_attempts(self, records, **kwargs):  # type: ignore[no-untyped-def]
+            start = loop.time()
+            await asyncio.sleep(0.4)  # a busy database
+            statuses = await super().record_attempts(records, **kwargs)
+            writes.append((start, loop.time(), [r.delivery.subscriber_id for r in records]))
+            return statuses
+
+    worker = OutboxWorker(
+        SlowWrites(store.engine),
+        {ChannelKind.WEBHOOK: Staggered(DeliveryResult.ok())},
+        RetryPolicy(),
+        idle_poll_s=30,  # no sweep, no timer would come to the rescue within the test
+        clock=now_utc,
+    )
+    async with running(worker):
+        await wait_for_counts(store, {"sent": 2}, timeout_s=5)
+    (start0, end0, first), (start1, _end1, second) = writes
+    assert (first, second) == (["hook0"], ["hook1"])
+    assert start0 - finished["hook0"] < 0.05  # written at once
+    assert finished["hook1"] < end0  # it finished during the first write...
+    assert start1 - end0 < 0.05  # ...and went out the moment that write ended
+
+
 async def test_a_live_worker_keeps_its_rows_while_an_attempt_outlasts_the_lease(
     store: Store,
 ) -> None:

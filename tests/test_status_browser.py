@@ -1,5 +1,6 @@
 """The status page in a real browser: `notifier run` serves it, headless Chromium (Debian's
-`chromium`) renders it at 1280 and 390 px, and nothing is wider than a phone's screen."""
+`chromium`) renders it at 1280 and 390 px, a level an operator sets through the API shows on
+it, and nothing is wider than a phone's screen."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ from tests.test_status_page import DOUBTFUL, EVIL, FEED, ORANGE_ALMATY, gone_end
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ADMIN = "ntf_browser-test-admin-token-000000000000"  # NOTIFIER_ADMIN_TOKEN of the run
+AUTH = {"Authorization": f"Bearer {ADMIN}"}
+# What the operator announces: a country the sources never mention.
+ANNOUNCED = {"scheme": "uk", "area": "GB", "level": "substantial", "note": "JTAC, by phone"}
 
 pytestmark = [
     pytest.mark.skipif(
@@ -127,7 +132,7 @@ async def notifier_run(tmp_path: Path, hook_url: str) -> AsyncIterator[str]:
         "--data-dir",
         str(tmp_path / "data"),
         cwd=ROOT,
-        env={**env, "PYTHONUNBUFFERED": "1"},
+        env={**env, "PYTHONUNBUFFERED": "1", "NOTIFIER_ADMIN_TOKEN": ADMIN},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -149,7 +154,7 @@ async def wait_until(
     """Until GET path answers JSON that `ready` accepts (the sources poll on their own)."""
     deadline = time.monotonic() + timeout_s
     data: Any = None
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=AUTH) as session:
         while time.monotonic() < deadline:
             with contextlib.suppress(aiohttp.ClientError):
                 async with session.get(base + path) as r:
@@ -207,6 +212,13 @@ async def test_status_page_in_headless_chromium_at_desktop_and_phone_width(
             "/api/sources",
             lambda d: {s["id"]: s["status"] for s in d["sources"]}["broken"] == "failing",
         )
+        # The operator's own announcement, through the API with the admin token.
+        async with (
+            aiohttp.ClientSession(headers=AUTH) as s,
+            s.post(base + "/api/announcements", json=ANNOUNCED) as r,
+        ):
+            assert r.status == 200, await r.text()
+        await wait_until(base, "/api/levels", lambda d: len(d["levels"]) == 4)
         async with aiohttp.ClientSession() as s, s.get(base + "/") as r:
             html = await r.text()
         (shots / "status.html").write_text(html)  # next to the screenshots, for a person
@@ -226,6 +238,9 @@ async def test_status_page_in_headless_chromium_at_desktop_and_phone_width(
         )
         assert "Inherited from <strong>Kazakhstan</strong>" in almaty
         assert '<span class="badge sev-severe">orange' in almaty
+        # So is the one the operator set through the API.
+        britain = dom.split('<span class="area-name">United Kingdom</span>')[1].split("</li>")[0]
+        assert '<span class="badge sev-moderate">substantial' in britain, britain
         # The media report's markup stayed text: no script element was ever created from it.
         assert '&lt;script&gt;alert("x")&lt;/script&gt;' in dom
         assert "<script" not in dom
@@ -241,7 +256,7 @@ async def test_status_page_in_headless_chromium_at_desktop_and_phone_width(
     found = re.search(r'<pre id="measured">(.*?)</pre>', measured_dom)
     assert found, "the measuring script did not run"
     measured = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
-    assert measured["clientWidth"] == 390 and measured["levels"] == 3, measured
+    assert measured["clientWidth"] == 390 and measured["levels"] == 4, measured
     # Nothing wider than the phone's screen: no horizontal scrolling of the page.
     assert measured["scrollWidth"] <= measured["clientWidth"], measured
     assert measured["wide"] == [], measured

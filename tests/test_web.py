@@ -262,38 +262,44 @@ async def test_own_atom_feed_carries_cap_that_notifier_itself_can_read(running: 
 async def test_subscribers_api_masks_numbers_and_shows_opt_outs(running: Running) -> None:
     await running.post_form("/twilio/inbound", {"From": EN, "Body": "STOP"})
     subscribers = (await running.get("/api/subscribers"))["subscribers"]
-    assert subscribers == [
-        {
-            "id": "aktobe-ru",
-            "channel": "twilio_sms",
-            "address": "+7701****678",
-            "areas": ["KZ-AKT"],
-            "min_severity": "minor",
-            "language": "ru",
-            "enabled": True,
-            "blocked": None,
-        },
-        {
-            "id": "desk-en",
-            "channel": "twilio_sms",
-            "address": "+7777****567",
-            "areas": ["KZ"],
-            "min_severity": "minor",
-            "language": "en",
-            "enabled": True,
-            "blocked": "replied STOP",
-        },
-        {
-            "id": "newsroom",
-            "channel": "webhook",
-            "address": running.consumer.url,
-            "areas": ["KZ"],
-            "min_severity": "minor",
-            "language": "en",
-            "enabled": True,
-            "blocked": None,
-        },
+    seen = [
+        (
+            s["id"],
+            s["origin"],
+            s["read_only"],
+            s["areas"],
+            s["language"],
+            [(c["key"], c["kind"], c["address"], c["blocked"]) for c in s["contacts"]],
+        )
+        for s in subscribers
     ]
+    assert seen == [
+        (
+            "aktobe-ru",
+            "config",
+            True,
+            ["KZ-AKT"],
+            "ru",
+            [("aktobe-ru", "sms", "+7701****678", None)],
+        ),
+        (
+            "desk-en",
+            "config",
+            True,
+            ["KZ"],
+            "en",
+            [("desk-en", "sms", "+7777****567", "replied STOP")],
+        ),
+        (
+            "newsroom",
+            "config",
+            True,
+            ["KZ"],
+            "en",
+            [("newsroom", "webhook", running.consumer.url, None)],
+        ),
+    ]
+    assert all("secret" not in c for s in subscribers for c in s["contacts"])
 
 
 async def test_join_and_leave_by_sms(running: Running) -> None:
@@ -323,7 +329,10 @@ async def test_join_and_leave_by_sms(running: Running) -> None:
 async def test_join_in_russian_gets_russian_alerts_and_shows_in_the_api(running: Running) -> None:
     joiner = "+77051234568"
     reply = await running.text_in(joiner, "JOIN Актобе")
-    assert reply == "Subscribed to threat-level alerts for Актобе. Reply LEAVE to stop."
+    assert reply == (  # in Russian too: the words come from config/languages/ru.yaml
+        "Вы подписались на оповещения об уровне террористической угрозы: Актобе. "
+        "Ответьте LEAVE, чтобы отписаться."
+    )
     members = [
         s
         for s in (await running.get("/api/subscribers"))["subscribers"]

@@ -63,7 +63,8 @@ twilio:
 
 async def test_urls_with_credentials_are_masked_in_the_api(running: Running) -> None:
     await running.poll()
-    [hook] = [s for s in (await running.get("/api/subscribers"))["subscribers"]]
+    [subscriber] = [s for s in (await running.get("/api/subscribers"))["subscribers"]]
+    [hook] = subscriber["contacts"]
     assert hook["address"] == "http://***@127.0.0.1:9/hook?token=***&area=kz"
     deliveries = (await running.get("/api/deliveries"))["deliveries"]
     [row] = [d for d in deliveries if d["channel"] == "webhook"]

@@ -3,7 +3,8 @@
 Each service is small and reads the running `Service` (store, catalog, router, renderer) at
 call time, so a reload's new catalog or router is what the next call sees. The pipeline
 itself stays in `notifier.service`; these services only ask it to act (announcements) or
-read what it wrote (explain), plus the silences routing consults at fan-out time.
+read what it wrote (explain, levels, events, deliveries, sources, review, reports), plus the
+silences routing consults at fan-out time and the subscribers it routes to.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from notifier.app.announcements import AnnouncementService
+from notifier.app.deliveries import DeliveryService
+from notifier.app.events import EventService
 from notifier.app.explain import ExplainService
+from notifier.app.levels import LevelService
 from notifier.app.reports import ReportService
+from notifier.app.review import ReviewService
 from notifier.app.silences import SilenceService
+from notifier.app.sources import SourceService
+from notifier.app.subscribers import SubscriberService
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -22,9 +29,15 @@ if TYPE_CHECKING:
 __all__ = [
     "AnnouncementService",
     "AppServices",
+    "DeliveryService",
+    "EventService",
     "ExplainService",
+    "LevelService",
     "ReportService",
+    "ReviewService",
     "SilenceService",
+    "SourceService",
+    "SubscriberService",
     "build_services",
 ]
 
@@ -35,6 +48,12 @@ class AppServices:
     silences: SilenceService
     explain: ExplainService
     reports: ReportService
+    levels: LevelService
+    events: EventService
+    deliveries: DeliveryService
+    sources: SourceService
+    review: ReviewService
+    subscribers: SubscriberService
 
 
 def build_services(service: Service) -> AppServices:
@@ -45,4 +64,10 @@ def build_services(service: Service) -> AppServices:
         silences=silences,
         explain=ExplainService(service, silences),
         reports=ReportService(service),
+        levels=LevelService(service),
+        events=EventService(service),
+        deliveries=DeliveryService(service),
+        sources=SourceService(service),
+        review=ReviewService(service),
+        subscribers=SubscriberService(service),
     )

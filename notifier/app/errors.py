@@ -16,3 +16,8 @@ class Invalid(NotifierError):
 
 class NotFound(NotifierError):
     """What a request names does not exist."""
+
+
+class Conflict(NotifierError):
+    """The request cannot be done to this thing as it is (HTTP 409, exit 2): a subscriber the
+    YAML owns is read-only, an id is taken."""

@@ -5,7 +5,8 @@ asks (area through the hierarchy, minimum severity, transition kind), then what 
 between an event and a phone: quiet hours, a silence in force when the event was created,
 an opt-out or a disabled endpoint, and the trust stage (the reports behind the event); and it
 shows the outbox row(s) with their status. The follower is read from today's configuration,
-so a follower changed since the event is explained as it is now (the answer says so).
+so a follower changed since the event is explained as it is now (the answer says so); a
+subscriber's id explains its first contact, a contact's key (`ops@7`) that contact.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import NotFound
 from notifier.app.silences import Muting, SilenceService
-from notifier.config import Recipient, SmsSubscriber, iter_followers
+from notifier.config import Recipient, SmsSubscriber
 from notifier.dispatch.route import DEFAULT_KINDS
 from notifier.model import Severity, TransitionKind
 from notifier.netguard import mask_url
@@ -45,11 +46,12 @@ class ExplainService:
         self._silences = silences
 
     async def _follower(self, subscriber_id: str) -> Recipient | None:
-        service = self._service
-        for follower in [*iter_followers(service.config), *await service.sms_members()]:
-            if follower.id == subscriber_id:
-                return follower
-        return None
+        """The follower of this contact key, or of a subscriber's first contact."""
+        router = await self._service.current_router()
+        found = router.follower(subscriber_id)
+        if found is None:
+            found = next((f for f in router.followers if router.owner(f.id) == subscriber_id), None)
+        return found
 
     async def explain(self, event_id: str, subscriber_id: str) -> dict[str, Any]:
         if not event_id or len(event_id) > MAX_ID_CHARS:
@@ -114,7 +116,7 @@ class ExplainService:
             Check(
                 "enabled",
                 follower.enabled,
-                "enabled in the configuration" if follower.enabled else "disabled (enabled: false)",
+                "enabled" if follower.enabled else "disabled (enabled: false) or paused",
             )
         )
         blocked = (await service.store.blocked_subscribers()).get(follower.id)
@@ -130,7 +132,8 @@ class ExplainService:
         # The silences in force when the event fanned out (expired ones keep their history).
         then = await SilenceStore(engine).active(created)
         muting = Muting(tuple(then), catalog)
-        silence = muting.silence_for(follower.id, area_id, severity)
+        owner = (await service.current_router()).owner(follower.id)
+        silence = muting.silence_for(follower.id, area_id, severity, owner)
         if silence is None:
             checks.append(Check("silence", True, "no silence in force then covered it"))
         else:

@@ -35,13 +35,14 @@ class Muting:
     areas: AreaTree
 
     def silence_for(
-        self, subscriber_id: str, area_id: str, severity: Severity | None
+        self, subscriber_id: str, area_id: str, severity: Severity | None, owner: str = ""
     ) -> Silence | None:
-        """The silence that mutes this notice, or None."""
+        """The silence that mutes this notice, or None. `owner`: the subscriber a contact key
+        belongs to (`ops@7` -> `ops`): a silence of the subscriber mutes all its contacts."""
         for s in self.silences:
             if severity is Severity.EXTREME and not s.include_extreme:
                 continue
-            if s.target is SilenceTarget.SUBSCRIBER and s.value == subscriber_id:
+            if s.target is SilenceTarget.SUBSCRIBER and s.value in (subscriber_id, owner):
                 return s
             if s.target is SilenceTarget.AREA and self.areas.contains(s.value, area_id):
                 return s

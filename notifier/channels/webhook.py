@@ -7,7 +7,7 @@ consumer can deduplicate on it; the timestamp and signature are fresh on each at
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC
 
 import aiohttp
@@ -37,10 +37,13 @@ class WebhookChannel:
         endpoints: Mapping[str, WebhookEndpoint],
         *,
         clock: Clock = system_clock,
+        resolve: Callable[[str], Awaitable[WebhookEndpoint | None]] | None = None,
     ) -> None:
         self._session = session
         # Held by reference: a caller that swaps endpoints in place (config reload) is seen.
         self.endpoints = endpoints
+        # Asked for an id `endpoints` lacks: a contact another replica created a moment ago.
+        self._resolve = resolve
         self._clock = clock
         self._signers: dict[tuple[str, str], Webhook] = {}
 
@@ -70,6 +73,8 @@ class WebhookChannel:
 
     async def send(self, notice: Notice) -> DeliveryResult:
         endpoint = self.endpoints.get(notice.subscriber_id)
+        if endpoint is None and self._resolve is not None:
+            endpoint = await self._resolve(notice.subscriber_id)
         if endpoint is None:
             return DeliveryResult.permanent(
                 f"no webhook endpoint {notice.subscriber_id!r} in the configuration"

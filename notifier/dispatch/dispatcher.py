@@ -47,7 +47,7 @@ class Mutes(Protocol):
     """The silences in force (notifier.app.silences.Muting)."""
 
     def silence_for(
-        self, subscriber_id: str, area_id: str, severity: Severity | None
+        self, subscriber_id: str, area_id: str, severity: Severity | None, owner: str = ""
     ) -> Silence | None: ...
 
 
@@ -83,7 +83,8 @@ def plan_notices(
     for ev in events:
         area_id = ev.transition.area.id
         for follower, channel in router.route(ev):
-            silence = mutes.silence_for(follower.id, area_id, ev.severity) if mutes else None
+            owner = router.owner(follower.id)  # a subscriber's silence mutes all its contacts
+            silence = mutes.silence_for(follower.id, area_id, ev.severity, owner) if mutes else None
             if silence is not None:
                 muted.setdefault(follower.id, silence.id)
                 continue
@@ -95,7 +96,10 @@ def plan_notices(
     for r in held:
         a = r.announcement
         for endpoint in router.route_report(r):
-            silence = mutes.silence_for(endpoint.id, a.area.id, a.severity) if mutes else None
+            owner = router.owner(endpoint.id)
+            silence = (
+                mutes.silence_for(endpoint.id, a.area.id, a.severity, owner) if mutes else None
+            )
             if silence is not None:
                 muted.setdefault(endpoint.id, silence.id)
                 continue

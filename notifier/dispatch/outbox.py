@@ -483,7 +483,10 @@ class OutboxWorker:
             self._recorder = asyncio.create_task(self._record_loop(), name="outbox recorder")
 
     async def _record_loop(self) -> None:
-        """Write the results that piled up while the last batch was written, then wait."""
+        """Group commit: one writer writes every result that exists, and then at once those
+        that finished while it wrote, until none is left. No timer: a result waits for at most
+        one write, and under load each write carries many. A result waiting to be written is an
+        attempt sent again after a crash, so this wait is the duplicate bound's second term."""
         while self._results:
             batch, self._results = self._results, []
             # Shielded: an attempt that was made must be recorded, even during shutdown.

@@ -23,10 +23,32 @@ class Router:
         contains: Callable[[str, str], bool],
         *,
         blocked: Mapping[str, str] | None = None,
+        owners: Mapping[str, str] | None = None,
     ) -> None:
-        self._followers = [f for f in followers if f.enabled]
+        """`owners` maps a follower id (a contact's key) to its subscriber's id where the two
+        differ (`ops@7` -> `ops`); a follower not in it is its own subscriber."""
+        everyone = list(followers)
+        self._by_id = {f.id: f for f in everyone}
+        self._followers = [f for f in everyone if f.enabled]
         self._contains = contains
         self._blocked = dict(blocked or {})
+        self._owners = dict(owners or {})
+
+    @property
+    def followers(self) -> list[Recipient]:
+        """Every follower, enabled or not (paused subscribers are not enabled)."""
+        return list(self._by_id.values())
+
+    def follower(self, follower_id: str) -> Recipient | None:
+        return self._by_id.get(follower_id)
+
+    def endpoint(self, follower_id: str) -> WebhookEndpoint | None:
+        found = self._by_id.get(follower_id)
+        return found if isinstance(found, WebhookEndpoint) else None
+
+    def owner(self, follower_id: str) -> str:
+        """The subscriber a follower id belongs to (itself for YAML and JOIN followers)."""
+        return self._owners.get(follower_id, follower_id)
 
     def block(self, follower_id: str, reason: str) -> None:
         self._blocked[follower_id] = reason

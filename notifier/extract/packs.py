@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from string import Formatter
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from notifier.errors import CatalogError
 from notifier.extract.normalise import fold_phrase
@@ -63,6 +64,72 @@ class Display(_Strict):
     level: str = Field("", description="The word for a threat level in output ('level', 'Stufe').")
 
 
+# The placeholders each SMS reply may use, and the words it must keep: Twilio and the service
+# only understand the English keywords, so a reply in any language names them as they are.
+REPLY_FIELDS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "help": (frozenset(), ("STOP", "START")),
+    "join_help": (frozenset(), ("JOIN", "LEAVE")),
+    "stopped": (frozenset(), ("START",)),
+    "resumed": (frozenset(), ("STOP",)),
+    "joined": (frozenset({"area"}), ("LEAVE",)),
+    "already": (frozenset({"area"}), ("LEAVE",)),
+    "unknown_area": (frozenset({"text", "command"}), ()),
+    "which_area": (frozenset(), ("JOIN",)),
+    "left": (frozenset({"count"}), ()),
+    "left_none": (frozenset(), ()),
+    "cannot": (frozenset({"phone"}), ()),
+    "join_limit": (frozenset({"limit"}), ()),
+}
+MAX_REPLY_CHARS = 320  # two SMS segments of GSM-7; the values filled in are bounded too
+
+
+class Replies(_Strict):
+    """What the service answers to an inbound SMS (HELP, STOP, START, JOIN, LEAVE), in one
+    language. `{name}` placeholders are filled with bounded values; the keywords stay English."""
+
+    help: str = Field(description="Answer to HELP: what the service is, STOP and START.")
+    join_help: str = Field(description="Added to HELP when JOIN is on (starts with a space).")
+    stopped: str = Field(description="Answer to STOP: no more alerts, START resumes.")
+    resumed: str = Field(description="Answer to START.")
+    joined: str = Field(description="JOIN <area> worked: {area} is the area's name.")
+    already: str = Field(description="JOIN of an area the number follows already: {area}.")
+    unknown_area: str = Field(description="JOIN/LEAVE <text> names no area: {text}, {command}.")
+    which_area: str = Field(description="JOIN without an area.")
+    left: str = Field(description="LEAVE worked: {count} subscriptions ended.")
+    left_none: str = Field(description="LEAVE from a number that follows nothing.")
+    cannot: str = Field(description="The sender's number cannot get SMS alerts: {phone}.")
+    join_limit: str = Field(description="Too many JOINs today: {limit}.")
+
+    @model_validator(mode="after")
+    def _placeholders_and_keywords(self) -> Replies:
+        errors = []
+        for name, (allowed, keywords) in REPLY_FIELDS.items():
+            text = getattr(self, name)
+            if len(text) > MAX_REPLY_CHARS:
+                errors.append(f"{name}: longer than {MAX_REPLY_CHARS} characters")
+            try:
+                fields = [(f, spec, conv) for _, f, spec, conv in Formatter().parse(text)]
+            except ValueError as exc:
+                errors.append(f"{name}: {exc} (write {{{{ and }}}} for a brace)")
+                continue
+            used = {f for f, _, _ in fields if f is not None}
+            if any(spec or conv for _, spec, conv in fields):  # '{area:>99999}' would be a bomb
+                errors.append(f"{name}: a placeholder is a bare {{name}}, no format or conversion")
+            if not used <= allowed:
+                wrong = ", ".join(sorted("{" + u + "}" for u in used - allowed))
+                may = ", ".join(sorted("{" + a + "}" for a in allowed)) or "none"
+                errors.append(f"{name}: unknown placeholder {wrong} (may use: {may})")
+            for keyword in keywords:
+                if keyword not in text:
+                    errors.append(f"{name}: must name the keyword {keyword} as it is")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def text(self, name: str, **values: object) -> str:
+        return str(getattr(self, name)).format(**values)
+
+
 class PackSpec(_Strict):
     """One language pack file. Sections are optional here; `REQUIRED` are checked for every
     language a scheme declares (see the module docstring)."""
@@ -83,6 +150,7 @@ class PackSpec(_Strict):
     units: dict[Unit, Phrases] | None = None
     nationwide: Phrases | None = None
     display: Display | None = None
+    replies: Replies | None = None
     # --- optional: finer cues the engine uses where a language has them ---
     ago: Phrases = Field(
         default_factory=list, description="'years ago', 'ever since': background before the level"
@@ -129,6 +197,7 @@ REQUIRED = (
     "units",
     "nationwide",
     "display",
+    "replies",
 )
 
 # days a unit counts for a duration ("for 2 weeks")
@@ -246,6 +315,10 @@ class Lexicon:
     def display(self, language: str) -> Display | None:
         pack = self.packs.get(language)
         return pack.spec.display if pack else None
+
+    def replies(self, language: str) -> Replies | None:
+        pack = self.packs.get(language.split("-")[0].lower())
+        return pack.spec.replies if pack else None
 
 
 _ACTION_FIELD = {

@@ -47,6 +47,7 @@ from notifier.model import (
     Trust,
 )
 from notifier.store import migrate
+from notifier.store.subscribers import SubscriberStore, bump_version, member_id
 from notifier.store.tables import (
     deliveries,
     delivery_attempts,
@@ -57,7 +58,6 @@ from notifier.store.tables import (
     reports,
     review,
     send_rate,
-    sms_subscriptions,
     source_state,
     subscriber_flags,
 )
@@ -640,6 +640,7 @@ class Store:
                         "updated": now,
                     },
                 )
+                await bump_version(conn)
                 if result.disable_endpoint:
                     await _stop_endpoint(conn, rec.delivery, result.reason, worker, now)
         return statuses
@@ -741,48 +742,49 @@ class Store:
                 {"subscriber_id": subscriber_id},
                 {"opted_out": opted_out, "disabled": False, "reason": reason, "updated": now},
             )
+            await bump_version(conn)  # every replica routes around (or to) it again
 
-    # --- subscriptions by SMS (JOIN / LEAVE) ----------------------------------------------
+    async def enqueue(self, notices: Sequence[Notice], now: datetime) -> int:
+        """Write notices to the outbox outside a levels transaction (a new subscriber told the
+        level in force); rows already there stay as they are."""
+        if not notices:
+            return 0
+        async with self.engine.begin() as conn:
+            inserted = await _insert_notices(conn, notices, now)
+            if inserted:
+                await _notify(conn)
+        return inserted
+
+    # --- subscriptions by SMS (JOIN / LEAVE): subscribers of origin sms ------------------
+
+    @property
+    def subscribers(self) -> SubscriberStore:
+        return SubscriberStore(self.engine)
 
     async def sms_subscriptions(self) -> list[tuple[str, str, str]]:
         """(phone, area id, language) of everyone who joined by SMS."""
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(sms_subscriptions).order_by(
-                        sms_subscriptions.c.phone, sms_subscriptions.c.area_id
-                    )
-                )
-            ).all()
-        return [(r.phone, r.area_id, r.language) for r in rows]
+        _, rows = await self.subscribers.all()
+        found = [
+            (contact.address, area, row.language)
+            for row in rows
+            if row.origin == "sms"
+            for contact in row.contacts
+            if contact.kind == "sms"
+            for area in row.areas
+        ]
+        return sorted(found)
 
     async def join(self, phone: str, area_id: str, language: str, now: datetime) -> bool:
         """Subscribe `phone` to `area_id`; False when it already was."""
-        statement = (
-            _insert_or_for(self.dialect, sms_subscriptions)
-            .values(phone=phone, area_id=area_id, language=language, created=now)
-            .on_conflict_do_nothing(index_elements=["phone", "area_id"])
-        )
-        async with self.engine.begin() as conn:
-            result = await conn.execute(statement)
-        return bool(result.rowcount)
+        return await self.subscribers.join(member_id(phone), phone, area_id, language, now)
 
     async def joins_since(self, phone: str, since: datetime) -> int:
         """How many of `phone`'s subscriptions were made at `since` or later."""
-        query = select(func.count()).where(
-            sms_subscriptions.c.phone == phone, sms_subscriptions.c.created >= since
-        )
-        async with self.engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return await self.subscribers.area_added_since(member_id(phone), since)
 
     async def leave(self, phone: str, area_id: str | None = None) -> int:
         """Unsubscribe `phone` from one area, or from all when `area_id` is None."""
-        query = delete(sms_subscriptions).where(sms_subscriptions.c.phone == phone)
-        if area_id is not None:
-            query = query.where(sms_subscriptions.c.area_id == area_id)
-        async with self.engine.begin() as conn:
-            result = await conn.execute(query)
-        return int(result.rowcount or 0)
+        return await self.subscribers.leave(member_id(phone), area_id, datetime.now(UTC))
 
     # --- review queue ----------------------------------------------------------------------
 

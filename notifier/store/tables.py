@@ -206,14 +206,53 @@ review = Table(
     Index("ix_review_status", "status"),
 )
 
-# People who subscribed themselves by texting JOIN <area> (when twilio.inbound_join is on).
-sms_subscriptions = Table(
-    "sms_subscriptions",
+# Subscribers (migration 0007): who hears what, whatever created them. `origin` is `config`
+# (the YAML's subscribers: and webhooks:, synced at start and reload), `api` (the API or the
+# CLI) or `sms` (someone who texted JOIN; id sms:<digits>). `enabled` is the YAML's own switch,
+# `paused` the operator's; either off and the subscriber gets nothing.
+subscribers = Table(
+    "subscribers",
     metadata,
-    Column("phone", String(32), primary_key=True),
-    Column("area_id", String(200), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("origin", String(10), nullable=False),
+    Column("min_severity", String(20), nullable=False),
+    Column("transitions", Text),  # JSON list of kinds, NULL: the default kinds
     Column("language", String(8), nullable=False, default="en"),
+    Column("quiet_hours", Text),  # JSON {start, end, timezone}, NULL: none
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("paused", Boolean, nullable=False, default=False),
     Column("created", UtcDateTime, nullable=False),
+    Column("updated", UtcDateTime, nullable=False),
+)
+
+# The areas a subscriber follows, in the order given; `added` is when (JOIN's daily limit).
+subscriber_areas = Table(
+    "subscriber_areas",
+    metadata,
+    Column("subscriber_id", String(200), primary_key=True),
+    Column("area_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
+    Column("added", UtcDateTime, nullable=False),
+)
+
+# How a subscriber is reached. `key` is the id deliveries, opt-outs, disabled endpoints and
+# silences use: the subscriber's id for the one contact of a config or sms subscriber (so
+# history from before 0007 still matches), `<subscriber>@<contact id>` for API contacts.
+# `address` is the phone or URL (STOP finds every contact of a number by it); `settings` is
+# the contact's JSON as its pydantic model validated it (a webhook's secret included).
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscriber_id", String(200), nullable=False),
+    Column("key", String(250), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("settings", Text, nullable=False, default="{}"),
+    Column("created", UtcDateTime, nullable=False),
+    Index("ix_contacts_subscriber_id", "subscriber_id"),
+    Index("ix_contacts_address", "address"),
 )
 
 # Every announcement as one publisher reported it, and what the trust stage made of it:

@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from notifier.app.subscribers import ContactIn
 from notifier.model import Severity, TransitionKind, Trust
 
 
@@ -52,12 +53,37 @@ class DeliveryStatusName(StrEnum):
 
 class DeliveriesQuery(LimitQuery):
     status: DeliveryStatusName | None = Field(None, description="Only rows in this state.")
+    subscriber: str | None = Field(None, max_length=200, description="Only this subscriber's.")
+    event: str | None = Field(None, max_length=200, description="Only this event's.")
+    channel: Literal["twilio_sms", "webhook"] | None = Field(None, description="Only this channel.")
 
 
 class ReviewQuery(Shape):
     status: str = Field(
         "pending", description="pending (default), approved, rejected or applied; empty for all."
     )
+
+
+class LevelsQuery(Shape):
+    scheme: str | None = Field(None, max_length=50, description="Only this scheme's levels (kz).")
+    area: str | None = Field(
+        None, max_length=200, description="Only this area's and those of the areas inside it."
+    )
+
+
+class AreaLevelsQuery(Shape):
+    history: int = Field(
+        20, ge=0, le=1000, description="How many past events of the area (and around it) to add."
+    )
+
+
+class EventsQuery(LimitQuery):
+    area: str | None = Field(
+        None, max_length=200, description="Only events of this area (id or name) and inside it."
+    )
+    scheme: str | None = Field(None, max_length=50, description="Only this scheme's events.")
+    kind: TransitionKind | None = Field(None, description="Only this kind of transition.")
+    since: datetime | None = Field(None, description="Only events created at or after this time.")
 
 
 # --- levels ------------------------------------------------------------------------------------
@@ -87,11 +113,6 @@ class EffectiveLevelOut(LevelOut):
     decided_for: str = Field(
         description="The area the level was set for: this one, or one containing it."
     )
-
-
-class AreaLevelsResponse(Shape):
-    area: AreaOut
-    levels: list[EffectiveLevelOut]
 
 
 # --- events and deliveries ---------------------------------------------------------------------
@@ -130,6 +151,15 @@ class EventOut(Shape):
 
 class EventsResponse(Shape):
     events: list[EventOut]
+
+
+class AreaLevelsResponse(Shape):
+    area: AreaOut
+    levels: list[EffectiveLevelOut] = Field(description="The level in force under each scheme.")
+    own: list[LevelOut] = Field(description="The levels stored for this very area.")
+    history: list[EventOut] = Field(
+        description="Events of the area and of the areas containing it, newest first."
+    )
 
 
 class AttemptOut(Shape):
@@ -210,6 +240,20 @@ class ReviewResponse(Shape):
     review: list[ReviewItemOut]
 
 
+class ReplayBody(Shape):
+    """Which dead-lettered deliveries to queue again."""
+
+    ids: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Delivery ids (from /api/deliveries?status=dead); empty for every dead one.",
+    )
+
+
+class ReplayResponse(Shape):
+    queued: int = Field(description="Dead deliveries put back in the outbox.")
+
+
 class EndpointOut(Shape):
     endpoint: str
     state: Literal["closed", "open", "half_open"]
@@ -263,19 +307,49 @@ class ReportsResponse(Shape):
     reports: list[ReportOut]
 
 
+class ContactOut(Shape):
+    id: int = Field(description="The contact's number within the service (for the routes).")
+    key: str = Field(
+        description="The id deliveries, opt-outs and silences use: the subscriber's id for "
+        "YAML and JOIN subscribers, <subscriber>@<contact id> for API contacts."
+    )
+    kind: Literal["sms", "webhook"]
+    address: str = Field(description="Webhook URL (credentials masked), or the phone masked.")
+    blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
+    include_unconfirmed: bool | None = Field(None, description="Webhooks: level.reported too.")
+
+
+class QuietHoursOut(Shape):
+    start: str
+    end: str
+    timezone: str
+
+
 class SubscriberOut(Shape):
     id: str
-    channel: Literal["twilio_sms", "webhook"]
-    address: str = Field(description="Webhook URL, or the phone number masked.")
+    name: str
+    origin: Literal["config", "api", "sms"] = Field(
+        description="config: the YAML's (read-only here); api: the API's or CLI's; sms: JOIN."
+    )
+    read_only: bool = Field(description="Only pause/resume/enable/unblock are allowed.")
     areas: list[str]
     min_severity: Severity
+    transitions: list[TransitionKind] | None
     language: str
-    enabled: bool
-    blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
+    quiet_hours: QuietHoursOut | None
+    enabled: bool = Field(description="The YAML's enabled flag (always true for others).")
+    paused: bool
+    contacts: list[ContactOut]
+    created: datetime
+    updated: datetime
 
 
 class SubscribersResponse(Shape):
     subscribers: list[SubscriberOut]
+
+
+class ContactBody(RootModel[ContactIn]):
+    """One contact: {"kind": "sms", "phone": …} or {"kind": "webhook", "url": …, "secret": …}."""
 
 
 # --- announcements -----------------------------------------------------------------------------

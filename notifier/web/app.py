@@ -12,13 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from notifier.config import SmsSubscriber, iter_followers
-from notifier.model import LevelState
-from notifier.netguard import mask_url, mask_urls_in
-from notifier.trust import StoredReport
-from notifier.web import api_models as m
+from notifier.config import WebhookEndpoint
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
-from notifier.web.openapi import add_openapi_route, documented
+from notifier.web.openapi import add_openapi_route
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -26,6 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVICE: web.AppKey[Service] = web.AppKey("service")
+__all__ = ["SERVICE", "create_app"]
 
 
 def create_app(service: Service, environ: Mapping[str, str] | None = None) -> web.Application:
@@ -37,15 +34,6 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/api/levels", api_levels)
-    app.router.add_get("/api/levels/{area_id}", api_area_levels)
-    app.router.add_get("/api/events", api_events)
-    app.router.add_get("/api/deliveries", api_deliveries)
-    app.router.add_get("/api/endpoints", api_endpoints)
-    app.router.add_get("/api/sources", api_sources)
-    app.router.add_get("/api/review", api_review)
-    app.router.add_get("/api/reports", api_reports)
-    app.router.add_get("/api/subscribers", api_subscribers)
     from notifier.web import twilio_hooks
     from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
@@ -53,9 +41,13 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     app.router.add_get("/", status_page)
     app.router.add_get("/feed.atom", events_feed)
     twilio_hooks.add_routes(app)
-    from notifier.web import control
+    from notifier.web import control, listings
 
     control.add_routes(app, service.services)
+    listings.add_routes(app, service.services)
+    from notifier.web import subscribers
+
+    subscribers.add_routes(app, service.services.subscribers)
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
@@ -103,202 +95,13 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def level_json(state: LevelState) -> dict[str, Any]:
-    return {
-        "scheme": state.scheme,
-        "area": {"id": state.area.id, "name": state.area.name},
-        "level": state.level,
-        "severity": state.severity.value,
-        "since": state.since.isoformat(),
-        "expires": state.expires.isoformat() if state.expires else None,
-        "updated": state.updated.isoformat(),
-        "evidence": state.evidence,
-    }
-
-
-@documented(response=m.LevelsResponse)
-async def api_levels(request: web.Request) -> web.Response:
-    """Current levels as stored (one per scheme and area)."""
-    service = request.app[SERVICE]
-    states = await service.store.level_states()
-    return web.json_response({"levels": [level_json(s) for s in states]})
-
-
-@documented(
-    response=m.AreaLevelsResponse, path_params={"area_id": "An area id (KZ-AKT) or name (Aktobe)."}
-)
-async def api_area_levels(request: web.Request) -> web.Response:
-    """The level in force in one area under every scheme: its own, or inherited from an area
-    that contains it (`decided_for` says which)."""
-    service = request.app[SERVICE]
-    area_id = request.match_info["area_id"]
-    area = service.catalog.area(area_id) or service.catalog.area(
-        service.catalog.find_area(area_id) or ""
-    )
-    if area is None:
-        raise web.HTTPNotFound(text=f"unknown area {area_id!r}")
-    # The database's levels, not this replica's copy, which another replica may have outdated.
-    book = service.new_book(await service.store.level_states(), await service.store.level_memory())
-    levels = []
-    for scheme in sorted({state.scheme for state in book.states()}):
-        state = book.effective(scheme, area.id)
-        if state is not None:
-            levels.append({**level_json(state), "decided_for": state.area.id})
-    return web.json_response({"area": {"id": area.id, "name": area.name}, "levels": levels})
-
-
-def query_limit(request: web.Request, default: int = 100) -> int:
-    raw = request.query.get("limit", str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"limit must be a whole number, not {raw!r}") from None
-    if not 1 <= value <= 1000:
-        raise web.HTTPBadRequest(text="limit must be between 1 and 1000")
-    return value
-
-
-@documented(response=m.EventsResponse, query=m.LimitQuery)
-async def api_events(request: web.Request) -> web.Response:
-    """Newest events: the transitions that notified someone."""
-    service = request.app[SERVICE]
-    return web.json_response({"events": await service.store.recent_events(query_limit(request))})
-
-
-@documented(response=m.DeliveriesResponse, query=m.DeliveriesQuery)
-async def api_deliveries(request: web.Request) -> web.Response:
-    """The outbox, newest first: one row per event, subscriber and channel."""
-    service = request.app[SERVICE]
-    status = request.query.get("status") or None
-    if status not in (None, "pending", "claimed", "sent", "dead", "suppressed", "superseded"):
-        raise web.HTTPBadRequest(
-            text="status must be one of pending, claimed, sent, dead, suppressed, superseded"
-        )
-    rows = await service.store.deliveries(status=status, limit=query_limit(request))
-    for row in rows:  # phone numbers are personal data; the subscriber id names the person
-        if row["channel"] == "twilio_sms":
-            row["address"] = _mask_phone(row["address"])
-        else:  # a webhook URL may carry credentials (user:pass@, ?token=)
-            row["address"] = mask_url(row["address"])
-        row["last_error"] = mask_urls_in(row.get("last_error") or "")
-    return web.json_response({"deliveries": rows})
-
-
-@documented(response=m.EndpointsResponse)
-async def api_endpoints(request: web.Request) -> web.Response:
-    """Webhook endpoints whose circuit breaker has seen failures (open, half-open or counting),
-    as this replica sees them."""
-    service = request.app[SERVICE]
-    return web.json_response({"endpoints": service.outbox.circuits()})
-
-
-@documented(response=m.SourcesResponse)
-async def api_sources(request: web.Request) -> web.Response:
-    """Each source's state: last success, last error, failures, next poll, staleness."""
-    service = request.app[SERVICE]
-    return web.json_response({"sources": await service.source_reports()})
-
-
-@documented(response=m.ReviewResponse, query=m.ReviewQuery)
-async def api_review(request: web.Request) -> web.Response:
-    """Announcements held for review (below their source's confidence threshold)."""
-    service = request.app[SERVICE]
-    items = await service.store.review_items(request.query.get("status", "pending") or None)
-    return web.json_response(
-        {
-            "review": [
-                {
-                    "id": i.id,
-                    "source_id": i.source_id,
-                    "document_id": i.document_id,
-                    "confidence": i.confidence,
-                    "status": i.status,
-                    "created": i.created.isoformat(),
-                    "announcement": i.announcement,
-                }
-                for i in items
-            ]
-        }
-    )
-
-
-REPORT_STATUSES = ("unconfirmed", "approved", "confirmed", "dismissed", "all")
-
-
-def report_json(report: StoredReport) -> dict[str, Any]:
-    a = report.announcement
-    return {
-        "id": report.id,
-        "status": report.status.value,
-        "needs": report.needs or None,
-        "decided_by": report.decided_by or None,
-        "scheme": a.scheme,
-        "area": {"id": a.area.id, "name": a.area.name},
-        "level": a.level,
-        "severity": a.severity.value if a.severity else None,
-        "action": a.action.value,
-        "expires": a.expires.isoformat() if a.expires else None,
-        "evidence": a.evidence,
-        "confidence": a.confidence,
-        "source": report.source.to_json(),
-        "reported_at": report.reported_at.isoformat(),
-        "created": report.created.isoformat(),
-        "decided": report.decided.isoformat() if report.decided else None,
-    }
-
-
-@documented(response=m.ReportsResponse, query=m.ReportsQuery)
-async def api_reports(request: web.Request) -> web.Response:
-    """What the trust stage holds or held: `?status=unconfirmed` (default) … or `all`.
-
-    Operators confirm or dismiss with `POST /api/reports/{id}/confirm|dismiss` or `notifier reports confirm|dismiss ID`."""
-    service = request.app[SERVICE]
-    status = request.query.get("status", "unconfirmed")
-    if status not in REPORT_STATUSES:
-        raise web.HTTPBadRequest(text=f"status must be one of {', '.join(REPORT_STATUSES)}")
-    found = await service.store.reports(
-        None if status == "all" else status, limit=query_limit(request)
-    )
-    return web.json_response({"reports": [report_json(r) for r in found]})
-
-
-@documented(response=m.SubscribersResponse)
-async def api_subscribers(request: web.Request) -> web.Response:
-    """Who follows what; phone numbers are masked and secrets never shown."""
-    service = request.app[SERVICE]
-    blocked = await service.store.blocked_subscribers()
-    out = []
-    for follower in [*iter_followers(service.config), *await service.sms_members()]:
-        is_sms = isinstance(follower, SmsSubscriber)
-        if isinstance(follower, SmsSubscriber):
-            address = _mask_phone(follower.phone)
-        else:
-            address = mask_url(follower.url)
-        out.append(
-            {
-                "id": follower.id,
-                "channel": "twilio_sms" if is_sms else "webhook",
-                "address": address,
-                "areas": follower.areas,
-                "min_severity": follower.min_severity.value,
-                "language": follower.language,
-                "enabled": follower.enabled,
-                "blocked": blocked.get(follower.id),
-            }
-        )
-    return web.json_response({"subscribers": out})
-
-
-def _mask_phone(phone: str) -> str:
-    return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
-
-
 async def demo_webhook(request: web.Request) -> web.Response:
     """A consumer like the ones operators point notifier at: verify, then show what arrived."""
     service = request.app[SERVICE]
     body = await request.read()
     headers = {k.lower(): v for k, v in request.headers.items()}
-    for endpoint in service.config.webhooks:
+    router = await service.current_router()  # the YAML's webhooks and those of the API
+    for endpoint in (f for f in router.followers if isinstance(f, WebhookEndpoint)):
         if not endpoint.url.endswith("/demo/webhook"):
             continue
         try:

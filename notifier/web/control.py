@@ -180,7 +180,7 @@ REPORT_ID = {"report_id": "The report's number (from /api/reports)."}
 
 
 async def _decide(request: web.Request, *, confirm: bool) -> web.Response:
-    from notifier.web.app import report_json
+    from notifier.app.reports import report_json
 
     raw = request.match_info["report_id"]
     if not raw.isdigit() or len(raw) > 12:

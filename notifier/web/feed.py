@@ -15,7 +15,8 @@ from xml.etree import ElementTree as ET
 from aiohttp import web
 
 from notifier import __version__
-from notifier.web.app import SERVICE, query_limit
+from notifier.web.app import SERVICE
+from notifier.web.listings import query_limit
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -118,7 +119,7 @@ def atom_feed(events: list[dict[str, Any]], *, self_url: str, sender: str) -> by
 
 async def events_feed(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    events = await service.store.recent_events(query_limit(request, 50))
+    events = await service.services.events.listing(limit=query_limit(request, 50))
     public = service.config.server.public_url
     self_url = (public.rstrip("/") + request.path_qs) if public else str(request.url)
     sender = request.host.split(":")[0] if not public else public.split("//")[-1].split("/")[0]

@@ -40,6 +40,7 @@ class ApiContract:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     path_params: tuple[tuple[str, str], ...] = ()
+    errors: tuple[int, ...] = ()  # more error statuses it may answer (409 …)
 
 
 CONTRACT_ATTR = "__api_contract__"
@@ -53,9 +54,13 @@ def documented(
     query: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
     path_params: dict[str, str] | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[H], H]:
-    """Attach a handler's contract (response model, query and body models, path parameters)."""
-    contract = ApiContract(response, status, query, body, tuple((path_params or {}).items()))
+    """Attach a handler's contract (response model, query and body models, path parameters,
+    error statuses beyond those every route of its kind may answer)."""
+    contract = ApiContract(
+        response, status, query, body, tuple((path_params or {}).items()), errors
+    )
 
     def mark(handler: H) -> H:
         setattr(handler, CONTRACT_ATTR, contract)
@@ -137,6 +142,8 @@ def openapi_document(app: web.Application) -> dict[str, Any]:
             operation["responses"]["422"] = error  # the body names something unknown
         if "{" in path:
             operation["responses"]["404"] = error
+        for code in contract.errors:
+            operation["responses"][str(code)] = error
         paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

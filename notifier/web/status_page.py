@@ -24,8 +24,8 @@ from aiohttp import web
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import AreaRef, LevelState, Severity
-from notifier.netguard import mask_url, mask_urls_in
-from notifier.web.app import SERVICE, _mask_phone
+from notifier.netguard import mask_phone, mask_url, mask_urls_in
+from notifier.web.app import SERVICE
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -362,9 +362,7 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
             # Phone numbers are personal data; the subscriber id names the person.
             # Phone numbers and URL credentials are personal data or secrets.
             address=(
-                _mask_phone(r["address"])
-                if r["channel"] == "twilio_sms"
-                else mask_url(r["address"])
+                mask_phone(r["address"]) if r["channel"] == "twilio_sms" else mask_url(r["address"])
             ),
             attempts=int(r.get("attempts") or 0),
             last_error=_clip(mask_urls_in(str(r.get("last_error") or ""))),
@@ -440,23 +438,20 @@ def banners(service: Service) -> list[Banner]:
 async def gather(service: Service) -> StatusPage:
     """Everything the page shows, read from the database (not this replica's memory, which
     another replica may have outdated)."""
-    from notifier.sources import source_report
-
-    store = service.store
-    book = service.new_book(await store.level_states(), await store.level_memory())
-    rows = {r.source_id: r for r in await store.source_rows()}
-    now = service.clock()
-    sources = [source_report(s, rows.get(s.id), now) for s in service.config.sources]
-    counts = await store.delivery_counts()
+    app = service.services
+    book = await app.levels.book()
+    sources = await app.sources.listing()
+    counts = await app.deliveries.counts()
+    pending = await app.review.listing("pending")
     return StatusPage(
-        generated=now,
+        generated=service.clock(),
         timezone=service.config.server.timezone,
         banners=tuple(banners(service)),
         levels=tuple(effective_levels(service.catalog, book)),
-        changes=tuple(recent_changes(await store.recent_events(RECENT_CHANGES))),
-        held=tuple(held_reports(await store.reports("unconfirmed", limit=LIST_LIMIT))),
-        review=tuple(review_entries((await store.review_items("pending"))[:LIST_LIMIT])),
-        dead=tuple(dead_letters(await store.deliveries(status="dead", limit=LIST_LIMIT))),
+        changes=tuple(recent_changes(await app.events.listing(limit=RECENT_CHANGES))),
+        held=tuple(held_reports(await app.reports.listing("unconfirmed", limit=LIST_LIMIT))),
+        review=tuple(review_entries(pending[:LIST_LIMIT])),
+        dead=tuple(dead_letters(await app.deliveries.listing(status="dead", limit=LIST_LIMIT))),
         dead_total=counts.get("dead", 0),
         endpoints=tuple(await endpoint_problems(service)),
         sources=tuple(source_problems(sources)),

@@ -1,13 +1,14 @@
 """Twilio's callbacks: delivery status of sent SMS, and inbound SMS keywords (STOP / START / HELP).
 
 Both are signed with X-Twilio-Signature (HMAC-SHA1 of the public URL and the form, keyed with
-the auth token); unsigned or wrongly signed requests are refused with 403.
+the auth token); unsigned or wrongly signed requests are refused with 403. Every answer to an
+inbound SMS is in the sender's language (`notifier.app.sms_language`): its words are the
+`replies` of the language packs, never English strings in this module.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 from xml.sax.saxutils import escape
 
@@ -15,8 +16,10 @@ from aiohttp import web
 from pydantic import ValidationError
 from twilio.request_validator import RequestValidator
 
+from notifier.app.sms_language import FALLBACK, join_language, reply, script_language
 from notifier.config import SmsSubscriber
-from notifier.service import Service, member_id
+from notifier.service import Service
+from notifier.store.subscribers import member_id
 from notifier.web.app import SERVICE
 
 log = logging.getLogger(__name__)
@@ -26,40 +29,47 @@ OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN = frozenset({"START", "YES", "UNSTOP"})
 HELP = frozenset({"HELP", "INFO"})
 
-HELP_TEXT = (
-    "notifier: threat-level alerts for the areas you follow. Reply STOP to stop, START to resume."
-)
-JOIN_HELP = " JOIN <area> to follow an area, LEAVE to stop following."
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_KAZAKH = re.compile(r"[әғқңөұүһі]", re.I)
+
+async def _known_language(service: Service, phone: str) -> str | None:
+    """The language of the subscriber (from the YAML, the API or a JOIN) with this number."""
+    router = await service.current_router()
+    for follower in router.followers:
+        if isinstance(follower, SmsSubscriber) and follower.phone == phone:
+            return follower.language
+    return None
 
 
-async def _join_or_leave(service: Service, phone: str, command: str, text: str) -> str:
+async def _join_or_leave(
+    service: Service, phone: str, command: str, text: str, known: str | None
+) -> str:
     now = service.clock()
-    area_id = service.catalog.find_area(text) if text else None
+    catalog = service.catalog
+    area_id = catalog.find_area(text) if text else None
+    asked = known or join_language(catalog, text, area_id)  # the language of any answer here
     if text and area_id is None:
-        return f"'{text[:40]}' is not an area I know. Try e.g. {command} Aktobe"
+        return reply(catalog, asked, "unknown_area", text=text[:40], command=command)
+    members = service.services.subscribers
     if command == "LEAVE":
-        removed = await service.store.leave(phone, area_id)
-        await service.router_changed()
-        return f"Stopped {removed} subscription(s)." if removed else "You follow no area here."
+        removed = await members.leave(phone, area_id)
+        if removed:
+            return reply(catalog, asked, "left", count=removed)
+        return reply(catalog, asked, "left_none")
     if area_id is None:
-        return "Which area? Text e.g. JOIN Aktobe"
-    language = "kk" if _KAZAKH.search(text) else "ru" if _CYRILLIC.search(text) else "en"
+        return reply(catalog, asked, "which_area")
+    # The alerts of this area come in the language the JOIN was written in.
+    language = join_language(catalog, text, area_id)
     try:
         SmsSubscriber(id=member_id(phone), phone=phone, areas=[area_id], language=language)
     except ValidationError:
-        return f"Sorry, {phone[:20]} cannot receive alerts by SMS from here."
+        return reply(catalog, asked, "cannot", phone=phone[:20])
     limit = service.config.twilio.join_max_per_day
-    if await service.store.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
+    if await members.joins_since(phone, now - timedelta(days=1)) >= limit and area_id not in {
         a for p, a, _ in await service.store.sms_subscriptions() if p == phone
     }:
-        return f"You joined {limit} areas today, the most a number may in a day. Try tomorrow."
-    added = await service.store.join(phone, area_id, language, now)
-    await service.router_changed()
-    name = service.catalog.area_name(area_id, language)
-    verb = "Subscribed to" if added else "You already follow"
-    return f"{verb} threat-level alerts for {name}. Reply LEAVE to stop."
+        return reply(catalog, asked, "join_limit", limit=limit)
+    added = await members.join(phone, area_id, language)
+    name = catalog.area_name(area_id, language)
+    return reply(catalog, language, "joined" if added else "already", area=name)
 
 
 def add_routes(app: web.Application) -> None:
@@ -108,24 +118,26 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sender = form.get("From", "")
     body = form.get("Body", "").strip()
     keyword = body.upper()
-    ids = [s.id for s in service.config.subscribers if s.phone == sender] + [member_id(sender)]
-    reply = ""
+    answer = ""
+    known = await _known_language(service, sender)
+    language = known or script_language(body) or FALLBACK
     command, _, rest = body.partition(" ")
     if service.config.twilio.inbound_join and command.upper() in {"JOIN", "LEAVE"} and sender:
-        reply = await _join_or_leave(service, sender, command.upper(), rest.strip())
+        answer = await _join_or_leave(service, sender, command.upper(), rest.strip(), known)
     elif keyword in OPT_OUT:
-        for sid in ids:
-            await service.store.set_opt_out(sid, True, f"replied {keyword}", service.clock())
-            service.router.block(sid, f"replied {keyword}")
-        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, len(ids))
+        # Every contact of the number, whoever created it; the database is what routes.
+        count = await service.services.subscribers.set_opt_out(sender, True, f"replied {keyword}")
+        log.info("inbound %s from a subscriber: %d subscriptions stopped", keyword, count)
+        answer = reply(service.catalog, language, "stopped")
     elif keyword in OPT_IN:
-        for sid in ids:
-            await service.store.set_opt_out(sid, False, "", service.clock())
-            service.router.unblock(sid)
-        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, len(ids))
+        count = await service.services.subscribers.set_opt_out(sender, False, "")
+        log.info("inbound %s from a subscriber: %d subscriptions resumed", keyword, count)
+        answer = reply(service.catalog, language, "resumed")
     elif keyword in HELP:
-        reply = HELP_TEXT + (JOIN_HELP if service.config.twilio.inbound_join else "")
-    body = f"<Message>{escape(reply)}</Message>" if reply else ""
+        answer = reply(service.catalog, language, "help")
+        if service.config.twilio.inbound_join:
+            answer += reply(service.catalog, language, "join_help")
+    body = f"<Message>{escape(answer)}</Message>" if answer else ""
     return web.Response(
         text=f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>',
         content_type="application/xml",

@@ -1,7 +1,7 @@
 """dispatch: the queue of committed events the dispatcher routes, groups and writes out
 
 Revision ID: 0007_dispatch
-Revises: 0006_silences
+Revises: 0007_subscribers
 Create Date: 2026-12-05 07:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import notifier.store.tables
 
 revision = "0007_dispatch"
-down_revision = "0006_silences"
+down_revision = "0007_subscribers"
 branch_labels = None
 depends_on = None
 
