@@ -71,6 +71,7 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
+_QUOTES = frozenset("\"'«»“”„‘’‹›")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
@@ -131,6 +132,8 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
+# at most a preposition between an issuer word and its seat ("Behörde in", "agency in")
+_SEAT_GAP = 12
 _CITY_BEFORE = re.compile(r"(?:city of|город\w{0,4}|қала\w{0,8}|ville de|stad)\s*$")
 
 
@@ -199,6 +202,7 @@ class _SchemeMatchers:
     markers: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
     actions: list[tuple[Action, re.Pattern[str]]]
+    ordinals: list[tuple[Level, re.Pattern[str]]] = field(default_factory=list)
 
 
 def _pairs(words: dict[str, list[str]], langs: Iterable[str]) -> list[tuple[str, str]]:
@@ -261,7 +265,16 @@ class CompiledCatalog:
         found = self._schemes.get(key)
         if found is None:
             levels: list[tuple[Level, bool, re.Pattern[str]]] = []
-            for level in scheme.levels:
+            ordinals: list[tuple[Level, re.Pattern[str]]] = []
+            count = len(scheme.levels)
+            for rank, level in enumerate(scheme.levels):
+                # ordinal: "the second-highest level" names a level of whichever scheme the
+                # sentence is about by its rank on that scheme's scale
+                ordinal = compile_phrases(
+                    _pairs(self.lexicon.ordinal_words(count - rank, rank + 1), langs)
+                )
+                if ordinal is not None:
+                    ordinals.append((level, ordinal))
                 for primary, words in ((True, level.names), (False, level.adjectives)):
                     regs = {
                         phrase_regex(p, lang, inflect=lang == "ru") + self._case_suffix(lang)
@@ -287,11 +300,15 @@ class CompiledCatalog:
             found = _SchemeMatchers(
                 scheme=scheme,
                 levels=levels,
-                nouns=compile_phrases(_pairs(scheme.level_nouns, langs)),
+                nouns=compile_phrases(
+                    _pairs(scheme.level_nouns, langs)
+                    + _pairs(self.lexicon.words("level_nouns"), langs)
+                ),
                 cues=compile_phrases(_pairs(scheme.cues, langs)),
                 markers=compile_phrases(_all_pairs(scheme.markers)),
                 exclude=compile_phrases(_pairs(scheme.exclude, langs)),
                 actions=actions,
+                ordinals=ordinals,
             )
             self._schemes[key] = found
         return found
@@ -460,6 +477,9 @@ class TextExtractor:
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
         }
+        # a scheme that shares its level words with another over the same areas (uk-nirt in
+        # Great Britain) is read only where the document names it
+        matchers = [m for m in matchers if not m.scheme.requires_marker or doc_markers[m.scheme.id]]
         unchanged = compiled.words("unchanged", langs)
         history = compiled.words("history", langs)
         nationwide = compiled.words("nationwide", langs)
@@ -688,7 +708,7 @@ class TextExtractor:
             for mention in cand[2]:
                 attr = attributes_at(mention.start)
                 if attr.vetoed:
-                    background = background or not attr.unchanged
+                    background = background or not (attr.unchanged or attr.partial)
                     continue
                 alive.append(mention)
             if alive:
@@ -714,12 +734,26 @@ class TextExtractor:
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
         # a place where something happened ("press conference in Brussels") names no area
         placed = [a for a in areas if not (event_before and _after_event(folded, a, event_before))]
+        if scheme.seats:
+            # the issuer's seat ("die Terrorismusbehörde in Den Haag", "said ... in London") is
+            # where the level was decided or announced, not where it applies
+            placed = [
+                a for a in placed if not self._issuer_seat(scheme, folded, a, mentions, langs)
+            ]
         in_scheme = [a for a in in_scheme if a in placed]
         action_hits: list[tuple[int, int, Action]] = []
         for kind, pattern in sm.actions:
             for m in pattern.finditer(folded):
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
+        # a verb in a vetoed clause acts on that clause's level only ("fell to 2, but at certain
+        # targets 3 was kept": "kept" is not what happened to 2)
+        action_hits = [
+            h
+            for h in action_hits
+            if not attributes_at(h[0]).vetoed
+            or any(clause_at(clauses, h[0]) == clause_at(clauses, m.start) for m in mentions)
+        ]
         remain = self.compiled.words("remain", langs)
         keep = self.compiled.words("keep", langs)
         if keep is not None:
@@ -997,6 +1031,7 @@ class TextExtractor:
                 if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
+        raw.extend(_ordinal_mentions(sm, folded, raw, tune, self._ordinal_anchors(sm)))
         if not raw or (sm.nouns is None and require_noun):
             return []
         # linear: one coverage array for verbs, sorted noun spans searched by bisection
@@ -1052,6 +1087,11 @@ class TextExtractor:
                     continue
             merged.append(r)
         return merged[: tune.max_mentions]
+
+    def _ordinal_anchors(self, sm: _SchemeMatchers) -> list[re.Pattern[str]]:
+        """What an ordinal level needs near it: a from/to word or an action word."""
+        anchors = [self.compiled.words(w, self._langs) for w in ("from", "to", "keep", "remain")]
+        return [p for p in anchors if p is not None] + [p for _, p in sm.actions]
 
     def _pair(
         self,
@@ -1178,8 +1218,36 @@ class TextExtractor:
             modal=has("modality"),
             historical=historical,
             definitional=has("definitions"),
-            unchanged=has("unchanged"),
+            unchanged=has("unchanged") or self._kept_since(folded, clause, langs),
             reported_by=has("reported_by"),
+            partial=self._partial_scope(folded, clause, langs),
+        )
+
+    def _partial_scope(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """The clause gives the level to part of an area only ("maintained in certain
+        places", "op bepaalde doelwitten"); "except for specific targets" is the rest."""
+        partial = self.compiled.words("partial_scope", langs)
+        if partial is None:
+            return False
+        excepted = self.compiled.words("except_words", langs)
+        for m in partial.finditer(folded, clause.start, clause.end):
+            before = folded[max(clause.start, m.start() - 20) : m.start()]
+            if excepted is None or not excepted.search(before):
+                return True
+        return False
+
+    def _kept_since(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """A keep or remain with "since <year>" ("mantiene el nivel 4 desde junio de 2015")
+        describes a standing level, not a decision to keep it: an unchanged statement."""
+        since = self.compiled.words("since", langs)
+        if since is None:
+            return False
+        kept = [self.compiled.words("keep", langs), self.compiled.words("remain", langs)]
+        if not any(any_in(k, folded, clause) for k in kept):
+            return False
+        return any(
+            _YEAR.search(folded[m.end() : min(clause.end, m.end() + 30)])
+            for m in since.finditer(folded, clause.start, clause.end)
         )
 
     def _action(
@@ -1310,6 +1378,33 @@ class TextExtractor:
         if (count is not None and numbers[count.group(1)] != len(out)) or not out:
             return None
         return out
+
+    def _issuer_seat(
+        self,
+        scheme: Scheme,
+        folded: str,
+        hit: _AreaHit,
+        mentions: list[_Mention],
+        langs: tuple[str, ...],
+    ) -> bool:
+        """A seat of the scheme's issuer right after an issuer word ("the agency in The
+        Hague"), or after a 'said' that follows the level ("..., she said in London")."""
+        if hit.area_id not in scheme.seats:
+            return False
+        issuer = self.compiled.words("issuer_words", langs)
+        if issuer is not None:
+            for m in issuer.finditer(folded, max(0, hit.start - 60), hit.start):
+                gap = folded[m.end() : hit.start]
+                if len(gap) <= _SEAT_GAP and not re.search(r"[,;.:\"]", gap):
+                    return True
+        said = self.compiled.words("reported_by", langs)
+        if said is None:
+            return False
+        before = [m for m in mentions if m.end <= hit.start]
+        if not before:
+            return False
+        m = said.search(folded, before[-1].end, hit.start)
+        return m is not None
 
     def _foreign_country(self, scheme: Scheme, areas: list[_AreaHit]) -> bool:
         """The sentence names a country that is not the scheme's."""
@@ -1588,6 +1683,39 @@ def _remain_attached(
     if 0 <= start - mention.end <= 120:
         return not re.search(r"[;.]", folded[mention.end : start])
     return False
+
+
+def _ordinal_mentions(
+    sm: _SchemeMatchers,
+    folded: str,
+    named: list[_Mention],
+    tune: Tuning,
+    anchors: list[re.Pattern[str]],
+) -> list[_Mention]:
+    """Levels named by their rank ("raised to the second-highest level", "auf die zweithöchste
+    Stufe"), as weak level words. An ordinal next to a level's name describes that name ("4,
+    the second-highest on its scale"), and one without a from/to or action word near it
+    describes the scale ("the lowest threat level is ..."): neither names a level."""
+    out: list[_Mention] = []
+    for level, pattern in sm.ordinals:
+        for n, m in enumerate(pattern.finditer(folded)):
+            if n >= 4 * tune.max_mentions:
+                break
+            if any(
+                r.start - tune.ordinal_apposition <= m.start() <= r.end + tune.ordinal_apposition
+                for r in named
+            ):
+                continue
+            lo, hi = max(0, m.start() - tune.ordinal_anchor), m.end() + tune.ordinal_anchor
+            if not any(
+                # a quoted word is a name, never the verb ('the lowest level is "elevated"')
+                folded[max(0, h.start() - 1) : h.start()] not in _QUOTES
+                for a in anchors
+                for h in a.finditer(folded, lo, hi)
+            ):
+                continue
+            out.append(_Mention(m.start(), m.end(), level, primary=False))
+    return out
 
 
 def _is_at(pattern: re.Pattern[str], folded: str, start: int, end: int) -> bool:
