@@ -1703,6 +1703,7 @@ def _ordinal_mentions(
                 break
             if any(
                 r.start - tune.ordinal_apposition <= m.start() <= r.end + tune.ordinal_apposition
+                and not (m.start() <= r.start and r.end <= m.end())  # a word of the ordinal
                 for r in named
             ):
                 continue

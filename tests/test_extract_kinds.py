@@ -1,0 +1,394 @@
+"""Error kinds of the blind rounds 8 and 9, each a rule tested in every pack language it applies to.
+
+Named after the rule (README, "Extraction, schemes and areas"): ordinal levels (pack
+`ordinals`), an ordinal in apposition to a level's name, the issuer's seat (scheme `seats`),
+partial scope (pack `partial_scope`, `except_words`), kept since (pack `since`), keeps as
+extensions (pack `keep`), a scheme read only with its marker (scheme `requires_marker`), a verb
+of a vetoed clause. Every sentence was written for this file (none is a corpus text).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from notifier.extract import Extractor
+from tests.extracting import tuples
+
+LANGUAGES = ("en", "ru", "kk", "uk", "fr", "nl", "de", "it", "es", "sv", "nb", "da")
+
+
+def _cases(table: dict[str, list[tuple[str, object]]], langs: tuple[str, ...] = LANGUAGES) -> list:
+    assert set(table) == set(langs), set(langs) ^ set(table)
+    return [
+        pytest.param(text, expected, id=f"{lang}-{i}")
+        for lang, rows in table.items()
+        for i, (text, expected) in enumerate(rows)
+    ]
+
+
+# --- ordinal: a level named by its rank on the scheme's scale ---------------------------------
+ORDINAL = {
+    "en": [
+        (
+            "Britain raised its terrorism threat level to the second highest on Tuesday.",
+            ("uk", "GB", "severe", "set"),
+        ),
+        (
+            "Sweden's security police lowered the terror threat level to the third highest.",
+            ("se", "SE", "3", "set"),
+        ),
+    ],
+    "ru": [
+        (
+            "В Актобе введен наивысший уровень террористической опасности.",
+            ("kz", "KZ-AKT-AKTOBE", "red", "set"),
+        )
+    ],
+    "kk": [
+        (
+            "Ақтөбе қаласында террористік қауіптің ең жоғары деңгейі енгізілді.",
+            ("kz", "KZ-AKT-AKTOBE", "red", "set"),
+        )
+    ],
+    "uk": [
+        (
+            "У місті Актобе запроваджено найвищий рівень терористичної загрози.",
+            ("kz", "KZ-AKT-AKTOBE", "red", "set"),
+        )
+    ],
+    "fr": [
+        (
+            "La Belgique a relevé son niveau de menace terroriste au deuxième niveau le plus élevé.",
+            ("be-ocam", "BE", "3", "set"),
+        )
+    ],
+    "nl": [
+        (
+            "De NCTV heeft het dreigingsniveau voor terrorisme verhoogd naar het op één na "
+            "hoogste niveau.",
+            ("nl-nctv", "NL", "4", "set"),
+        )
+    ],
+    "de": [
+        (
+            "Großbritannien hat die Terrorwarnstufe auf die zweithöchste Stufe angehoben.",
+            ("uk", "GB", "severe", "set"),
+        ),
+        (
+            "Großbritannien senkt die Terrorwarnstufe von der zweithöchsten auf die "
+            "dritthöchste Stufe.",
+            ("uk", "GB", "substantial", "set"),
+        ),
+    ],
+    "it": [
+        (
+            "Il Regno Unito ha alzato il livello di allerta terrorismo al secondo livello più alto.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "es": [
+        (
+            "El Reino Unido ha elevado su nivel de amenaza terrorista al segundo nivel más alto.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "sv": [
+        (
+            "Säpo höjer terrorhotnivån i Sverige till den näst högsta nivån.",
+            ("se", "SE", "4", "set"),
+        )
+    ],
+    "nb": [
+        (
+            "PST hever terrortrusselnivået i Norge til nest høyeste nivå.",
+            ("no", "NO", "4", "set"),
+        )
+    ],
+    "da": [
+        (
+            "PET hæver terrortrusselsniveauet i Danmark til det næsthøjeste niveau.",
+            ("dk", "DK", "serious", "set"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(ORDINAL))
+def test_ordinal_names_the_level_of_the_scheme_by_rank(
+    extractor: Extractor, text: str, expected: tuple[str, str, str, str]
+) -> None:
+    assert tuples(extractor, text) == [expected]
+
+
+# --- an ordinal next to a level's name describes it; one without a verb describes the scale ---
+APPOSITION = {
+    "en": [
+        ("Sweden raised its terror threat level to 4, the highest level in years.", "4"),
+        ("Sweden's lowest terror threat level is rarely discussed.", None),
+    ],
+    "ru": [("В Актобе введен красный уровень террористической опасности, самый высокий.", "red")],
+    "kk": [
+        (
+            "Ақтөбе қаласында террористік қауіптің қызыл деңгейі енгізілді, бұл ең жоғары деңгей.",
+            "red",
+        )
+    ],
+    "uk": [("В Актобе запроваджено червоний рівень терористичної загрози, найвищий.", "red")],
+    "fr": [
+        (
+            "La Suède a relevé son niveau de menace terroriste à 4, le plus élevé depuis des années.",
+            "4",
+        )
+    ],
+    "nl": [
+        ("De NCTV verhoogt het dreigingsniveau in Nederland naar 4, het hoogste in jaren.", "4")
+    ],
+    "de": [("Schweden erhöht die Terrorwarnstufe auf 4, die höchste seit Jahren.", "4")],
+    "it": [("La Svezia ha alzato il livello di allerta terrorismo a 4, il più alto da anni.", "4")],
+    "es": [("España eleva el nivel de alerta antiterrorista a 4, el más alto en años.", "4")],
+    "sv": [("Säpo höjer terrorhotnivån i Sverige till 4, den högsta på flera år.", "4")],
+    "nb": [("PST hever terrortrusselnivået i Norge til 4, det høyeste på mange år.", "4")],
+    "da": [
+        (
+            "PET hæver terrortrusselsniveauet i Danmark til alvorlig, det højeste i årevis.",
+            "serious",
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(("text", "level"), _cases(APPOSITION))
+def test_ordinal_in_apposition_names_no_level_of_its_own(
+    extractor: Extractor, text: str, level: str | None
+) -> None:
+    assert [t[2] for t in tuples(extractor, text)] == ([level] if level else [])
+
+
+# --- the issuer's seat is where the level was decided, not where it applies --------------------
+SEAT_LANGS = ("en", "ru", "fr", "nl", "de", "it", "es")
+SEAT = {
+    "en": [
+        (
+            "The counter-terrorism agency in The Hague raised the Dutch threat level from 3 to 4.",
+            ("nl-nctv", "NL", "4", "set"),
+        ),
+        (
+            "Britain's terrorism threat level was lowered from severe to substantial, the "
+            "Home Secretary said on Monday in London.",
+            ("uk", "GB", "substantial", "set"),
+        ),
+    ],
+    "ru": [
+        (
+            "Уровень террористической угрозы в Великобритании понижен с критического до "
+            "серьезного, заявил министр в Лондоне.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "fr": [
+        (
+            "Le ministère à Londres a abaissé le niveau de la menace terroriste britannique de "
+            "critique à grave.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "nl": [
+        (
+            "De NCTV verhoogt het dreigingsniveau van 3 naar 4, zei de minister in Den Haag.",
+            ("nl-nctv", "NL", "4", "set"),
+        )
+    ],
+    "de": [
+        (
+            "Die Terrorismusbehörde in Den Haag erhöhte die niederländische Terrorwarnstufe "
+            "von 3 auf 4.",
+            ("nl-nctv", "NL", "4", "set"),
+        ),
+        (
+            "Die britische Terrorwarnstufe wurde von „ernst“ auf „erheblich“ gesenkt, sagte die "
+            "Innenministerin im Parlament in London.",
+            ("uk", "GB", "substantial", "set"),
+        ),
+    ],
+    "it": [
+        (
+            "Il livello di allerta terrorismo nel Regno Unito è stato abbassato da critico a "
+            "grave, ha detto il ministro a Londra.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "es": [
+        (
+            "El nivel de amenaza terrorista del Reino Unido ha bajado de crítico a grave, ha "
+            "dicho el ministro en Londres.",
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(SEAT, SEAT_LANGS))
+def test_issuer_seat_is_not_the_area(
+    extractor: Extractor, text: str, expected: tuple[str, str, str, str]
+) -> None:
+    assert tuples(extractor, text) == [expected]
+
+
+def test_a_level_for_the_seat_city_itself_is_kept(extractor: Extractor) -> None:
+    # the seat named as the place of the level (not of the issuer) is the area
+    got = tuples(extractor, "The terrorism threat level for Brussels was raised from 3 to 4.")
+    assert got == [("be-ocam", "BE-BRU", "4", "set")]
+
+
+# --- partial scope: a level kept for some places only is nobody's area level ------------------
+PARTIAL = {
+    "en": [("Belgium's terror threat level 3 will be maintained at certain sites.", [])],
+    "ru": [
+        (
+            "Красный уровень террористической опасности в Актобе сохраняется на отдельных "
+            "объектах.",
+            [],
+        )
+    ],
+    "kk": [
+        (
+            "Ақтөбе облысында террористік қауіптің қызыл деңгейі жекелеген нысандарда сақталады.",
+            [],
+        )
+    ],
+    "uk": [
+        ("Червоний рівень терористичної загрози в Актобе зберігається на окремих об'єктах.", [])
+    ],
+    "fr": [
+        (
+            "Le niveau 3 de la menace terroriste sera maintenu dans certains endroits en Belgique.",
+            [],
+        )
+    ],
+    "nl": [("Op bepaalde plaatsen in België blijft dreigingsniveau 3 gehandhaafd.", [])],
+    "de": [("Die Terrorwarnstufe 3 bleibt in Belgien an bestimmten Orten bestehen.", [])],
+    "it": [("In Belgio il livello di allerta terrorismo 3 è mantenuto in alcuni luoghi.", [])],
+    "es": [("En España el nivel 4 de alerta antiterrorista se mantiene en algunos lugares.", [])],
+    "sv": [("Terrorhotnivå 4 i Sverige behålls på vissa platser.", [])],
+    "nb": [("Terrortrusselnivå 4 i Norge opprettholdes på enkelte steder.", [])],
+    "da": [("Terrortrusselsniveauet alvorlig i Danmark fastholdes visse steder.", [])],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(PARTIAL))
+def test_partial_scope_announces_nothing(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
+
+
+EXCEPT = {
+    "en": "Belgium's terror threat level was lowered from 3 to 2, except for specific targets.",
+    "fr": "Le niveau de la menace terroriste en Belgique passe de 3 à 2, sauf pour certains sites.",
+    "nl": "Het dreigingsniveau in België wordt verlaagd van 3 naar 2, behalve voor specifieke "
+    "doelwitten.",
+    "de": "Die Terrorwarnstufe in Belgien wurde von 3 auf 2 gesenkt, außer an bestimmten Orten.",
+    "it": "Il livello di allerta terrorismo in Belgio è stato abbassato da 3 a 2, tranne alcuni "
+    "obiettivi specifici.",
+    "es": "El nivel de amenaza terrorista en Bélgica baja de 3 a 2, excepto algunos lugares.",
+    "ru": "Уровень террористической угрозы в Бельгии понижен с 3 до 2, кроме отдельных объектов.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in EXCEPT.items()])
+def test_except_partial_scope_is_the_rest(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == [("be-ocam", "BE", "2", "set")]
+
+
+# --- kept since: a standing level, not a decision to keep it ----------------------------------
+KEPT_LANGS = ("en", "fr", "nl", "de", "it", "es", "ru", "sv", "nb", "da")
+KEPT_SINCE = {
+    "en": (
+        "Spain keeps its terrorist alert at level 4 since June 2015.",
+        "Spain keeps its terrorist alert at level 4.",
+        ("es", "ES", "4", "extend"),
+    ),
+    "fr": (
+        "La Belgique maintient le niveau 3 de la menace terroriste depuis novembre 2015.",
+        "La Belgique maintient le niveau 3 de la menace terroriste.",
+        ("be-ocam", "BE", "3", "extend"),
+    ),
+    "nl": (
+        "Het OCAD behoudt het dreigingsniveau in België sinds 2015 op niveau 3.",
+        "Het OCAD behoudt het dreigingsniveau in België op niveau 3.",
+        ("be-ocam", "BE", "3", "extend"),
+    ),
+    "de": (
+        "Belgien behält die Terrorwarnstufe seit Januar 2018 bei 2.",
+        "Belgien behält die Terrorwarnstufe bei 2.",
+        ("be-ocam", "BE", "2", "extend"),
+    ),
+    "it": (
+        "Il Belgio mantiene il livello di allerta terrorismo 3 dal gennaio 2018.",
+        "Il Belgio mantiene il livello di allerta terrorismo 3.",
+        ("be-ocam", "BE", "3", "extend"),
+    ),
+    "es": (
+        "El Gobierno mantiene el nivel 4 de alerta antiterrorista desde junio de 2015.",
+        "El Gobierno de España ha decidido mantener el nivel 4 de alerta antiterrorista.",
+        ("es", "ES", "4", "extend"),
+    ),
+    "ru": (
+        "В Бельгии сохраняется третий уровень террористической угрозы с 2015 года.",
+        "В Бельгии сохраняется третий уровень террористической угрозы.",
+        ("be-ocam", "BE", "3", "extend"),
+    ),
+    "sv": (
+        "Säpo behåller terrorhotnivån i Sverige på 4 sedan 2023.",
+        "Säpo behåller terrorhotnivån i Sverige på 4.",
+        ("se", "SE", "4", "extend"),
+    ),
+    "nb": (
+        "PST opprettholder terrortrusselnivået i Norge på 4 siden 2022.",
+        "PST opprettholder terrortrusselnivået i Norge på 4.",
+        ("no", "NO", "4", "extend"),
+    ),
+    "da": (
+        "PET fastholder terrortrusselsniveauet i Danmark på alvorlig siden 2016.",
+        "PET fastholder terrortrusselsniveauet i Danmark på alvorlig.",
+        ("dk", "DK", "serious", "extend"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("since", "decided", "expected"), [pytest.param(*v, id=k) for k, v in KEPT_SINCE.items()]
+)
+def test_kept_since_is_a_standing_level_kept_is_an_extension(
+    extractor: Extractor, since: str, decided: str, expected: tuple[str, str, str, str]
+) -> None:
+    assert tuples(extractor, since) == []
+    assert tuples(extractor, decided) == [expected]
+
+
+# --- a scheme that shares its level words is read only with its marker -------------------------
+def test_marker_only_scheme_needs_its_marker(extractor: Extractor) -> None:
+    plain = "The terrorist threat in England has been lowered from critical to severe."
+    assert all(t[0] != "uk-nirt" for t in tuples(extractor, plain))
+    named = (
+        "The threat level from Northern Ireland-related terrorism in Northern Ireland was "
+        "lowered from severe to substantial."
+    )
+    assert tuples(extractor, named) == [("uk-nirt", "GB-NIR", "substantial", "set")]
+
+
+# --- a verb of a vetoed clause does not act on another clause's level --------------------------
+def test_verb_of_a_vetoed_clause_is_not_borrowed(extractor: Extractor) -> None:
+    text = (
+        "Het algemene dreigingsniveau in België ging naar niveau 2, maar op bepaalde plaatsen "
+        "werd niveau 3 gehandhaafd."
+    )
+    assert all(t[3] != "extend" for t in tuples(extractor, text))
+
+
+# --- hostile input: ordinal and partial-scope words repeated stay linear -----------------------
+def test_repeated_ordinals_stay_bounded(extractor: Extractor) -> None:
+    import time
+
+    text = "Britain raised the terror threat level to the second highest, " * 3000
+    started = time.perf_counter()
+    tuples(extractor, text)
+    assert time.perf_counter() - started < 10
