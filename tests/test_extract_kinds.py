@@ -392,3 +392,134 @@ def test_repeated_ordinals_stay_bounded(extractor: Extractor) -> None:
     started = time.perf_counter()
     tuples(extractor, text)
     assert time.perf_counter() - started < 10
+
+
+# --- an explanation after the level ("..., which means") does not make it a definition --------
+EXPLAINS = {
+    "en": "Britain raised its terrorism threat level to severe, meaning an attack is highly likely.",
+    "ru": "В Актобе введен красный уровень террористической опасности, что означает угрозу "
+    "совершения теракта.",
+    "kk": "Ақтөбе қаласында террористік қауіптің қызыл деңгейі енгізілді, бұл дегеніміз шабуыл "
+    "қаупі жоғары.",
+    "uk": "В Актобе запроваджено червоний рівень терористичної загрози, що означає загрозу теракту.",
+    "fr": "La Belgique a relevé le niveau de la menace terroriste à 3, ce qui signifie qu'un "
+    "attentat est possible.",
+    "nl": "België verhoogt het dreigingsniveau naar 3, wat betekent dat een aanslag mogelijk is.",
+    "de": "Belgien hebt die Terrorwarnstufe auf 3 an – das bedeutet, ein Anschlag ist möglich.",
+    "it": "Il Belgio ha alzato il livello di allerta terrorismo a 3, il che significa che un "
+    "attentato è possibile.",
+    "es": "Bélgica eleva el nivel de amenaza terrorista a 3, lo que significa que un atentado es "
+    "posible.",
+    "sv": "Säpo höjer terrorhotnivån i Sverige till 4, vilket betyder att ett attentat är troligt.",
+    "nb": "PST hever terrortrusselnivået i Norge til 4, noe som betyr at et angrep er sannsynlig.",
+    "da": "PET hæver terrortrusselsniveauet i Danmark til alvorlig, hvilket betyder at et angreb "
+    "er sandsynligt.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in EXPLAINS.items()])
+def test_definition_after_the_level_explains_it(extractor: Extractor, text: str) -> None:
+    assert len(tuples(extractor, text)) == 1
+    assert tuples(extractor, text)[0][3] == "set"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Level 3 means that an attack in Belgium is possible.",
+        "Le niveau 3 signifie qu'un attentat est possible en Belgique.",
+        "Niveau 3 betekent dat een aanslag in België mogelijk is.",
+        "Stufe 3 bedeutet, dass ein Anschlag in Belgien möglich ist.",
+    ],
+)
+def test_definition_before_or_around_the_level_still_vetoes(
+    extractor: Extractor, text: str
+) -> None:
+    assert tuples(extractor, text) == []
+
+
+# --- "after it had been raised": the subordinate past clause is its own -----------------------
+AFTER_CLAUSE = {
+    "en": "Britain lowered its terrorism threat level to severe after it had been raised to "
+    "critical.",
+    "ru": "Великобритания понизила уровень террористической угрозы до серьезного, после того как "
+    "он был повышен до критического.",
+    "uk": "Великобританія знизила рівень терористичної загрози до серйозного, після того як його "
+    "було підвищено до критичного.",
+    "fr": "Le Royaume-Uni a abaissé son niveau de menace terroriste à grave, après que celui-ci "
+    "avait été relevé à critique.",
+    "nl": "Groot-Brittannië verlaagt het dreigingsniveau voor terrorisme naar ernstig, nadat het "
+    "was verhoogd naar kritiek.",
+    "de": "Großbritannien senkt die Terrorwarnstufe auf „ernst“, nachdem sie auf „kritisch“ "
+    "angehoben worden war.",
+    "it": "L'allerta terrorismo nel Regno Unito torna al livello grave dopo che era stata "
+    "innalzata a critico.",
+    "es": "El Reino Unido rebaja su nivel de amenaza terrorista a grave, después de que había "
+    "sido elevado a crítico.",
+    "sv": "Storbritannien sänker terrorhotnivån till allvarlig, efter att den hade höjts till "
+    "kritisk.",
+    "nb": "Storbritannia senker terrortrusselnivået til alvorlig, etter at det hadde blitt hevet "
+    "til kritisk.",
+    "da": "Storbritannien sænker terrortrusselsniveauet til alvorlig, efter at det var blevet "
+    "hævet til kritisk.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in AFTER_CLAUSE.items()])
+def test_after_clause_is_background_of_its_own(extractor: Extractor, text: str) -> None:
+    got = tuples(extractor, text)
+    assert [t[3] for t in got] == ["set"]
+    assert got[0][2] == "severe"
+
+
+# --- foreign-language reports: a scheme carries its words in the languages that report it -----
+FOREIGN_PRESS = [
+    (
+        "Frankreich hat den Vigipirate-Plan auf die höchste Stufe angehoben.",
+        "fr-vigipirate",
+        "FR",
+        "attack emergency",
+    ),
+    (
+        "La Francia ha innalzato il piano Vigipirate al livello di emergenza attentato.",
+        "fr-vigipirate",
+        "FR",
+        "attack emergency",
+    ),
+    (
+        "Francia eleva el plan Vigipirate al nivel «urgence attentat».",
+        "fr-vigipirate",
+        "FR",
+        "attack emergency",
+    ),
+    (
+        "Frankrijk verhoogt het Vigipirate-plan naar het hoogste niveau.",
+        "fr-vigipirate",
+        "FR",
+        "attack emergency",
+    ),
+    (
+        "Франция повысила уровень плана Vigipirate до «urgence attentat».",
+        "fr-vigipirate",
+        "FR",
+        "attack emergency",
+    ),
+    ("Spanien erhöht die Terrorwarnstufe auf 4.", "es", "ES", "4"),
+    ("L'Espagne relève son niveau d'alerte antiterroriste à 4.", "es", "ES", "4"),
+    ("La Spagna alza il livello di allerta antiterrorismo a 4.", "es", "ES", "4"),
+    ("Spanje verhoogt het terreurdreigingsniveau naar 4.", "es", "ES", "4"),
+    ("Испания повысила уровень террористической угрозы до 4.", "es", "ES", "4"),
+    (
+        "Het Verenigd Koninkrijk verhoogt het dreigingsniveau voor terrorisme naar ernstig.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "scheme", "area", "level"), FOREIGN_PRESS)
+def test_foreign_press_reads_the_scheme_in_its_language(
+    extractor: Extractor, text: str, scheme: str, area: str, level: str
+) -> None:
+    assert tuples(extractor, text) == [(scheme, area, level, "set")]

@@ -71,6 +71,7 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
 _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
+_EXPLAINS = re.compile(r"[,(]|\s[-–—]\s")
 _QUOTES = frozenset("\"'«»“”„‘’‹›")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
@@ -691,6 +692,10 @@ class TextExtractor:
                 if c == clause:
                     break
             own = attrs[clause]
+            if own.definitional and _explains_after(
+                self.compiled.words("definitions", langs), folded, clause, pos
+            ):
+                own = replace(own, definitional=False)
             before = [attrs[c] for c in clauses if c.start < clause.start]
             # "two years ago" dates what follows it, not a level announced before it
             ago = _before(self.compiled.words("ago", langs), folded, pos)
@@ -1683,6 +1688,21 @@ def _remain_attached(
     if 0 <= start - mention.end <= 120:
         return not re.search(r"[;.]", folded[mention.end : start])
     return False
+
+
+def _explains_after(
+    definitions: re.Pattern[str] | None, folded: str, clause: Clause, pos: int
+) -> bool:
+    """Every definition word of the clause comes after the level, set off by a comma or a dash
+    ("raised to 3, ce qui signifie ...", "hoch – das bedeutet ..."): it explains the level just
+    announced, it does not describe the scale."""
+    if definitions is None:
+        return False
+    found = list(definitions.finditer(folded, clause.start, clause.end))
+    return bool(found) and all(
+        m.start() > pos and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()])
+        for m in found
+    )
 
 
 def _ordinal_mentions(
