@@ -70,7 +70,7 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:\s+(?!(?:and|и|және|мен|бен|пен|et|en|och|og|y)\s)[\w'-]+)?){0,24}\s+"
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
-_SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
+_SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus|mas|piu)\s+$")
 _EXPLAINS = re.compile(r"[,(]|\s[-–—]\s")
 _QUOTES = frozenset("\"'«»“”„‘’‹›")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
@@ -258,7 +258,14 @@ class CompiledCatalog:
         self._twin_bare: dict[str, re.Pattern[str]] = {}
         for area in catalog.areas.values():
             if area.twin:
-                regs = {phrase_regex(p, lang, inflect=True) for lang, p in area.names.items()}
+                # a one-word alias is a bare name too ("Aktyubinsk"); "city of Aktobe" is not
+                regs = {
+                    phrase_regex(p, lang, inflect=True)
+                    for lang, p in [
+                        *area.names.items(),
+                        *((lang, a) for lang, a in _all_pairs(area.aliases) if a.isalpha()),
+                    ]
+                }
                 self._twin_bare[area.id] = re.compile("(?:" + "|".join(regs) + ")")
 
     def scheme(self, scheme: Scheme, langs: tuple[str, ...]) -> _SchemeMatchers:
@@ -468,13 +475,18 @@ class TextExtractor:
         sentence_areas: list[list[_AreaHit]] = []
         # an undated text from a known year is taken at that year's end for renamed areas
         on = published.date() if published else date(ref_year, 12, 31) if ref_year else None
+        event_words = compiled.words("event_before_area", langs)
         for s in sentences:
             hits = compiled.areas_in(s.folded, on=on)
             if any(s is b for b in body_sentences):
                 cut = max((e - s.start for b, e in datelines if b <= s.start < e), default=0)
                 hits = [h for h in hits if h.start >= cut]  # "Москва. 20 ноября.": no area
             sentence_areas.append(hits)
-            doc_areas.extend(hits)
+            # a place where something happened ("after the attacks in France") does not make
+            # the document about that country
+            doc_areas.extend(
+                h for h in hits if not (event_words and _after_event(s.folded, h, event_words))
+            )
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
         }
@@ -659,7 +671,14 @@ class TextExtractor:
 
         # A level word of a scheme none of whose areas is named ("citing possible
         # provocations" in Kursk) yields to a level the document names for a scheme that is.
-        foreign = bool(candidates and areas and not any(here(c[1]) for c in candidates))
+        # (not when the sentence names the scheme's own issuer or country: "El Gobierno español
+        # ... tras los atentados en Francia" is Spain's level)
+        foreign = bool(
+            candidates
+            and areas
+            and not any(here(c[1]) for c in candidates)
+            and not any(c[1].markers and c[1].markers.search(folded) for c in candidates)
+        )
         if not candidates or foreign:
             # A level spoken of without its name ("raised the threat level", "режим продлили",
             # "did the same"): the level the document names for the scheme.
@@ -1036,16 +1055,33 @@ class TextExtractor:
                 if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
-        raw.extend(_ordinal_mentions(sm, folded, raw, tune, self._ordinal_anchors(sm)))
+        raw.extend(
+            _ordinal_mentions(
+                sm,
+                folded,
+                raw,
+                tune,
+                self._ordinal_anchors(sm),
+                self.compiled.words("since", self._langs),
+            )
+        )
         if not raw or (sm.nouns is None and require_noun):
             return []
         # linear: one coverage array for verbs, sorted noun spans searched by bisection
         in_verb = bytearray(len(folded) + 1)
+        # starts of verb phrases longer than one word ("a ridicat"), by end
+        phrase_start: dict[int, int] = {}
         for _, p in sm.actions:
             for m in p.finditer(folded):
                 in_verb[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+                if " " in m.group(0):
+                    phrase_start[m.end()] = min(phrase_start.get(m.end(), m.start()), m.start())
         raw = [  # "raised the threat level": a verb, not the adjective of a level
-            r for r in raw if r.primary or not any(in_verb[r.start : r.end])
+            r
+            for r in raw
+            if (r.primary or not any(in_verb[r.start : r.end]))
+            # a level's name that ends a verb phrase is the verb ("SRI a ridicat nivelul")
+            and not phrase_start.get(r.end, r.start) < r.start
         ]
         noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
         noun_spans += extra_nouns or []
@@ -1597,11 +1633,18 @@ def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -
 
 
 def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
+    """The place follows an event word ("attack in", "после"), also further down a list of
+    places ("los atentados que han sacudido Túnez, Francia y Kuwait")."""
     before = folded[max(0, hit.start - 40) : hit.start]
     for m in event_before.finditer(before):
         tail = before[m.end() :]
         if len(tail) <= 16 and "," not in tail:
             return True
+        # a list only after an event phrase ("attacks in"), never after a bare "following"
+        if "," in tail and len(m.group(0).split()) >= 2 and not re.search(r"[.;:]", tail):
+            items = [t.split() for t in tail.split(",")]
+            if all(len(words) <= 2 for words in items[:-1]) and len(items[-1]) <= 1:
+                return True
     return False
 
 
@@ -1705,12 +1748,23 @@ def _explains_after(
     )
 
 
+def _compared_since(folded: str, end: int, since: re.Pattern[str] | None, window: int) -> bool:
+    """ "the highest level since 2004", "il più alto dal 2015": a 'since' right after the
+    ordinal (no punctuation between) compares over time; it names no rank on a scale."""
+    if since is None:
+        return False
+    tail = folded[end : end + window]
+    m = since.search(tail)
+    return m is not None and not re.search(r"[,;.:]", tail[: m.start()])
+
+
 def _ordinal_mentions(
     sm: _SchemeMatchers,
     folded: str,
     named: list[_Mention],
     tune: Tuning,
     anchors: list[re.Pattern[str]],
+    since: re.Pattern[str] | None,
 ) -> list[_Mention]:
     """Levels named by their rank ("raised to the second-highest level", "auf die zweithöchste
     Stufe"), as weak level words. An ordinal next to a level's name describes that name ("4,
@@ -1727,6 +1781,8 @@ def _ordinal_mentions(
                 for r in named
             ):
                 continue
+            if _compared_since(folded, m.end(), since, 2 * tune.ordinal_anchor):
+                continue  # "the highest level since 2004": a comparison over time, not a rank
             lo, hi = max(0, m.start() - tune.ordinal_anchor), m.end() + tune.ordinal_anchor
             if not any(
                 # a quoted word is a name, never the verb ('the lowest level is "elevated"')
