@@ -523,3 +523,147 @@ def test_foreign_press_reads_the_scheme_in_its_language(
     extractor: Extractor, text: str, scheme: str, area: str, level: str
 ) -> None:
     assert tuples(extractor, text) == [(scheme, area, level, "set")]
+
+
+# --- a reminder of an earlier event ("Recall that ...") is background -------------------------
+REMINDER = {
+    "en": "Recall that the red level of terrorist threat was lifted in Aktobe.",
+    "ru": "Напомним, красный уровень террористической опасности в Актобе был отменен.",
+    "kk": "Еске сала кетейік, Ақтөбе қаласында террористік қауіптің қызыл деңгейі алынды.",
+    "uk": "Нагадаємо, червоний рівень терористичної загрози в Актобе скасували.",
+    "fr": "Rappelons que le niveau de la menace terroriste en Belgique a été abaissé à 2.",
+    "nl": "Ter herinnering: het dreigingsniveau in België werd verlaagd naar 2.",
+    "de": "Zur Erinnerung: Belgien hat die Terrorwarnstufe auf 2 gesenkt.",
+    "it": "Ricordiamo che il Belgio ha abbassato il livello di allerta terrorismo a 2.",
+    "es": "Cabe recordar que Bélgica rebajó el nivel de alerta terrorista a 2.",
+    "sv": "Som en påminnelse sänkte Säpo terrorhotnivån i Sverige till 3.",
+    "nb": "Til påminnelse senket PST terrortrusselnivået i Norge til 3.",
+    "da": "Til påmindelse sænkede PET terrortrusselsniveauet i Danmark til generel.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in REMINDER.items()])
+def test_reminder_is_background(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+# --- "has remained at" describes a standing level, it decides nothing ---------------------------
+REMAINED = {
+    "en": "Britain's terrorism threat level has remained at substantial for years.",
+    "ru": "Уровень террористической угрозы в Великобритании оставался значительным.",
+    "uk": "Рівень терористичної загрози у Великій Британії залишався значним.",
+    "fr": "Le niveau de la menace terroriste au Royaume-Uni est restée substantiel.",
+    "nl": "Het dreigingsniveau in België is gebleven op niveau 3.",
+    "de": "Die Terrorwarnstufe in Belgien ist gleich geblieben bei Stufe 3.",
+    "it": "Il livello di allerta terrorismo in Belgio è rimasto a 3 per anni.",
+    "es": "El nivel de alerta antiterrorista en España ha permanecido en 4 durante años.",
+    "sv": "Terrorhotnivån i Sverige har legat kvar på 4 i flera år.",
+    "nb": "Terrortrusselnivået i Norge har ligget på 4 i flere år.",
+    "da": "Terrortrusselsniveauet i Danmark har ligget på alvorlig i flere år.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in REMAINED.items()])
+def test_has_remained_is_no_extension(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+# --- a possible raise is no raise (round 10: Slovak "možné zvýšenie") -------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Na Bezpečnostnej rade sa riešilo aj možné zvýšenie stupňa teroristického ohrozenia na "
+        "Slovensku na tretí stupeň.",
+        "Bezpečnostní rada řešila možné zvýšení stupně teroristického ohrožení na Slovensku.",
+        "Depending on the alert level, the authorities in Moldova will take measures against "
+        "the red terrorist threat.",
+    ],
+)
+def test_possible_raise_announces_nothing(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+# --- a country named in any pack language is that country (not the scheme's default) -----------
+FOREIGN_COUNTRY = {
+    "en": "The US raised its terror alert for travellers to Italy from 1 to 2.",
+    "ru": "США повысили уровень террористической угрозы для поездок в Италию до 2.",
+    "uk": "США підвищили рівень терористичної загрози для поїздок до Італії до 2.",
+    "fr": "Les États-Unis ont relevé l'alerte terroriste pour l'Italie de 1 à 2.",
+    "nl": "De Verenigde Staten verhogen het terreuralarm voor Italië van 1 naar 2.",
+    "de": "Die USA erhöhen die Terrorwarnstufe für Reisen nach Italien von 1 auf 2.",
+    "it": "Gli Stati Uniti hanno alzato da 1 a 2 il livello di allerta terrorismo per l'Italia.",
+    "es": "Estados Unidos eleva de 1 a 2 el nivel de alerta terrorista para Italia.",
+    "sv": "USA höjer terrorvarningen för resor till Italien från 1 till 2.",
+    "nb": "USA hever terrorvarselet for reiser til Italia fra 1 til 2.",
+    "da": "USA hæver terrorvarslet for rejser til Italien fra 1 til 2.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in FOREIGN_COUNTRY.items()])
+def test_a_country_without_a_scheme_is_nobodys_level(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "El Gobierno español ha elevado la alerta antiterrorista al nivel 4 tras los "
+            "atentados que han sacudido Túnez, Francia y Kuwait.",
+            [("es", "ES", "4", "set")],
+        ),
+        (
+            "Spain raised its terrorist alert to level 4 after the attacks in Tunisia, France "
+            "and Kuwait.",
+            [("es", "ES", "4", "set")],
+        ),
+    ],
+)
+def test_places_listed_after_an_event_are_no_area(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+# --- "on a scale of 5" is the scale's size in every language -----------------------------------
+SCALE_OF = {
+    "en": "The Dutch terrorist threat level remains at 4 on a scale of 5, the NCTV said.",
+    "fr": "Le niveau de la menace terroriste aux Pays-Bas reste fixé à 4 sur une échelle de 5.",
+    "nl": "Het dreigingsniveau in Nederland blijft 4 op een schaal van 5, meldt de NCTV.",
+    "de": "Die Terrorwarnstufe in den Niederlanden bleibt auf einer Skala von 5 bei 4.",
+    "it": "Il livello di allerta terrorismo nei Paesi Bassi resta fissato a 4 su una scala di 5.",
+    "es": "El nivel de amenaza terrorista en los Países Bajos se queda en 4 en una escala de 5.",
+    "ru": "Уровень террористической угрозы в Нидерландах сохраняется на отметке 4 из 5.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in SCALE_OF.items()])
+def test_scale_of_five_is_the_size_not_a_level(extractor: Extractor, text: str) -> None:
+    assert all(t[2] != "5" for t in tuples(extractor, text))
+
+
+# --- a level's name that ends a verb phrase is the verb ------------------------------------------
+def test_name_inside_a_verb_phrase_is_the_verb(extractor: Extractor) -> None:
+    text = "SRI a ridicat nivelul de alertă teroristă la ridicat în România."
+    assert tuples(extractor, text) == [("ro", "RO", "high", "set")]
+    text = "SRI a ridicat nivelul de alertă teroristă la critic în România."
+    assert tuples(extractor, text) == [("ro", "RO", "critical", "set")]
+
+
+# --- the languages of every shipped pack are told apart by their everyday words ----------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "O Reino Unido elevou o nível de ameaça terrorista de grave para crítico.",
+            [("uk", "GB", "critical", "set")],
+        ),
+        (
+            "Министерският съвет обяви оранжева степен на готовност за противодействие на "
+            "тероризма в България.",
+            [("bg", "BG", "orange", "set")],
+        ),
+    ],
+)
+def test_pack_languages_are_recognised(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
