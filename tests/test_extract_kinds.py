@@ -667,3 +667,101 @@ def test_name_inside_a_verb_phrase_is_the_verb(extractor: Extractor) -> None:
 )
 def test_pack_languages_are_recognised(extractor: Extractor, text: str, expected: list) -> None:
     assert tuples(extractor, text) == expected
+
+
+# --- a link to another article ("Read also: ...") is that article's headline ------------------
+SEE_ALSO = {
+    "en": "Read also: Belgium raises its terror threat level to 4.",
+    "ru": "Читайте также: в Актобе введен красный уровень террористической опасности.",
+    "kk": "Сондай-ақ оқыңыз: Ақтөбе қаласында террористік қауіптің қызыл деңгейі енгізілді.",
+    "uk": "Читайте також: в Актобе запроваджено червоний рівень терористичної загрози.",
+    "fr": "Lire aussi : la Belgique relève son niveau de menace terroriste à 4.",
+    "nl": "Lees ook: België verhoogt het dreigingsniveau naar 4.",
+    "de": "Lesen Sie auch: Belgien erhöht die Terrorwarnstufe auf 4.",
+    "it": "Leggi anche: il Belgio alza il livello di allerta terrorismo a 4.",
+    "es": "Lee también: Bélgica eleva el nivel de alerta terrorista a 4.",
+    "sv": "Läs också: Säpo höjer terrorhotnivån i Sverige till 4.",
+    "nb": "Les også: PST hever terrortrusselnivået i Norge til 4.",
+    "da": "Læs også: PET hæver terrortrusselsniveauet i Danmark til alvorlig.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in SEE_ALSO.items()])
+def test_see_also_headline_announces_nothing(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+def test_see_also_in_polish(extractor: Extractor) -> None:
+    text = "Czytaj też: Premier wprowadził trzeci stopień alarmowy CHARLIE na terenie całego kraju."
+    assert tuples(extractor, text) == []
+
+
+# --- a change dated by its month alone, further down, is background --------------------------
+MONTH_ONLY = {
+    "en": "In November, Britain's terrorism threat level was raised from substantial to severe.",
+    "ru": "В ноябре уровень террористической угрозы в Великобритании повысили до серьезного.",
+    "uk": "У листопаді рівень терористичної загрози у Великій Британії підвищили до серйозного.",
+    "fr": "En novembre, le Royaume-Uni a relevé son niveau de menace terroriste à grave.",
+    "nl": "In november verhoogde België het dreigingsniveau voor terrorisme naar 3.",
+    "de": "Im November hatte Großbritannien die Terrorwarnstufe auf „ernst“ angehoben.",
+    "it": "A novembre il Regno Unito ha alzato il livello di allerta terrorismo a grave.",
+    "es": "En noviembre el Reino Unido elevó su nivel de amenaza terrorista a grave.",
+    "sv": "Terrorhotnivån i Sverige höjdes i november 2015 från tre till fyra.",
+    "nb": "Terrortrusselnivået i Norge ble hevet i november til 4.",
+    "da": "Terrortrusselsniveauet i Danmark blev i november hævet til alvorlig.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in MONTH_ONLY.items()])
+def test_month_only_change_further_down_is_background(extractor: Extractor, text: str) -> None:
+    lead = "The security services published their annual report on Tuesday. "
+    second = "It covers the whole year. "
+    # the same sentence as the lead of a text is news; third in a text it is background
+    assert tuples(extractor, lead + second + text) == []
+
+
+def test_month_only_in_the_month_of_publication_is_news(extractor: Extractor) -> None:
+    from datetime import UTC, datetime
+
+    text = (
+        "The security services met on Tuesday. They reviewed the threat. In May, Britain's "
+        "terrorism threat level was raised from substantial to severe."
+    )
+    got = tuples(extractor, text, published=datetime(2024, 5, 20, tzinfo=UTC))
+    assert got == [("uk", "GB", "severe", "set")]
+
+
+# --- "Bratislava - Slovensko zvýšilo ...": a dateline city with a dash is no area -------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Bratislava - Slovensko dnes zvýšilo stupeň teroristického ohrozenia na druhý stupeň.",
+            [("sk", "SK", "2", "set")],
+        ),
+        (
+            "Bratislava – Slovensko zvýšilo stupeň teroristického ohrožení na druhý stupeň.",
+            [("sk", "SK", "2", "set")],
+        ),
+    ],
+)
+def test_dash_dateline_city_is_no_area(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
+
+
+# --- numerals as nouns and Central European ordinals ----------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Terrorhotnivån i Sverige sänks från en fyra till en trea.",
+            [("se", "SE", "3", "set")],
+        ),
+        (
+            "Kaliňák vyhlásil najnižší stupeň teroristického ohrozenia na Slovensku.",
+            [("sk", "SK", "1", "set")],
+        ),
+    ],
+)
+def test_numeral_nouns_and_ordinals(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected

@@ -134,6 +134,14 @@ class PackSpec(_Strict):
         default_factory=list,
         description="'in certain places', 'specific targets': a level for part of an area only",
     )
+    in_month: Phrases = Field(
+        default_factory=list,
+        description="'in' before a month ('in November', 'i november'): a change dated by month",
+    )
+    see_also: Phrases = Field(
+        default_factory=list,
+        description="'Read also:', 'Czytaj też:': what follows is another article's headline",
+    )
     except_words: Phrases = Field(
         default_factory=list,
         description="'except', 'behalve': 'except for specific targets' is the rest, not a part",

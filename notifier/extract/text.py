@@ -44,6 +44,7 @@ from notifier.extract.segment import (
     BULLET,
     Sentence,
     bullet_len,
+    dash_dateline_ends,
     dateline_ends,
     mask_scale_ranges,
     neighbour_text,
@@ -229,6 +230,15 @@ class CompiledCatalog:
         self.dates = DateWords(catalog.lexicon)
         months = "|".join(sorted(map(re.escape, self.dates.months), key=len, reverse=True))
         self.relative_dated = _relative_dated(months)
+        # "In November, ...", "höjdes i november 2015": a change dated by its month only
+        in_month = _word_set(self.lexicon, "in_month", r"(?<!\w)", r"\s+")
+        self.month_only = re.compile(
+            r"(?<!\w)(?:"
+            + in_month.pattern
+            + r")(?P<month>"
+            + months
+            + r")(?!\w)(?!\s*\d{1,2}(?!\d))"
+        )
         # every pack's words, whatever the text's language (as the engine always read them)
         self.coordinator = _word_set(self.lexicon, "coordinators", r"\s", r"\s")
         self.past_finite = _word_set(self.lexicon, "past_auxiliaries", r"\b", r"\b")
@@ -465,6 +475,7 @@ class TextExtractor:
             )
             s.folded = self.compiled.relative_dated.sub(lambda m: " " * len(m.group(0)), s.folded)
         datelines = dateline_ends(text)
+        dash_datelines = dash_dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language, self.compiled.stopwords)
         self._langs = langs
@@ -481,6 +492,12 @@ class TextExtractor:
             if any(s is b for b in body_sentences):
                 cut = max((e - s.start for b, e in datelines if b <= s.start < e), default=0)
                 hits = [h for h in hits if h.start >= cut]  # "Москва. 20 ноября.": no area
+                dash = max((e - s.start for b, e in dash_datelines if b <= s.start < e), default=0)
+                hits = [  # "Bratislava - Slovensko zvýšilo ...": the city is where it was filed
+                    h
+                    for h in hits
+                    if h.start >= dash or self.catalog.areas[h.area_id].kind != "city"
+                ]
             sentence_areas.append(hits)
             # a place where something happened ("after the attacks in France") does not make
             # the document about that country
@@ -711,6 +728,8 @@ class TextExtractor:
                 if c == clause:
                     break
             own = attrs[clause]
+            if not own.historical and self._month_only(folded, clause, position, published):
+                own = replace(own, historical=True)
             if own.definitional and _explains_after(
                 self.compiled.words("definitions", langs), folded, clause, pos
             ):
@@ -723,6 +742,7 @@ class TextExtractor:
                 modal=own.modal or any(a.modal for a in before),
                 historical=own.historical or ago or any(a.historical for a in before),
                 definitional=own.definitional or any(a.definitional for a in before),
+                elsewhere=own.elsewhere or any(a.elsewhere for a in before),
             )
 
         kept_candidates = []
@@ -732,7 +752,9 @@ class TextExtractor:
             for mention in cand[2]:
                 attr = attributes_at(mention.start)
                 if attr.vetoed:
-                    background = background or not (attr.unchanged or attr.partial)
+                    background = background or not (
+                        attr.unchanged or attr.partial or attr.elsewhere
+                    )
                     continue
                 alive.append(mention)
             if alive:
@@ -1262,7 +1284,22 @@ class TextExtractor:
             unchanged=has("unchanged") or self._kept_since(folded, clause, langs),
             reported_by=has("reported_by"),
             partial=self._partial_scope(folded, clause, langs),
+            elsewhere=has("see_also"),
         )
+
+    def _month_only(
+        self, folded: str, clause: Clause, position: int, published: datetime | None
+    ) -> bool:
+        """A change dated by its month alone ("In November, the level was raised", "höjdes i
+        november 2015") is told as background: today's news gives the day, or none. Not in the
+        title or the first sentence, nor the month the document was published in."""
+        if position <= 1:
+            return False
+        for m in self.compiled.month_only.finditer(folded, clause.start, clause.end):
+            month = self.compiled.dates.months.get(m.group("month"))
+            if published is None or month != published.month:
+                return True
+        return False
 
     def _partial_scope(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
         """The clause gives the level to part of an area only ("maintained in certain
