@@ -765,3 +765,87 @@ def test_dash_dateline_city_is_no_area(extractor: Extractor, text: str, expected
 )
 def test_numeral_nouns_and_ordinals(extractor: Extractor, text: str, expected: list) -> None:
     assert tuples(extractor, text) == expected
+
+
+# --- a national scheme: a place inside the country names the country ---------------------------
+NATIONAL = {
+    "en": (
+        "The terrorist threat in London has been lowered from critical to severe.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "ru": (
+        "В Лондоне уровень террористической угрозы понижен с критического до серьезного.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "uk": (
+        "У Лондоні рівень терористичної загрози знизили з критичного до серйозного.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "fr": (
+        "À Londres, le niveau de la menace terroriste a été abaissé de critique à grave.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "de": (
+        "In London wurde die Terrorwarnstufe von „kritisch“ auf „ernst“ gesenkt.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "it": (
+        "A Londra il livello di allerta terrorismo è stato abbassato da critico a grave.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "es": (
+        "En Londres el nivel de amenaza terrorista ha bajado de crítico a grave.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "nl": (
+        "In Londen is het dreigingsniveau voor terrorisme verlaagd van kritiek naar ernstig.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+    "sv": ("Terrorhotnivån i London sänks från kritisk till allvarlig.", "uk", "GB", "severe"),
+    "nb": ("Terrortrusselnivået i London senkes fra kritisk til alvorlig.", "uk", "GB", "severe"),
+    "da": (
+        "Terrortrusselsniveauet i London sænkes fra kritisk til alvorlig.",
+        "uk",
+        "GB",
+        "severe",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme", "area", "level"), [pytest.param(*v, id=k) for k, v in NATIONAL.items()]
+)
+def test_national_scheme_place_inside_names_the_country(
+    extractor: Extractor, text: str, scheme: str, area: str, level: str
+) -> None:
+    assert tuples(extractor, text) == [(scheme, area, level, "set")]
+
+
+def test_a_regional_scheme_keeps_its_places(extractor: Extractor) -> None:
+    text = "The terrorist threat level for Brussels was lowered from 4 to 3."
+    assert tuples(extractor, text) == [("be-ocam", "BE-BRU", "3", "set")]
+
+
+def test_travel_advisory_of_another_issuer_is_not_israels(extractor: Extractor) -> None:
+    text = "The State Department issued Level 4 travel advisories for 21 countries."
+    assert tuples(extractor, text) == []
+    text = "Israel's National Security Council raised the travel warning for Egypt to level 4."
+    assert tuples(extractor, text) == [("il-nsc-travel", "raw:egypt", "4", "set")] or all(
+        t[0] == "il-nsc-travel" for t in tuples(extractor, text)
+    )

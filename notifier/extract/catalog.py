@@ -74,6 +74,11 @@ class SchemeSpec(_Strict):
         description="Where the issuer sits ('die Behörde in Den Haag'): named right after an "
         "issuer word, or after 'said' that follows the level, such a place is not the area.",
     )
+    national: bool = Field(
+        False,
+        description="One level for the whole country: a place named inside it ('the threat in "
+        "London', 'middle England') names the country (its default_area).",
+    )
     requires_marker: bool = Field(
         False,
         description="Read only in a document naming one of its markers: a scheme that shares "
@@ -172,6 +177,7 @@ class Scheme:
     file: str = ""
     seats: tuple[str, ...] = ()
     requires_marker: bool = False
+    national: bool = False
 
     def level(self, level_id: str) -> Level | None:
         for level in self.levels:
@@ -334,6 +340,7 @@ class Catalog:
                 file=str(path),
                 seats=tuple(s.seats),
                 requires_marker=s.requires_marker,
+                national=s.national,
             )
         check_coverage(declared, packs)
         return cls(schemes=schemes, areas=areas, lexicon=Lexicon(packs))

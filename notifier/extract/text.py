@@ -979,6 +979,14 @@ class TextExtractor:
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
+            if scheme.national and scheme.default_area:
+                # one level for the whole country: "the threat in London" is the UK's level
+                chosen = [
+                    h
+                    if h.area_id == scheme.default_area
+                    else _AreaHit(-1, -1, scheme.default_area, h.factor)
+                    for h in chosen
+                ]
             validity = parse_validity(segment, published, scheme.zone, words=self.compiled.dates)
             ids = _most_specific(self.catalog, [a.area_id for a in chosen])
             for hit in chosen:
@@ -1780,7 +1788,9 @@ def _explains_after(
         return False
     found = list(definitions.finditer(folded, clause.start, clause.end))
     return bool(found) and all(
-        m.start() > pos and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()])
+        # "('Severe' (meaning an attack is highly likely) to ..." explains wherever it stands
+        folded[max(0, m.start() - 2) : m.start()].strip().endswith("(")
+        or (m.start() > pos and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()]))
         for m in found
     )
 
