@@ -849,3 +849,49 @@ def test_travel_advisory_of_another_issuer_is_not_israels(extractor: Extractor) 
     assert tuples(extractor, text) == [("il-nsc-travel", "raw:egypt", "4", "set")] or all(
         t[0] == "il-nsc-travel" for t in tuples(extractor, text)
     )
+
+
+# --- "level four (of five)": the scale's size; "from three to four" stays a change ------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "In Österreich wurde die Terrorwarnstufe vier (von fünf) ausgerufen.",
+            [("at", "AT", "4", "set")],
+        ),
+        (
+            "Belgien hat die Terrorwarnstufe von drei auf vier erhöht.",
+            [("be-ocam", "BE", "4", "set")],
+        ),
+        ("Austria declared terror alert level 4 (of 5).", [("at", "AT", "4", "set")]),
+        (
+            "La Belgique a relevé son niveau de menace terroriste de trois à quatre.",
+            [("be-ocam", "BE", "4", "set")],
+        ),
+    ],
+)
+def test_scale_size_with_number_words(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
+
+
+# --- "still at level two": a keep in Finnish word order; "the plan at its maximal level" -------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Terrorismin uhka Suomessa on supon mukaan yhä neliportaisen asteikon tasolla kaksi.",
+            [("fi", "FI", "2", "extend")],
+        ),
+        (
+            "Le plan Vigipirate sera porté à son niveau maximal sur tout le territoire.",
+            [("fr-vigipirate", "FR", "attack emergency", "set")],
+        ),
+        (
+            "O Sistema de Segurança Interna anunciou que Portugal está em grau de ameaça "
+            "terrorista significativo.",
+            [("pt", "PT", "significant", "set")],
+        ),
+    ],
+)
+def test_keeps_and_maximal_level(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected

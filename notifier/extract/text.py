@@ -1070,7 +1070,7 @@ class TextExtractor:
                         m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
                     )
                     and _scale_before(folded, m.start(), scale, tune.scale_before)
-                    and not _to_number_after(folded, m.end(), to_word)
+                    and not _to_number_after(folded, m.end(), to_word, self.compiled.numbers)
                 ):
                     continue  # "level 4 of 5": the size of the scale (but "de 3 à 4" is a change)
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
@@ -1614,13 +1614,20 @@ def _negated(
     return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
 
 
-def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> bool:
-    """A to-word and a number follow `end`: "de 3 à 4" is a change, not "4 de 5"."""
+def _to_number_after(
+    folded: str, end: int, to_word: re.Pattern[str] | None, numbers: dict[str, int] | None = None
+) -> bool:
+    """A to-word and a number (or number word) follow `end`: "de 3 à 4", "von drei auf vier"
+    are a change, not "4 de 5", "vier (von fünf)"."""
     if to_word is None:
         return False
-    after = folded[end : end + 16]
+    after = folded[end : end + 24]
     t = to_word.search(after)
-    return bool(t and t.start() <= 2 and after[t.end() :].lstrip()[:1].isdigit())
+    if not (t and t.start() <= 2):
+        return False
+    rest = after[t.end() :].lstrip()
+    word = rest.split(" ", 1)[0].strip('"«»“”.,;:()') if rest else ""
+    return rest[:1].isdigit() or bool(numbers and word in numbers)
 
 
 def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
