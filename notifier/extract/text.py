@@ -1489,8 +1489,7 @@ class TextExtractor:
         before = [m for m in mentions if m.end <= hit.start]
         if not before:
             return False
-        m = said.search(folded, before[-1].end, hit.start)
-        return m is not None
+        return said.search(folded, before[-1].end, hit.start) is not None
 
     def _foreign_country(self, scheme: Scheme, areas: list[_AreaHit]) -> bool:
         """The sentence names a country that is not the scheme's."""
