@@ -895,3 +895,33 @@ def test_scale_size_with_number_words(extractor: Extractor, text: str, expected:
 )
 def test_keeps_and_maximal_level(extractor: Extractor, text: str, expected: list) -> None:
     assert tuples(extractor, text) == expected
+
+
+# --- a hedge inside the explanation after the level is not the level's hedge ------------------
+EXPLAINED_HEDGE = {
+    "en": "Britain raised its terrorism threat level to critical, meaning another attack could be imminent.",
+    "ru": "Великобритания повысила уровень террористической угрозы до критического, что означает, что новый теракт может быть неизбежен.",
+    "kk": "Ақтөбе қаласында террористік қауіптің қызыл деңгейі енгізілді, бұл дегеніміз шабуыл болуы мүмкін.",
+    "uk": "Великобританія підвищила рівень терористичної загрози до критичного, що означає, що новий теракт може бути неминучим.",
+    "fr": "Le Royaume-Uni a relevé son niveau de menace terroriste à critique, ce qui signifie qu'une attaque pourrait être imminente.",
+    "nl": "Het Verenigd Koninkrijk verhoogt het dreigingsniveau voor terrorisme naar kritiek, wat betekent dat een aanslag zou kunnen volgen.",
+    "de": "Großbritannien hat die Terrorwarnstufe auf „kritisch“ angehoben, das bedeutet, ein Anschlag könnte unmittelbar bevorstehen.",
+    "it": "Il Regno Unito ha alzato il livello di allerta terrorismo a critico, indicando che un nuovo attacco potrebbe essere imminente.",
+    "es": "El Reino Unido ha elevado su nivel de amenaza terrorista a crítico, lo que significa que un atentado podría ser inminente.",
+    "sv": "Storbritannien höjer terrorhotnivån till kritisk, vilket betyder att ett attentat kan vara nära förestående.",
+    "nb": "Storbritannia hever terrortrusselnivået til kritisk, noe som betyr at et angrep kan være nært forestående.",
+    "da": "Storbritannien hæver terrortrusselsniveauet til kritisk, hvilket betyder at et angreb kan være nært forestående.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in EXPLAINED_HEDGE.items()])
+def test_hedge_in_the_explanation_is_not_the_levels(extractor: Extractor, text: str) -> None:
+    got = tuples(extractor, text)
+    assert len(got) == 1 and got[0][3] == "set"
+
+
+def test_a_hedge_before_the_level_still_vetoes(extractor: Extractor) -> None:
+    text = (
+        "Britain could raise its terrorism threat level to critical, meaning an attack is imminent."
+    )
+    assert tuples(extractor, text) == []

@@ -728,7 +728,7 @@ class TextExtractor:
                 if c == clause:
                     break
             own = attrs[clause]
-            if not own.historical and self._month_only(folded, clause, position, published):
+            if not own.historical and self._month_only(folded, position, published):
                 own = replace(own, historical=True)
             if own.definitional and _explains_after(
                 self.compiled.words("definitions", langs), folded, clause, pos
@@ -1295,15 +1295,14 @@ class TextExtractor:
             elsewhere=has("see_also"),
         )
 
-    def _month_only(
-        self, folded: str, clause: Clause, position: int, published: datetime | None
-    ) -> bool:
+    def _month_only(self, folded: str, position: int, published: datetime | None) -> bool:
         """A change dated by its month alone ("In November, the level was raised", "höjdes i
         november 2015") is told as background: today's news gives the day, or none. Not in the
         title or the first sentence, nor the month the document was published in."""
         if position <= 1:
             return False
-        for m in self.compiled.month_only.finditer(folded, clause.start, clause.end):
+        # the date governs the whole sentence ("raised to severe, meaning ..., in November")
+        for m in self.compiled.month_only.finditer(folded):
             month = self.compiled.dates.months.get(m.group("month"))
             if published is None or month != published.month:
                 return True
