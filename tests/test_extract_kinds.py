@@ -925,3 +925,40 @@ def test_a_hedge_before_the_level_still_vetoes(extractor: Extractor) -> None:
         "Britain could raise its terrorism threat level to critical, meaning an attack is imminent."
     )
     assert tuples(extractor, text) == []
+
+
+# --- a change with no verb of its own, denied right next to it ---------------------------------
+VERBLESS_DENIED = {
+    "en": "Recent incidents in Belgium do not justify a lower threat level - from 4 to 3 - now.",
+    "ru": "Недавние инциденты в Бельгии не оправдывают более низкий уровень угрозы терроризма - с 4 до 3.",
+    "kk": "Ақтөбе қаласында террористік қауіп деңгейін қызылдан сарыға түсіру жоқ.",
+    "uk": "Нещодавні інциденти в Бельгії не виправдовують нижчий рівень терористичної загрози - з 4 до 3.",
+    "fr": "Les incidents récents en Belgique ne justifient pas un niveau de menace terroriste plus bas, de 4 à 3.",
+    "nl": "De recente incidenten in België rechtvaardigen een lager dreigingsniveau -dus van 4 naar 3- niet.",
+    "de": "Die jüngsten Vorfälle in Belgien rechtfertigen keine niedrigere Terrorwarnstufe - von 4 auf 3.",
+    "it": "I recenti incidenti in Belgio non giustificano un livello di allerta terrorismo più basso, da 4 a 3.",
+    "es": "Los incidentes recientes en Bélgica no justifican un nivel de alerta terrorista más bajo, de 4 a 3.",
+    "sv": "Incidenterna i Sverige motiverar inte en lägre terrorhotnivå - från 4 till 3.",
+    "nb": "Hendelsene i Norge rettferdiggjør ikke et lavere terrortrusselnivå - fra 4 til 3.",
+    "da": "Hændelserne i Danmark retfærdiggør ikke et lavere terrortrusselsniveau - fra alvorlig til generel.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in VERBLESS_DENIED.items()])
+def test_verbless_change_next_to_a_negation_is_denied(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+def test_verbless_change_with_a_later_negation_stands(extractor: Extractor) -> None:
+    text = (
+        "El nivel de alerta antiterrorista en España pasa de 3 a 4 y el ministro afirma que, "
+        "por el momento, no hay víctimas españolas."
+    )
+    assert tuples(extractor, text) == [("es", "ES", "4", "set")]
+
+
+def test_norwegian_infinitive_raise(extractor: Extractor) -> None:
+    text = (
+        "Säpo bekrefter beslutningen om å heve terrortrusselnivået i Sverige til det nest høyeste."
+    )
+    assert tuples(extractor, text) == [("se", "SE", "4", "set")]

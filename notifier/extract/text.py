@@ -1597,9 +1597,16 @@ def _negated(
     the action's own."""
     negation = compiled.words("negation", langs)
     at, end = action
-    if at < 0 or negation is None:
+    if negation is None:
         return False
     window = compiled.tuning.negation_before
+    if at < 0:
+        # a change with no verb of its own ("een lager niveau - van 4 naar 3 - niet
+        # rechtvaardigen", "do not justify a lower level, from 4 to 3"): a negation in its
+        # clause before it, or right after it, denies it
+        lo = max(clause.start, mention.span_start - 4 * window)
+        hi = min(clause.end, mention.end + window)
+        return mention.previous is not None and bool(negation.search(folded, lo, hi))
     before = folded[max(0, at - window) : at]
     if any(m.end() >= len(before) - 1 for m in negation.finditer(before)):
         return True
