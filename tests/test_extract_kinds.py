@@ -962,3 +962,50 @@ def test_norwegian_infinitive_raise(extractor: Extractor) -> None:
         "Säpo bekrefter beslutningen om å heve terrortrusselnivået i Sverige til det nest høyeste."
     )
     assert tuples(extractor, text) == [("se", "SE", "4", "set")]
+
+
+# --- two levels in parallel, each after its to-word and level noun, are no change -------------
+PARALLEL = {
+    "en": "The terror threat level was raised to level 3 in Belgium and to level 4 in Brussels.",
+    "fr": "Le niveau de la menace terroriste a été relevé au niveau 3 en Belgique et au niveau 4 à Bruxelles.",
+    "nl": "Het dreigingsniveau is opgetrokken naar niveau 3 in België en naar niveau 4 in Brussel.",
+    "de": "Die Terrorwarnstufe wurde auf Stufe 3 in Belgien und auf Stufe 4 in Brüssel erhöht.",
+    "it": "Il livello di allerta terrorismo è stato alzato al livello 3 in Belgio e al livello 4 a Bruxelles.",
+    "es": "El nivel de alerta terrorista se ha elevado al nivel 3 en Bélgica y al nivel 4 en Bruselas.",
+    "ru": "Уровень террористической угрозы повышен до уровня 3 в Бельгии и до уровня 4 в Брюсселе.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in PARALLEL.items()])
+def test_parallel_levels_with_their_nouns_are_two_levels(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == [
+        ("be-ocam", "BE", "3", "set"),
+        ("be-ocam", "BE-BRU", "4", "set"),
+    ]
+
+
+def test_from_level_to_level_is_still_a_change(extractor: Extractor) -> None:
+    text = "Belgium raised its terror threat level from level 3 to level 4."
+    assert tuples(extractor, text) == [("be-ocam", "BE", "4", "set")]
+
+
+# --- an intention or plan to change the level is no change ------------------------------------
+INTENTION = {
+    "en": "Britain plans to lower its terrorism threat level to substantial.",
+    "ru": "Великобритания планирует понизить уровень террористической угрозы до значительного.",
+    "kk": "Ақтөбе қаласында террористік қауіптің қызыл деңгейін енгізу жоспарлап отыр.",
+    "uk": "Велика Британія планує знизити рівень терористичної загрози до значного.",
+    "fr": "Le Royaume-Uni prévoit de baisser son niveau de menace terroriste à substantiel.",
+    "nl": "Het Verenigd Koninkrijk is van plan het dreigingsniveau voor terrorisme naar aanzienlijk te verlagen.",
+    "de": "Großbritannien plant, die Terrorwarnstufe auf „erheblich“ zu senken.",
+    "it": "Il Regno Unito prevede di abbassare il livello di allerta terrorismo a sostanziale.",
+    "es": "El Reino Unido prevé rebajar su nivel de amenaza terrorista a sustancial.",
+    "sv": "Storbritannien planerar att sänka terrorhotnivån till betydande.",
+    "nb": "PST planlegger å senke terrortrusselnivået i Norge til 3.",
+    "da": "Storbritannien planlægger at sænke terrortrusselsniveauet til betydelig.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in INTENTION.items()])
+def test_a_plan_to_change_the_level_is_no_change(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []

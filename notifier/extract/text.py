@@ -843,6 +843,9 @@ class TextExtractor:
         if has_anaphor and ctx.recent_is_history and not in_scheme:
             return []  # "В этих регионах установили ..." after a history sentence
         reported = self.compiled.words("reported_by", langs)
+        # "and" of the text's main language: Dutch "en" is French and Spanish "in" ("au niveau
+        # 3 en Belgique et au niveau 4 à Bruxelles")
+        coordinator = self.compiled.words("coordinators", langs[:1]) or self.compiled.coordinator
         out: list[Found] = []
         last_action: Action | None = None
         for i, mention in enumerate(mentions):
@@ -869,7 +872,7 @@ class TextExtractor:
                 tune,
             )
             if forward and i + 1 < len(mentions):
-                conj = self.compiled.coordinator.search(folded, mention.end, forward[0].start)
+                conj = coordinator.search(folded, mention.end, forward[0].start)
                 if conj is not None:
                     # '"қызғылт сары" деңгейі және Батыс Қазақстан облысындағы "сары"': a place
                     # after "and" belongs to the level that follows it
@@ -939,7 +942,7 @@ class TextExtractor:
             if (
                 action is None
                 and i + 1 < len(mentions)
-                and self.compiled.coordinator.search(folded, mention.end, next_start)
+                and coordinator.search(folded, mention.end, next_start)
             ):
                 # "A "orange" level and B "yellow" level сақталады": one verb after the list
                 tail = [h for h in action_hits if h[0] >= mentions[-1].end]
@@ -971,7 +974,7 @@ class TextExtractor:
                 and (
                     ";" in folded[prev_end : mention.start]
                     # two_levels: "raised to 3 for Belgium and to 4 for Brussels"
-                    or self.compiled.coordinator.search(folded, prev_end, mention.start) is not None
+                    or coordinator.search(folded, prev_end, mention.start) is not None
                 )
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
@@ -1201,7 +1204,7 @@ class TextExtractor:
                 ):
                     role_m = compiled.suffix_role(folded[m.start : m.end], langs)
                     role_n = compiled.suffix_role(folded[n.start : n.end], langs)
-                    if _from_to(folded, m.start, gap, per_lang) or (role_m, role_n) == (
+                    if _from_to(folded, m.start, gap, per_lang, sm.nouns) or (role_m, role_n) == (
                         "from",
                         "to",
                     ):
@@ -1647,16 +1650,33 @@ def _from_to(
     start: int,
     gap: str,
     per_lang: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]],
+    nouns: re.Pattern[str] | None = None,
 ) -> bool:
     """A change "from A to B": a to-word of one language in the gap, and either that language
     is the text's main one or its from-word stands right before A. Two levels in parallel ("to
-    3 for Belgium and to 4 for Brussels": A itself follows a to-word) are no change."""
+    3 for Belgium and to 4 for Brussels", "naar niveau 3 in België en naar niveau 4 in
+    Brussel": A itself follows a to-word, its level noun aside) are no change."""
     for i, (from_w, to_w) in enumerate(per_lang):
         if to_w is None or not to_w.search(gap) or _preceded_by(folded, start, to_w):
+            continue
+        if nouns is not None and _preceded_by(
+            folded, _noun_start_before(folded, start, nouns), to_w
+        ):
             continue
         if i == 0 or (from_w is not None and _preceded_by(folded, start, from_w)):
             return True
     return False
+
+
+def _noun_start_before(folded: str, start: int, nouns: re.Pattern[str]) -> int:
+    """Where a level noun right before `start` begins ("naar niveau 3": the start of
+    "niveau"); `start` itself when there is none."""
+    lo = max(0, start - 40)
+    before = folded[lo:start].rstrip(' "-')
+    for m in nouns.finditer(before):
+        if m.end() == len(before):
+            return lo + m.start()
+    return start
 
 
 def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
