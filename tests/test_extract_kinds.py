@@ -1009,3 +1009,17 @@ INTENTION = {
 @pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in INTENTION.items()])
 def test_a_plan_to_change_the_level_is_no_change(extractor: Extractor, text: str) -> None:
     assert tuples(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "En España hay un nivel de alerta antiterrorista 4, que significa riesgo alto de atentado.",
+        "In Belgien gilt die Terrorwarnstufe 3, was bedeutet, dass ein Anschlag möglich ist.",
+        "En Belgique, le niveau 3 de la menace terroriste, qui signifie qu'un attentat est possible.",
+    ],
+)
+def test_an_explanation_without_a_verb_on_the_level_still_defines(
+    extractor: Extractor, text: str
+) -> None:
+    assert tuples(extractor, text) == []

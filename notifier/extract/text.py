@@ -731,7 +731,13 @@ class TextExtractor:
             if not own.historical and self._month_only(folded, position, published):
                 own = replace(own, historical=True)
             if own.definitional and _explains_after(
-                self.compiled.words("definitions", langs), folded, clause, pos
+                self.compiled.words("definitions", langs),
+                folded,
+                clause,
+                pos,
+                # "raised to 3, ce qui signifie ..." explains a change; "hay un nivel cuatro,
+                # que significa ..." (no verb acting on the level) still defines it
+                acted=self._acts_before(folded, clause.start, pos + 1, langs),
             ):
                 own = replace(own, definitional=False)
             before = [attrs[c] for c in clauses if c.start < clause.start]
@@ -1298,6 +1304,15 @@ class TextExtractor:
             elsewhere=has("see_also"),
         )
 
+    def _acts_before(self, folded: str, lo: int, hi: int, langs: tuple[str, ...]) -> bool:
+        """An action word of the text's languages (set, raise, lower, extend, lift) in
+        folded[lo:hi]."""
+        for kind in ("set", "raise", "lower", "extend", "lift"):
+            pattern = self.compiled.words("actions." + kind, langs)
+            if pattern is not None and pattern.search(folded, lo, hi):
+                return True
+        return False
+
     def _month_only(self, folded: str, position: int, published: datetime | None) -> bool:
         """A change dated by its month alone ("In November, the level was raised", "höjdes i
         november 2015") is told as background: today's news gives the day, or none. Not in the
@@ -1811,18 +1826,23 @@ def _remain_attached(
 
 
 def _explains_after(
-    definitions: re.Pattern[str] | None, folded: str, clause: Clause, pos: int
+    definitions: re.Pattern[str] | None, folded: str, clause: Clause, pos: int, *, acted: bool
 ) -> bool:
-    """Every definition word of the clause comes after the level, set off by a comma or a dash
-    ("raised to 3, ce qui signifie ...", "hoch – das bedeutet ..."): it explains the level just
-    announced, it does not describe the scale."""
+    """Every definition word of the clause is a parenthesis ("'Severe' (meaning ...)") or, when
+    a verb acts on the level (`acted`), comes after it set off by a comma or a dash ("raised to
+    3, ce qui signifie ...", "hoch – das bedeutet ..."): it explains the level just announced,
+    it does not describe the scale."""
     if definitions is None:
         return False
     found = list(definitions.finditer(folded, clause.start, clause.end))
     return bool(found) and all(
         # "('Severe' (meaning an attack is highly likely) to ..." explains wherever it stands
         folded[max(0, m.start() - 2) : m.start()].strip().endswith("(")
-        or (m.start() > pos and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()]))
+        or (
+            acted
+            and m.start() > pos
+            and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()]) is not None
+        )
         for m in found
     )
 
