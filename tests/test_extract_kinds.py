@@ -1023,3 +1023,23 @@ def test_an_explanation_without_a_verb_on_the_level_still_defines(
     extractor: Extractor, text: str
 ) -> None:
     assert tuples(extractor, text) == []
+
+
+# --- "the highest level in years" compares over time; it is no rank ----------------------------
+HIGHEST_IN_YEARS = {
+    "en": "Sweden raised its terror threat level to the highest in years.",
+    "nl": "De NCTV verhoogt het dreigingsniveau in Nederland naar het hoogste niveau in jaren.",
+    "de": "Großbritannien hebt die Terrorwarnstufe auf die höchste Stufe seit Jahren an.",
+    "fr": "La Belgique relève son niveau de menace terroriste au plus élevé depuis des années.",
+    "it": "Il Belgio alza il livello di allerta terrorismo al più alto da anni.",
+    "es": "Bélgica eleva su nivel de alerta terrorista al más alto en años.",
+    "uk": "В Актобе запроваджено найвищий за останні роки рівень терористичної загрози.",
+    "sv": "Säpo höjer terrorhotnivån i Sverige till den högsta på många år.",
+    "nb": "PST hever terrortrusselnivået i Norge til det høyeste på mange år.",
+    "da": "PET hæver terrortrusselsniveauet i Danmark til det højeste i årevis.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in HIGHEST_IN_YEARS.items()])
+def test_highest_in_years_is_no_rank(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
