@@ -1043,3 +1043,66 @@ HIGHEST_IN_YEARS = {
 @pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in HIGHEST_IN_YEARS.items()])
 def test_highest_in_years_is_no_rank(extractor: Extractor, text: str) -> None:
     assert tuples(extractor, text) == []
+
+
+# --- "the Belgian capital", "столица Казахстана": a country's capital named by description ----
+CAPITAL = {
+    "en": (
+        "The terror threat level in the Belgian capital was raised to 4.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "de": (
+        "Die Terrorwarnstufe für die belgische Hauptstadt wurde auf 4 erhöht.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "fr": (
+        "Le niveau de la menace terroriste dans la capitale belge a été relevé à 4.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "nl": (
+        "Het dreigingsniveau voor terreur in de Belgische hoofdstad is verhoogd naar 4.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "it": (
+        "Il livello di allerta terrorismo nella capitale belga è stato alzato a 4.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "es": (
+        "El nivel de alerta terrorista en la capital belga se ha elevado a 4.",
+        "be-ocam",
+        "BE-BRU",
+        "4",
+    ),
+    "ru": (
+        "В столице Казахстана введен желтый уровень террористической опасности.",
+        "kz",
+        "KZ-AST",
+        "yellow",
+    ),
+    "uk": (
+        "У столиці Казахстану запроваджено жовтий рівень терористичної загрози.",
+        "kz",
+        "KZ-AST",
+        "yellow",
+    ),
+    "kk": ("Елордада террористік қауіптің сары деңгейі енгізілді.", "kz", "KZ-AST", "yellow"),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme", "area", "level"), [pytest.param(*v, id=k) for k, v in CAPITAL.items()]
+)
+def test_a_capital_named_by_description(
+    extractor: Extractor, text: str, scheme: str, area: str, level: str
+) -> None:
+    assert tuples(extractor, text) == [(scheme, area, level, "set")]
