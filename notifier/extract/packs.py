@@ -128,6 +128,8 @@ class Replies(_Strict):
 
     def text(self, name: str, **values: object) -> str:
         return str(getattr(self, name)).format(**values)
+
+
 class Ordinals(_Strict):
     """A level named by its rank on the scale ("the second-highest level", "найвищий рівень"):
     `top` counts down from the scheme's highest level (1 = the highest), `bottom` up from its
