@@ -366,8 +366,14 @@ def test_a_uk_event_reads_in_the_subscribers_language(language: str, expected: s
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        # no Dutch names in the uk scheme: the pack's severity words, never English ids
-        ("nl", 'Verenigd Koninkrijk: dreigingsniveau terrorisme verhoogd van "MATIG" naar "HOOG"'),
+        # the uk scheme names its levels in Dutch too (Dutch press reports are read)
+        (
+            "nl",
+            'Verenigd Koninkrijk: dreigingsniveau terrorisme verhoogd van "AANZIENLIJK" naar '
+            '"ERNSTIG" (hoog).',
+        ),
+        # no Kazakh names in the uk scheme: the pack's severity words, never English ids
+        ("kk", "Ұлыбритания: терроризм қаупінің деңгейі «ОРТАША» деңгейінен «ЖОҒАРЫ» деңгейіне"),
         (
             "it",
             'Regno Unito: livello di allerta terrorismo alzato da "SOSTANZIALE" a "GRAVE" (grave).',

@@ -236,10 +236,21 @@ class TwilioSmsChannel:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def rate_per_s(self) -> float | None:
+        """Messages per second this sender may start (None: no limit, dry-run). The outbox
+        gives SMS only the delivery slots this rate fills in a short window, so messages
+        waiting for their turn hold few slots."""
+        if self.dry_run:
+            return None
+        if self._shared is not None:
+            return 1.0 / self._shared_interval_s
+        return self.bucket.rate_per_s
+
     def throttle_s(self, ahead: int = 0) -> float:
         """How long a message would wait for the sender's rate limit if `ahead` more were
-        started before it; the outbox starts no more SMS while this is long, so messages
-        waiting for the limit hold no delivery slot."""
+        started before it; the outbox starts (and claims) no more SMS while this is long, e.g.
+        while other replicas have booked the shared limit ahead."""
         if self.dry_run:
             return 0.0
         if self._shared is not None:

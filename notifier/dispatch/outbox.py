@@ -11,6 +11,14 @@ once and the worker claims again without sleeping while work is due. Rows of one
 in that endpoint's own queue for one of its `per_endpoint` slots, holding no global slot, and an
 endpoint with no free slot is left out of the next claim. A circuit breaker per webhook endpoint
 stops a dead one from taking its rows through every retry. Results are recorded in batches.
+
+Fairness between channels: a rate-limited sender (SMS) waits for its limit inside `send`, so
+each of its attempts holds a slot while it waits. It gets only the slots its limit fills in a
+short window (`_RATE_WINDOW_S`, never more than half of `concurrency`) and only a bounded number
+of claimed rows; queued rows are started taking turns between channel kinds and endpoints, and
+a claim takes the limited channel's share first and gives the rest to the others. An SMS
+backlog therefore never holds the slots or the claims that webhooks need, and a webhook backlog
+never keeps SMS below their rate.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 import os
 import random
 import socket
@@ -29,6 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from notifier import metrics
 from notifier.channels.base import Channel
@@ -39,15 +49,20 @@ from notifier.store import AttemptRecord, Delivery, Store
 from notifier.store.queue import DispatchQueue
 
 log = logging.getLogger(__name__)
+_K = TypeVar("_K")
 
 # How many claimed rows may wait in endpoint queues, per global slot: enough to keep every slot
 # busy when a few endpoints are saturated, few enough that the heartbeat stays one small UPDATE.
 _QUEUED_PER_SLOT = 4
 # A claim leaves out at most this many saturated endpoints (the list goes into the statement).
 _MAX_EXCLUDED = 500
-# A channel whose sender must wait longer than this (a rate limit) gets no new attempts: they
-# would sit in a delivery slot doing nothing while other channels' rows wait.
-_THROTTLE_AHEAD_S = 1.0
+# A rate-limited channel holds at most the slots its limit fills in this window (an attempt
+# waits for its turn inside `send`, holding its slot), and starts or claims nothing while its
+# sender is booked further ahead than this (e.g. by other replicas sharing the limit).
+_RATE_WINDOW_S = 0.5
+# Rows a rate-limited channel may hold claimed (in flight and queued), per slot it may use:
+# enough to refill its slots between claims, few enough never to block other channels' claims.
+_RATE_HELD_PER_SLOT = 2
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,8 @@ class OutboxWorker:
         )
         self._queues: dict[EndpointKey, deque[Delivery]] = {}
         self._busy: dict[EndpointKey, int] = {}  # attempts in flight per endpoint
+        self._kind_busy: dict[str, int] = {}  # attempts in flight per channel kind
+        self._turn = 0  # which channel kind starts first at the next start round
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._circuits: dict[EndpointKey, Circuit] = {}
         self._results: list[AttemptRecord] = []
@@ -281,6 +298,7 @@ class OutboxWorker:
                 lease_s=self.lease_s,
                 exclude_subscribers=self._saturated(),
                 exclude_channels=sorted(self._throttled()),
+                channel_limits=self._claim_limits(),
             )
             self._more_due = len(rows) >= limit
             rows = await self._drop_superseded(rows, now)
@@ -334,47 +352,96 @@ class OutboxWorker:
         out = {}
         for kind, channel in self.channels.items():
             throttle = getattr(channel, "throttle_s", None)
-            if throttle is not None and (wait := throttle()) > _THROTTLE_AHEAD_S:
-                out[kind.value] = wait - _THROTTLE_AHEAD_S
+            if throttle is not None and (wait := throttle()) > _RATE_WINDOW_S:
+                out[kind.value] = wait - _RATE_WINDOW_S
         return out
 
+    def rate_slots(self) -> dict[str, int]:
+        """Slots each rate-limited channel may hold: what its limit sends in `_RATE_WINDOW_S`
+        (at least one), never more than half of `concurrency` (unless that is below one)."""
+        out = {}
+        for kind, channel in self.channels.items():
+            rate = getattr(channel, "rate_per_s", None)
+            if rate:
+                window = math.ceil(rate * _RATE_WINDOW_S)
+                out[kind.value] = max(1, min(window, self.concurrency // 2))
+        return out
+
+    def held(self) -> dict[str, int]:
+        """Claimed rows per channel kind that are in flight or wait in an endpoint queue."""
+        held = dict(self._kind_busy)
+        for key, queue in self._queues.items():
+            held[key[0]] = held.get(key[0], 0) + len(queue)
+        return held
+
+    def _claim_limits(self) -> dict[str, int]:
+        """How many more rows each rate-limited channel may claim: its claimed rows (in flight
+        and queued) stay within `_RATE_HELD_PER_SLOT` per slot it may hold."""
+        held = self.held()
+        return {
+            kind: max(0, _RATE_HELD_PER_SLOT * slots - held.get(kind, 0))
+            for kind, slots in self.rate_slots().items()
+        }
+
     def _start_queued(self) -> None:
-        """Start waiting rows wherever both a global and an endpoint slot are free."""
+        """Start waiting rows wherever a global, an endpoint and (for a rate-limited channel)
+        a channel slot are free. Channel kinds take turns, one row at a time, and so do the
+        endpoints of a kind; the kind that goes first rotates from one round to the next, so a
+        freed slot does not always go to the same kind."""
+        if not self._queues:
+            return
+        turns: dict[str, deque[EndpointKey]] = {}
+        for key in self._queues:
+            turns.setdefault(key[0], deque()).append(key)
+        kinds = sorted(turns)
+        first = self._turn % len(kinds)
+        self._turn += 1
         throttled = self._throttled()
+        slots = self.rate_slots()
         started: dict[str, int] = {}
-        for key in list(self._queues):
-            if len(self._inflight) >= self.concurrency:
-                break
-            queue = self._queues[key]
-            if key[0] in throttled:
-                continue
-            throttle = getattr(self.channels.get(ChannelKind(key[0])), "throttle_s", None)
-            circuit = self._circuits.get(key)
-            while queue and len(self._inflight) < self.concurrency:
-                if self._busy.get(key, 0) >= self.per_endpoint:
+        waiting = deque(k for k in kinds[first:] + kinds[:first] if k not in throttled)
+        while waiting and len(self._inflight) < self.concurrency:
+            kind = waiting.popleft()
+            if self._kind_busy.get(kind, 0) >= slots.get(kind, self.concurrency):
+                continue  # a rate-limited channel holds all the slots it may
+            throttle = getattr(self.channels.get(ChannelKind(kind)), "throttle_s", None)
+            if throttle is not None and throttle(started.get(kind, 0)) > _RATE_WINDOW_S:
+                continue  # the rate limit is booked up for now
+            keys = turns[kind]
+            while keys:
+                key = keys.popleft()
+                if self._start_one(key):
+                    started[kind] = started.get(kind, 0) + 1
+                    if key in self._queues:
+                        keys.append(key)  # its next row waits for the endpoint's next turn
                     break
-                if throttle is not None and throttle(started.get(key[0], 0)) > _THROTTLE_AHEAD_S:
-                    break  # the rate limit is booked up for now
-                if circuit is not None and circuit.state is CircuitState.HALF_OPEN:
-                    if circuit.probing:
-                        break  # one probe at a time; the rest wait for its verdict
-                    circuit.probing = True
-                started[key[0]] = started.get(key[0], 0) + 1
-                row = queue.popleft()
-                self._busy[key] = self._busy.get(key, 0) + 1
-                task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
-                self._inflight[row.id] = task
-                task.add_done_callback(functools.partial(self._finished, row.id, key))
-            if not queue:
-                del self._queues[key]
+            if keys:
+                waiting.append(kind)
+
+    def _start_one(self, key: EndpointKey) -> bool:
+        """Start the endpoint's next row if it has a free slot (and, half-open, no probe out)."""
+        queue = self._queues[key]
+        if self._busy.get(key, 0) >= self.per_endpoint:
+            return False
+        circuit = self._circuits.get(key)
+        if circuit is not None and circuit.state is CircuitState.HALF_OPEN:
+            if circuit.probing:
+                return False  # one probe at a time; the rest wait for its verdict
+            circuit.probing = True
+        row = queue.popleft()
+        if not queue:
+            del self._queues[key]
+        self._busy[key] = self._busy.get(key, 0) + 1
+        self._kind_busy[key[0]] = self._kind_busy.get(key[0], 0) + 1
+        task = asyncio.create_task(self._deliver(row), name=f"deliver {row.id}")
+        self._inflight[row.id] = task
+        task.add_done_callback(functools.partial(self._finished, row.id, key))
+        return True
 
     def _finished(self, row_id: str, key: EndpointKey, _task: object) -> None:
         self._inflight.pop(row_id, None)
-        busy = self._busy.get(key, 0) - 1
-        if busy > 0:
-            self._busy[key] = busy
-        else:
-            self._busy.pop(key, None)
+        _decrement(self._busy, key)
+        _decrement(self._kind_busy, key[0])
         if not self._closing:
             # Refill the slot from the queue now, even while a claim is on its way.
             self._start_queued()
@@ -592,6 +659,15 @@ class OutboxWorker:
         # An attempt that was made must be recorded before the store closes, or the next run
         # would send it again.
         await self.flush()
+
+
+def _decrement(counts: dict[_K, int], key: _K) -> None:
+    """One fewer in flight; a count that reaches zero is dropped (the dicts stay small)."""
+    left = counts.get(key, 0) - 1
+    if left > 0:
+        counts[key] = left
+    else:
+        counts.pop(key, None)
 
 
 def _log_failure(task: asyncio.Future[None]) -> None:

@@ -69,6 +69,21 @@ class SchemeSpec(_Strict):
         description="Areas inside `areas` whose levels another scheme sets (UK: Northern Ireland).",
     )
     default_area: str | None = Field(None, description="Area of a level that names none.")
+    seats: list[str] = Field(
+        default_factory=list,
+        description="Where the issuer sits ('die Behörde in Den Haag'): named right after an "
+        "issuer word, or after 'said' that follows the level, such a place is not the area.",
+    )
+    national: bool = Field(
+        False,
+        description="One level for the whole country: a place named inside it ('the threat in "
+        "London', 'middle England') names the country (its default_area).",
+    )
+    requires_marker: bool = Field(
+        False,
+        description="Read only in a document naming one of its markers: a scheme that shares "
+        "its level words with another over the same areas (uk-nirt and uk in Great Britain).",
+    )
     default_expiry: ExpiryRule = ExpiryRule()
     cues: Words = Field(description="Security cues; a level word counts only near one.")
     markers: Words = Field(default_factory=dict, description="Names that identify the scheme.")
@@ -160,6 +175,9 @@ class Scheme:
     levels: tuple[Level, ...]
     not_areas: tuple[str, ...] = ()
     file: str = ""
+    seats: tuple[str, ...] = ()
+    requires_marker: bool = False
+    national: bool = False
 
     def level(self, level_id: str) -> Level | None:
         for level in self.levels:
@@ -282,6 +300,9 @@ class Catalog:
             for i, other in enumerate(s.not_areas):
                 if other not in areas:
                     errors.append(f"not_areas[{i}]: unknown area id {other!r}")
+            for i, seat in enumerate(s.seats):
+                if seat not in areas:
+                    errors.append(f"seats[{i}]: unknown area id {seat!r}")
             if s.default_area is not None and s.default_area not in areas:
                 errors.append(f"default_area: unknown area id {s.default_area!r}")
             for name, values in s.cap_parameters.items():
@@ -317,6 +338,9 @@ class Catalog:
                 ),
                 not_areas=tuple(s.not_areas),
                 file=str(path),
+                seats=tuple(s.seats),
+                requires_marker=s.requires_marker,
+                national=s.national,
             )
         check_coverage(declared, packs)
         return cls(schemes=schemes, areas=areas, lexicon=Lexicon(packs))

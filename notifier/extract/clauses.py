@@ -4,7 +4,7 @@ A veto reads only the trigger's clause: "Britain raised its level to severe and 
 call police if they see anything suspicious" has its "if" in another clause. A sentence is cut
 at ";", ":" and the packs' `clause_breaks` ("while", "and asked", "but"); each clause gets typed
 attributes from the packs' sections (negation, modality, history, definitions, unchanged,
-reported_by) plus the language-independent past markers the engine computes.
+reported_by, partial_scope, see_also) plus the language-independent past markers the engine computes.
 """
 
 from __future__ import annotations
@@ -28,10 +28,19 @@ class ClauseAttributes:
     definitional: bool = False  # describes the scale or what a level means
     unchanged: bool = False  # says the level did not change
     reported_by: bool = False  # an attribution ("the ministry said")
+    partial: bool = False  # for part of an area only ("maintained in certain places")
+    elsewhere: bool = False  # a link to another article ("Read also: ...")
 
     @property
     def vetoed(self) -> bool:
-        return self.modal or self.historical or self.definitional or self.unchanged
+        return (
+            self.modal
+            or self.historical
+            or self.definitional
+            or self.unchanged
+            or self.partial
+            or self.elsewhere
+        )
 
 
 _HARD_BREAK = re.compile(r";|:(?!\d)")

@@ -130,6 +130,16 @@ class Replies(_Strict):
         return str(getattr(self, name)).format(**values)
 
 
+class Ordinals(_Strict):
+    """A level named by its rank on the scale ("the second-highest level", "найвищий рівень"):
+    `top` counts down from the scheme's highest level (1 = the highest), `bottom` up from its
+    lowest. The scheme is known from the sentence (cues, markers, places), so one phrase names
+    the right level of any scale: "second-highest" is severe in the UK and 4 in Sweden."""
+
+    top: dict[int, Phrases] = Field(default_factory=dict)
+    bottom: dict[int, Phrases] = Field(default_factory=dict)
+
+
 class PackSpec(_Strict):
     """One language pack file. Sections are optional here; `REQUIRED` are checked for every
     language a scheme declares (see the module docstring)."""
@@ -181,6 +191,33 @@ class PackSpec(_Strict):
         default_factory=list, description="'while', 'but', 'and asked': a new clause starts"
     )
     stopwords: Phrases = Field(default_factory=list, description="everyday words (language id)")
+    ordinals: Ordinals | None = Field(
+        None, description="'second-highest', 'zweithöchste': a level named by its rank"
+    )
+    level_nouns: Phrases = Field(
+        default_factory=list,
+        description="'threat situation', 'Bedrohungslage': a level noun for every scheme",
+    )
+    partial_scope: Phrases = Field(
+        default_factory=list,
+        description="'in certain places', 'specific targets': a level for part of an area only",
+    )
+    in_month: Phrases = Field(
+        default_factory=list,
+        description="'in' before a month ('in November', 'i november'): a change dated by month",
+    )
+    see_also: Phrases = Field(
+        default_factory=list,
+        description="'Read also:', 'Czytaj też:': what follows is another article's headline",
+    )
+    except_words: Phrases = Field(
+        default_factory=list,
+        description="'except', 'behalve': 'except for specific targets' is the rest, not a part",
+    )
+    since: Phrases = Field(
+        default_factory=list,
+        description="'since', 'desde': 'keeps level 4 since June 2015' states, decides nothing",
+    )
 
 
 REQUIRED = (
@@ -288,6 +325,19 @@ class Lexicon:
                     merged.setdefault(lang, []).extend(phrases)
             return merged
         return self.words("actions." + action.value)
+
+    def ordinal_words(self, from_top: int, from_bottom: int) -> dict[str, list[str]]:
+        """language -> phrases naming the level at this rank ("second-highest" when
+        `from_top` is 2, "lowest" when `from_bottom` is 1)."""
+        out: dict[str, list[str]] = {}
+        for code, pack in self.packs.items():
+            ords = pack.spec.ordinals
+            if ords is None:
+                continue
+            got = [*ords.top.get(from_top, []), *ords.bottom.get(from_bottom, [])]
+            if got:
+                out[code] = got
+        return out
 
     def numbers(self) -> dict[str, int]:
         """Folded number word -> value, over every pack."""

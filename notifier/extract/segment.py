@@ -148,6 +148,18 @@ def mask_scale_ranges(folded: str) -> str:
     )
 
 
+# "Bratislava - Slovensko dnes zvýšilo ...": a place and a spaced dash opening a paragraph (the
+# agencies of Central Europe); only a city there is a dateline, a country may be the subject
+_DASH_DATELINE = re.compile(r"^[ \t]*(?P<city>[^\W\d_]+(?:[ -][^\W\d_]+)?)[ \t]+[-–—][ \t]+", re.M)
+
+
+def dash_dateline_ends(text: str) -> list[tuple[int, int]]:
+    """Spans of "City - " openings of a paragraph (capitalised place)."""
+    return [
+        (m.start(), m.end()) for m in _DASH_DATELINE.finditer(text) if m.group("city")[:1].isupper()
+    ]
+
+
 def dateline_ends(text: str) -> list[tuple[int, int]]:
     """Spans of datelines that open a paragraph (the place must be capitalised)."""
     out: list[tuple[int, int]] = []

@@ -44,6 +44,7 @@ from notifier.extract.segment import (
     BULLET,
     Sentence,
     bullet_len,
+    dash_dateline_ends,
     dateline_ends,
     mask_scale_ranges,
     neighbour_text,
@@ -70,7 +71,9 @@ _REGION_LIST_AFTER = re.compile(
     r"(?:\s+(?!(?:and|и|және|мен|бен|пен|et|en|och|og|y)\s)[\w'-]+)?){0,24}\s+"
     r"(?:regions|oblasts|provinces|облыстар\w*|régions|provincies)(?!\w)"
 )
-_SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus)\s+$")
+_SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le plus|mas|piu)\s+$")
+_EXPLAINS = re.compile(r"[,(]|\s[-–—]\s")
+_QUOTES = frozenset("\"'«»“”„‘’‹›")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
@@ -131,6 +134,8 @@ _PRONOUN_START = re.compile(
     r"(?:wurde|wird|ist|war|liegt|steht|was|is|has|had|will|a|est|sera|etait|была|был|будет|"
     r"fue|ha|sera|e|era|stata|stato)\b"
 )
+# at most a preposition between an issuer word and its seat ("Behörde in", "agency in")
+_SEAT_GAP = 12
 _CITY_BEFORE = re.compile(r"(?:city of|город\w{0,4}|қала\w{0,8}|ville de|stad)\s*$")
 
 
@@ -199,6 +204,7 @@ class _SchemeMatchers:
     markers: re.Pattern[str] | None
     exclude: re.Pattern[str] | None
     actions: list[tuple[Action, re.Pattern[str]]]
+    ordinals: list[tuple[Level, re.Pattern[str]]] = field(default_factory=list)
 
 
 def _pairs(words: dict[str, list[str]], langs: Iterable[str]) -> list[tuple[str, str]]:
@@ -224,6 +230,15 @@ class CompiledCatalog:
         self.dates = DateWords(catalog.lexicon)
         months = "|".join(sorted(map(re.escape, self.dates.months), key=len, reverse=True))
         self.relative_dated = _relative_dated(months)
+        # "In November, ...", "höjdes i november 2015": a change dated by its month only
+        in_month = _word_set(self.lexicon, "in_month", r"(?<!\w)", r"\s+")
+        self.month_only = re.compile(
+            r"(?<!\w)(?:"
+            + in_month.pattern
+            + r")(?P<month>"
+            + months
+            + r")(?!\w)(?!\s*\d{1,2}(?!\d))"
+        )
         # every pack's words, whatever the text's language (as the engine always read them)
         self.coordinator = _word_set(self.lexicon, "coordinators", r"\s", r"\s")
         self.past_finite = _word_set(self.lexicon, "past_auxiliaries", r"\b", r"\b")
@@ -253,7 +268,14 @@ class CompiledCatalog:
         self._twin_bare: dict[str, re.Pattern[str]] = {}
         for area in catalog.areas.values():
             if area.twin:
-                regs = {phrase_regex(p, lang, inflect=True) for lang, p in area.names.items()}
+                # a one-word alias is a bare name too ("Aktyubinsk"); "city of Aktobe" is not
+                regs = {
+                    phrase_regex(p, lang, inflect=True)
+                    for lang, p in [
+                        *area.names.items(),
+                        *((lang, a) for lang, a in _all_pairs(area.aliases) if a.isalpha()),
+                    ]
+                }
                 self._twin_bare[area.id] = re.compile("(?:" + "|".join(regs) + ")")
 
     def scheme(self, scheme: Scheme, langs: tuple[str, ...]) -> _SchemeMatchers:
@@ -261,7 +283,16 @@ class CompiledCatalog:
         found = self._schemes.get(key)
         if found is None:
             levels: list[tuple[Level, bool, re.Pattern[str]]] = []
-            for level in scheme.levels:
+            ordinals: list[tuple[Level, re.Pattern[str]]] = []
+            count = len(scheme.levels)
+            for rank, level in enumerate(scheme.levels):
+                # ordinal: "the second-highest level" names a level of whichever scheme the
+                # sentence is about by its rank on that scheme's scale
+                ordinal = compile_phrases(
+                    _pairs(self.lexicon.ordinal_words(count - rank, rank + 1), langs)
+                )
+                if ordinal is not None:
+                    ordinals.append((level, ordinal))
                 for primary, words in ((True, level.names), (False, level.adjectives)):
                     regs = {
                         phrase_regex(p, lang, inflect=lang == "ru") + self._case_suffix(lang)
@@ -287,11 +318,15 @@ class CompiledCatalog:
             found = _SchemeMatchers(
                 scheme=scheme,
                 levels=levels,
-                nouns=compile_phrases(_pairs(scheme.level_nouns, langs)),
+                nouns=compile_phrases(
+                    _pairs(scheme.level_nouns, langs)
+                    + _pairs(self.lexicon.words("level_nouns"), langs)
+                ),
                 cues=compile_phrases(_pairs(scheme.cues, langs)),
                 markers=compile_phrases(_all_pairs(scheme.markers)),
                 exclude=compile_phrases(_pairs(scheme.exclude, langs)),
                 actions=actions,
+                ordinals=ordinals,
             )
             self._schemes[key] = found
         return found
@@ -440,6 +475,7 @@ class TextExtractor:
             )
             s.folded = self.compiled.relative_dated.sub(lambda m: " " * len(m.group(0)), s.folded)
         datelines = dateline_ends(text)
+        dash_datelines = dash_dateline_ends(text)
         doc_folded = "\n".join(s.folded for s in sentences)
         langs = detect_languages(doc_folded, language, self.compiled.stopwords)
         self._langs = langs
@@ -450,16 +486,30 @@ class TextExtractor:
         sentence_areas: list[list[_AreaHit]] = []
         # an undated text from a known year is taken at that year's end for renamed areas
         on = published.date() if published else date(ref_year, 12, 31) if ref_year else None
+        event_words = compiled.words("event_before_area", langs)
         for s in sentences:
             hits = compiled.areas_in(s.folded, on=on)
             if any(s is b for b in body_sentences):
                 cut = max((e - s.start for b, e in datelines if b <= s.start < e), default=0)
                 hits = [h for h in hits if h.start >= cut]  # "Москва. 20 ноября.": no area
+                dash = max((e - s.start for b, e in dash_datelines if b <= s.start < e), default=0)
+                hits = [  # "Bratislava - Slovensko zvýšilo ...": the city is where it was filed
+                    h
+                    for h in hits
+                    if h.start >= dash or self.catalog.areas[h.area_id].kind != "city"
+                ]
             sentence_areas.append(hits)
-            doc_areas.extend(hits)
+            # a place where something happened ("after the attacks in France") does not make
+            # the document about that country
+            doc_areas.extend(
+                h for h in hits if not (event_words and _after_event(s.folded, h, event_words))
+            )
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
         }
+        # a scheme that shares its level words with another over the same areas (uk-nirt in
+        # Great Britain) is read only where the document names it
+        matchers = [m for m in matchers if not m.scheme.requires_marker or doc_markers[m.scheme.id]]
         unchanged = compiled.words("unchanged", langs)
         history = compiled.words("history", langs)
         nationwide = compiled.words("nationwide", langs)
@@ -638,7 +688,14 @@ class TextExtractor:
 
         # A level word of a scheme none of whose areas is named ("citing possible
         # provocations" in Kursk) yields to a level the document names for a scheme that is.
-        foreign = bool(candidates and areas and not any(here(c[1]) for c in candidates))
+        # (not when the sentence names the scheme's own issuer or country: "El Gobierno español
+        # ... tras los atentados en Francia" is Spain's level)
+        foreign = bool(
+            candidates
+            and areas
+            and not any(here(c[1]) for c in candidates)
+            and not any(c[1].markers and c[1].markers.search(folded) for c in candidates)
+        )
         if not candidates or foreign:
             # A level spoken of without its name ("raised the threat level", "режим продлили",
             # "did the same"): the level the document names for the scheme.
@@ -671,6 +728,18 @@ class TextExtractor:
                 if c == clause:
                     break
             own = attrs[clause]
+            if not own.historical and self._month_only(folded, position, published):
+                own = replace(own, historical=True)
+            if own.definitional and _explains_after(
+                self.compiled.words("definitions", langs),
+                folded,
+                clause,
+                pos,
+                # "raised to 3, ce qui signifie ..." explains a change; "hay un nivel cuatro,
+                # que significa ..." (no verb acting on the level) still defines it
+                acted=self._acts_before(folded, clause.start, pos + 1, langs),
+            ):
+                own = replace(own, definitional=False)
             before = [attrs[c] for c in clauses if c.start < clause.start]
             # "two years ago" dates what follows it, not a level announced before it
             ago = _before(self.compiled.words("ago", langs), folded, pos)
@@ -679,6 +748,7 @@ class TextExtractor:
                 modal=own.modal or any(a.modal for a in before),
                 historical=own.historical or ago or any(a.historical for a in before),
                 definitional=own.definitional or any(a.definitional for a in before),
+                elsewhere=own.elsewhere or any(a.elsewhere for a in before),
             )
 
         kept_candidates = []
@@ -688,7 +758,9 @@ class TextExtractor:
             for mention in cand[2]:
                 attr = attributes_at(mention.start)
                 if attr.vetoed:
-                    background = background or not attr.unchanged
+                    background = background or not (
+                        attr.unchanged or attr.partial or attr.elsewhere
+                    )
                     continue
                 alive.append(mention)
             if alive:
@@ -714,12 +786,26 @@ class TextExtractor:
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
         # a place where something happened ("press conference in Brussels") names no area
         placed = [a for a in areas if not (event_before and _after_event(folded, a, event_before))]
+        if scheme.seats:
+            # the issuer's seat ("die Terrorismusbehörde in Den Haag", "said ... in London") is
+            # where the level was decided or announced, not where it applies
+            placed = [
+                a for a in placed if not self._issuer_seat(scheme, folded, a, mentions, langs)
+            ]
         in_scheme = [a for a in in_scheme if a in placed]
         action_hits: list[tuple[int, int, Action]] = []
         for kind, pattern in sm.actions:
             for m in pattern.finditer(folded):
                 action_hits.append((m.start(), m.end(), kind))
         action_hits = _drop_overlaps(action_hits)
+        # a verb in a vetoed clause acts on that clause's level only ("fell to 2, but at certain
+        # targets 3 was kept": "kept" is not what happened to 2)
+        action_hits = [
+            h
+            for h in action_hits
+            if not attributes_at(h[0]).vetoed
+            or any(clause_at(clauses, h[0]) == clause_at(clauses, m.start) for m in mentions)
+        ]
         remain = self.compiled.words("remain", langs)
         keep = self.compiled.words("keep", langs)
         if keep is not None:
@@ -763,6 +849,9 @@ class TextExtractor:
         if has_anaphor and ctx.recent_is_history and not in_scheme:
             return []  # "В этих регионах установили ..." after a history sentence
         reported = self.compiled.words("reported_by", langs)
+        # "and" of the text's main language: Dutch "en" is French and Spanish "in" ("au niveau
+        # 3 en Belgique et au niveau 4 à Bruxelles")
+        coordinator = self.compiled.words("coordinators", langs[:1]) or self.compiled.coordinator
         out: list[Found] = []
         last_action: Action | None = None
         for i, mention in enumerate(mentions):
@@ -789,7 +878,7 @@ class TextExtractor:
                 tune,
             )
             if forward and i + 1 < len(mentions):
-                conj = self.compiled.coordinator.search(folded, mention.end, forward[0].start)
+                conj = coordinator.search(folded, mention.end, forward[0].start)
                 if conj is not None:
                     # '"қызғылт сары" деңгейі және Батыс Қазақстан облысындағы "сары"': a place
                     # after "and" belongs to the level that follows it
@@ -859,7 +948,7 @@ class TextExtractor:
             if (
                 action is None
                 and i + 1 < len(mentions)
-                and self.compiled.coordinator.search(folded, mention.end, next_start)
+                and coordinator.search(folded, mention.end, next_start)
             ):
                 # "A "orange" level and B "yellow" level сақталады": one verb after the list
                 tail = [h for h in action_hits if h[0] >= mentions[-1].end]
@@ -891,7 +980,7 @@ class TextExtractor:
                 and (
                     ";" in folded[prev_end : mention.start]
                     # two_levels: "raised to 3 for Belgium and to 4 for Brussels"
-                    or self.compiled.coordinator.search(folded, prev_end, mention.start) is not None
+                    or coordinator.search(folded, prev_end, mention.start) is not None
                 )
             ):
                 action = last_action  # "red remains in A; yellow in B": one verb for the list
@@ -899,6 +988,14 @@ class TextExtractor:
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
+            if scheme.national and scheme.default_area:
+                # one level for the whole country: "the threat in London" is the UK's level
+                chosen = [
+                    h
+                    if h.area_id == scheme.default_area
+                    else _AreaHit(-1, -1, scheme.default_area, h.factor)
+                    for h in chosen
+                ]
             validity = parse_validity(segment, published, scheme.zone, words=self.compiled.dates)
             ids = _most_specific(self.catalog, [a.area_id for a in chosen])
             for hit in chosen:
@@ -982,7 +1079,7 @@ class TextExtractor:
                         m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
                     )
                     and _scale_before(folded, m.start(), scale, tune.scale_before)
-                    and not _to_number_after(folded, m.end(), to_word)
+                    and not _to_number_after(folded, m.end(), to_word, self.compiled.numbers)
                 ):
                     continue  # "level 4 of 5": the size of the scale (but "de 3 à 4" is a change)
                 if _SUPERLATIVE_BEFORE.search(folded[max(0, m.start() - 10) : m.start()]):
@@ -997,15 +1094,33 @@ class TextExtractor:
                 if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
+        raw.extend(
+            _ordinal_mentions(
+                sm,
+                folded,
+                raw,
+                tune,
+                self._ordinal_anchors(sm),
+                self.compiled.words("since", self._langs),
+            )
+        )
         if not raw or (sm.nouns is None and require_noun):
             return []
         # linear: one coverage array for verbs, sorted noun spans searched by bisection
         in_verb = bytearray(len(folded) + 1)
+        # starts of verb phrases longer than one word ("a ridicat"), by end
+        phrase_start: dict[int, int] = {}
         for _, p in sm.actions:
             for m in p.finditer(folded):
                 in_verb[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+                if " " in m.group(0):
+                    phrase_start[m.end()] = min(phrase_start.get(m.end(), m.start()), m.start())
         raw = [  # "raised the threat level": a verb, not the adjective of a level
-            r for r in raw if r.primary or not any(in_verb[r.start : r.end])
+            r
+            for r in raw
+            if (r.primary or not any(in_verb[r.start : r.end]))
+            # a level's name that ends a verb phrase is the verb ("SRI a ridicat nivelul")
+            and not phrase_start.get(r.end, r.start) < r.start
         ]
         noun_spans = [(m.start(), m.end()) for m in sm.nouns.finditer(folded)] if sm.nouns else []
         noun_spans += extra_nouns or []
@@ -1053,6 +1168,11 @@ class TextExtractor:
             merged.append(r)
         return merged[: tune.max_mentions]
 
+    def _ordinal_anchors(self, sm: _SchemeMatchers) -> list[re.Pattern[str]]:
+        """What an ordinal level needs near it: a from/to word or an action word."""
+        anchors = [self.compiled.words(w, self._langs) for w in ("from", "to", "keep", "remain")]
+        return [p for p in anchors if p is not None] + [p for _, p in sm.actions]
+
     def _pair(
         self,
         mentions: list[_Mention],
@@ -1090,7 +1210,7 @@ class TextExtractor:
                 ):
                     role_m = compiled.suffix_role(folded[m.start : m.end], langs)
                     role_n = compiled.suffix_role(folded[n.start : n.end], langs)
-                    if _from_to(folded, m.start, gap, per_lang) or (role_m, role_n) == (
+                    if _from_to(folded, m.start, gap, per_lang, sm.nouns) or (role_m, role_n) == (
                         "from",
                         "to",
                     ):
@@ -1178,8 +1298,59 @@ class TextExtractor:
             modal=has("modality"),
             historical=historical,
             definitional=has("definitions"),
-            unchanged=has("unchanged"),
+            unchanged=has("unchanged") or self._kept_since(folded, clause, langs),
             reported_by=has("reported_by"),
+            partial=self._partial_scope(folded, clause, langs),
+            elsewhere=has("see_also"),
+        )
+
+    def _acts_before(self, folded: str, lo: int, hi: int, langs: tuple[str, ...]) -> bool:
+        """An action word of the text's languages (set, raise, lower, extend, lift) in
+        folded[lo:hi]."""
+        for kind in ("set", "raise", "lower", "extend", "lift"):
+            pattern = self.compiled.words("actions." + kind, langs)
+            if pattern is not None and pattern.search(folded, lo, hi):
+                return True
+        return False
+
+    def _month_only(self, folded: str, position: int, published: datetime | None) -> bool:
+        """A change dated by its month alone ("In November, the level was raised", "höjdes i
+        november 2015") is told as background: today's news gives the day, or none. Not in the
+        title or the first sentence, nor the month the document was published in."""
+        if position <= 1:
+            return False
+        # the date governs the whole sentence ("raised to severe, meaning ..., in November")
+        for m in self.compiled.month_only.finditer(folded):
+            month = self.compiled.dates.months.get(m.group("month"))
+            if published is None or month != published.month:
+                return True
+        return False
+
+    def _partial_scope(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """The clause gives the level to part of an area only ("maintained in certain
+        places", "op bepaalde doelwitten"); "except for specific targets" is the rest."""
+        partial = self.compiled.words("partial_scope", langs)
+        if partial is None:
+            return False
+        excepted = self.compiled.words("except_words", langs)
+        for m in partial.finditer(folded, clause.start, clause.end):
+            before = folded[max(clause.start, m.start() - 20) : m.start()]
+            if excepted is None or not excepted.search(before):
+                return True
+        return False
+
+    def _kept_since(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """A keep or remain with "since <year>" ("mantiene el nivel 4 desde junio de 2015")
+        describes a standing level, not a decision to keep it: an unchanged statement."""
+        since = self.compiled.words("since", langs)
+        if since is None:
+            return False
+        kept = [self.compiled.words("keep", langs), self.compiled.words("remain", langs)]
+        if not any(any_in(k, folded, clause) for k in kept):
+            return False
+        return any(
+            _YEAR.search(folded[m.end() : min(clause.end, m.end() + 30)])
+            for m in since.finditer(folded, clause.start, clause.end)
         )
 
     def _action(
@@ -1311,6 +1482,32 @@ class TextExtractor:
             return None
         return out
 
+    def _issuer_seat(
+        self,
+        scheme: Scheme,
+        folded: str,
+        hit: _AreaHit,
+        mentions: list[_Mention],
+        langs: tuple[str, ...],
+    ) -> bool:
+        """A seat of the scheme's issuer right after an issuer word ("the agency in The
+        Hague"), or after a 'said' that follows the level ("..., she said in London")."""
+        if hit.area_id not in scheme.seats:
+            return False
+        issuer = self.compiled.words("issuer_words", langs)
+        if issuer is not None:
+            for m in issuer.finditer(folded, max(0, hit.start - 60), hit.start):
+                gap = folded[m.end() : hit.start]
+                if len(gap) <= _SEAT_GAP and not re.search(r"[,;.:\"]", gap):
+                    return True
+        said = self.compiled.words("reported_by", langs)
+        if said is None:
+            return False
+        before = [m for m in mentions if m.end <= hit.start]
+        if not before:
+            return False
+        return said.search(folded, before[-1].end, hit.start) is not None
+
     def _foreign_country(self, scheme: Scheme, areas: list[_AreaHit]) -> bool:
         """The sentence names a country that is not the scheme's."""
         return any(
@@ -1418,9 +1615,16 @@ def _negated(
     the action's own."""
     negation = compiled.words("negation", langs)
     at, end = action
-    if at < 0 or negation is None:
+    if negation is None:
         return False
     window = compiled.tuning.negation_before
+    if at < 0:
+        # a change with no verb of its own ("een lager niveau - van 4 naar 3 - niet
+        # rechtvaardigen", "do not justify a lower level, from 4 to 3"): a negation in its
+        # clause before it, or right after it, denies it
+        lo = max(clause.start, mention.span_start - 4 * window)
+        hi = min(clause.end, mention.end + window)
+        return mention.previous is not None and bool(negation.search(folded, lo, hi))
     before = folded[max(0, at - window) : at]
     if any(m.end() >= len(before) - 1 for m in negation.finditer(before)):
         return True
@@ -1433,13 +1637,20 @@ def _negated(
     return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
 
 
-def _to_number_after(folded: str, end: int, to_word: re.Pattern[str] | None) -> bool:
-    """A to-word and a number follow `end`: "de 3 à 4" is a change, not "4 de 5"."""
+def _to_number_after(
+    folded: str, end: int, to_word: re.Pattern[str] | None, numbers: dict[str, int] | None = None
+) -> bool:
+    """A to-word and a number (or number word) follow `end`: "de 3 à 4", "von drei auf vier"
+    are a change, not "4 de 5", "vier (von fünf)"."""
     if to_word is None:
         return False
-    after = folded[end : end + 16]
+    after = folded[end : end + 24]
     t = to_word.search(after)
-    return bool(t and t.start() <= 2 and after[t.end() :].lstrip()[:1].isdigit())
+    if not (t and t.start() <= 2):
+        return False
+    rest = after[t.end() :].lstrip()
+    word = rest.split(" ", 1)[0].strip('"«»“”.,;:()') if rest else ""
+    return rest[:1].isdigit() or bool(numbers and word in numbers)
 
 
 def _before(pattern: re.Pattern[str] | None, folded: str, pos: int) -> bool:
@@ -1454,16 +1665,33 @@ def _from_to(
     start: int,
     gap: str,
     per_lang: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None]],
+    nouns: re.Pattern[str] | None = None,
 ) -> bool:
     """A change "from A to B": a to-word of one language in the gap, and either that language
     is the text's main one or its from-word stands right before A. Two levels in parallel ("to
-    3 for Belgium and to 4 for Brussels": A itself follows a to-word) are no change."""
+    3 for Belgium and to 4 for Brussels", "naar niveau 3 in België en naar niveau 4 in
+    Brussel": A itself follows a to-word, its level noun aside) are no change."""
     for i, (from_w, to_w) in enumerate(per_lang):
         if to_w is None or not to_w.search(gap) or _preceded_by(folded, start, to_w):
+            continue
+        if nouns is not None and _preceded_by(
+            folded, _noun_start_before(folded, start, nouns), to_w
+        ):
             continue
         if i == 0 or (from_w is not None and _preceded_by(folded, start, from_w)):
             return True
     return False
+
+
+def _noun_start_before(folded: str, start: int, nouns: re.Pattern[str]) -> int:
+    """Where a level noun right before `start` begins ("naar niveau 3": the start of
+    "niveau"); `start` itself when there is none."""
+    lo = max(0, start - 40)
+    before = folded[lo:start].rstrip(' "-')
+    for m in nouns.finditer(before):
+        if m.end() == len(before):
+            return lo + m.start()
+    return start
 
 
 def _preceded_by(folded: str, start: int, pattern: re.Pattern[str]) -> bool:
@@ -1497,11 +1725,18 @@ def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -
 
 
 def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
+    """The place follows an event word ("attack in", "после"), also further down a list of
+    places ("los atentados que han sacudido Túnez, Francia y Kuwait")."""
     before = folded[max(0, hit.start - 40) : hit.start]
     for m in event_before.finditer(before):
         tail = before[m.end() :]
         if len(tail) <= 16 and "," not in tail:
             return True
+        # a list only after an event phrase ("attacks in"), never after a bare "following"
+        if "," in tail and len(m.group(0).split()) >= 2 and not re.search(r"[.;:]", tail):
+            items = [t.split() for t in tail.split(",")]
+            if all(len(words) <= 2 for words in items[:-1]) and len(items[-1]) <= 1:
+                return True
     return False
 
 
@@ -1588,6 +1823,75 @@ def _remain_attached(
     if 0 <= start - mention.end <= 120:
         return not re.search(r"[;.]", folded[mention.end : start])
     return False
+
+
+def _explains_after(
+    definitions: re.Pattern[str] | None, folded: str, clause: Clause, pos: int, *, acted: bool
+) -> bool:
+    """Every definition word of the clause is a parenthesis ("'Severe' (meaning ...)") or, when
+    a verb acts on the level (`acted`), comes after it set off by a comma or a dash ("raised to
+    3, ce qui signifie ...", "hoch – das bedeutet ..."): it explains the level just announced,
+    it does not describe the scale."""
+    if definitions is None:
+        return False
+    found = list(definitions.finditer(folded, clause.start, clause.end))
+    return bool(found) and all(
+        # "('Severe' (meaning an attack is highly likely) to ..." explains wherever it stands
+        folded[max(0, m.start() - 2) : m.start()].strip().endswith("(")
+        or (
+            acted
+            and m.start() > pos
+            and _EXPLAINS.search(folded[max(pos, m.start() - 16) : m.start()]) is not None
+        )
+        for m in found
+    )
+
+
+def _compared_since(folded: str, end: int, since: re.Pattern[str] | None, window: int) -> bool:
+    """ "the highest level since 2004", "il più alto dal 2015": a 'since' right after the
+    ordinal (no punctuation between) compares over time; it names no rank on a scale."""
+    if since is None:
+        return False
+    tail = folded[end : end + window]
+    m = since.search(tail)
+    return m is not None and not re.search(r"[,;.:]", tail[: m.start()])
+
+
+def _ordinal_mentions(
+    sm: _SchemeMatchers,
+    folded: str,
+    named: list[_Mention],
+    tune: Tuning,
+    anchors: list[re.Pattern[str]],
+    since: re.Pattern[str] | None,
+) -> list[_Mention]:
+    """Levels named by their rank ("raised to the second-highest level", "auf die zweithöchste
+    Stufe"), as weak level words. An ordinal next to a level's name describes that name ("4,
+    the second-highest on its scale"), and one without a from/to or action word near it
+    describes the scale ("the lowest threat level is ..."): neither names a level."""
+    out: list[_Mention] = []
+    for level, pattern in sm.ordinals:
+        for n, m in enumerate(pattern.finditer(folded)):
+            if n >= 4 * tune.max_mentions:
+                break
+            if any(
+                r.start - tune.ordinal_apposition <= m.start() <= r.end + tune.ordinal_apposition
+                and not (m.start() <= r.start and r.end <= m.end())  # a word of the ordinal
+                for r in named
+            ):
+                continue
+            if _compared_since(folded, m.end(), since, 2 * tune.ordinal_anchor):
+                continue  # "the highest level since 2004": a comparison over time, not a rank
+            lo, hi = max(0, m.start() - tune.ordinal_anchor), m.end() + tune.ordinal_anchor
+            if not any(
+                # a quoted word is a name, never the verb ('the lowest level is "elevated"')
+                folded[max(0, h.start() - 1) : h.start()] not in _QUOTES
+                for a in anchors
+                for h in a.finditer(folded, lo, hi)
+            ):
+                continue
+            out.append(_Mention(m.start(), m.end(), level, primary=False))
+    return out
 
 
 def _is_at(pattern: re.Pattern[str], folded: str, start: int, end: int) -> bool:

@@ -14,6 +14,8 @@ class Tuning:
     # --- mentions ---
     window_noun: int = 100  # a level word counts within this distance of a level noun
     window_gap: int = 28  # two names of one level side by side ("умеренного («желтого»)")
+    ordinal_apposition: int = 40  # an ordinal this close to a level's name describes it
+    ordinal_anchor: int = 30  # an ordinal needs a from/to or action word this close
     pair_gap: int = 70  # most characters between the old and the new level of a from/to pair
     from_before: int = 14  # "from" this close before a level marks it as the old one
     scale_before: int = 16  # "out of" this close before a number marks a scale's size

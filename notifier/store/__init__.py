@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     and_,
     bindparam,
     delete,
@@ -27,6 +29,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -385,12 +388,16 @@ class Store:
         lease_s: float,
         exclude_subscribers: Collection[str] = (),
         exclude_channels: Collection[str] = (),
+        channel_limits: Mapping[str, int] | None = None,
     ) -> list[Delivery]:
-        """Take up to `limit` due rows under a lease until `now + lease_s`, in one statement.
+        """Take up to `limit` due rows under a lease until `now + lease_s`, in one transaction.
 
         Due: pending rows whose time has come, and claimed rows whose lease ran out (their owner
         died; a live owner extends its leases). Rows of `exclude_subscribers` (endpoints with no
         free slot) and `exclude_channels` (a sender that must wait) stay for later.
+        A channel in `channel_limits` (a rate-limited sender) gets at most that many rows, picked
+        first; the rest of `limit` goes to the other channels. So a backlog of one channel never
+        fills a claim while another's rows are due, and a flood of webhooks never starves SMS.
         PostgreSQL locks the picked rows with SKIP LOCKED, so replicas never take the same row.
         """
         if limit <= 0:
@@ -403,21 +410,33 @@ class Store:
             deliveries.c.claimed_by != worker,
         )
         pending = and_(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now)
+        # Each channel's share: a limited channel's own count, then the rest for the others.
+        left: dict[str, int] = {ch: max(0, n) for ch, n in (channel_limits or {}).items()}
+        left.update(dict.fromkeys(exclude_channels, 0))
+        shares: list[tuple[str | None, ColumnElement[bool]]] = [
+            (ch, deliveries.c.channel == ch) for ch, n in sorted(left.items()) if n > 0
+        ]
+        shares.append(
+            (None, deliveries.c.channel.not_in(list(left)) if left else true()),
+        )
         claimed: list[Delivery] = []
         async with self.engine.begin() as conn:
             await _suppress_blocked(conn, now)
-            for due, order in (
-                (expired, deliveries.c.lease_until),
-                (pending, deliveries.c.next_attempt_at),
+            for (due, order), (channel, share) in itertools.product(
+                (
+                    (expired, deliveries.c.lease_until),
+                    (pending, deliveries.c.next_attempt_at),
+                ),
+                shares,
             ):
                 want = limit - len(claimed)
+                if channel is not None:
+                    want = min(want, left[channel])
                 if want <= 0:
-                    break
-                pick = select(deliveries.c.id).where(due)
+                    continue
+                pick = select(deliveries.c.id).where(due, share)
                 if exclude_subscribers:
                     pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
-                if exclude_channels:
-                    pick = pick.where(deliveries.c.channel.not_in(list(exclude_channels)))
                 pick = pick.order_by(order).limit(want)
                 if self.dialect == "postgresql":
                     pick = pick.with_for_update(skip_locked=True)
@@ -433,7 +452,10 @@ class Store:
                     )
                     .returning(*deliveries.c)
                 )
-                claimed.extend(_delivery(r) for r in (await conn.execute(statement)).all())
+                taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
+                if channel is not None:
+                    left[channel] -= len(taken)
+                claimed.extend(taken)
         return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
 
     async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
