@@ -635,7 +635,11 @@ class OutboxWorker:
             if self._inflight:
                 await asyncio.wait(list(self._inflight.values()), timeout=0.5)
             elif not started and not self._queues:
-                break
+                throttled = self._throttled()
+                if not throttled:
+                    break
+                # A rate limit booked ahead claims nothing now; its rows are due once it frees.
+                await asyncio.sleep(min(min(throttled.values()), 0.5) + 0.01)
         await self.flush()
 
     async def aclose(self, grace_s: float = 10.0) -> None:
