@@ -140,9 +140,12 @@ async def test_webhooks_are_not_starved_by_sms_waiting_for_their_rate_limit(
     steady = [t for t in arrived if t >= arrived[0] + 1.0]
     sent_rate = (len(steady) - 1) / (steady[-1] - steady[0])
     assert rate * 0.95 <= sent_rate <= rate * 1.05, sent_rate
-    # No second after the burst holds more than the limit allows (plus one at its edge).
+    # No second after the burst holds more than the bucket can ever release: its saved-up burst
+    # (one second's worth) plus one second's rate. Arrivals are stamped by the server, so a
+    # stalled event loop on a loaded machine bunches them beyond the steady `rate + 1`; a
+    # broken limit sends far more.
     for i, t in enumerate(steady):
-        assert sum(1 for u in steady[i:] if u < t + 1.0) <= rate + 1
+        assert sum(1 for u in steady[i:] if u < t + 1.0) <= 2 * rate
     assert [r["attempts"] for r in await store.deliveries(limit=1000)] == [1] * (n_sms + n_hooks)
 
 

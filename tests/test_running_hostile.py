@@ -101,12 +101,10 @@ extraction: {{budget_s: 2}}
     assert [(lv["area"], lv["level"]) for lv in levels] == [  # type: ignore[index]
         ({"id": "KZ-PAV", "name": "Pavlodar Region"}, "yellow")
     ], out
-    # Both large texts may run over the budget on a busy machine; the error names the last one
-    # that did, and never the normal document.
-    assert re.fullmatch(
-        r"document (b-1mb|c-crafted)\.txt: extraction took longer than 2 s; stopped",
-        str(report["last_error"]),
-    ), json.dumps(report)
+    # Either large text, or both, may run over the budget on a busy machine; the error names
+    # each that did, and never the normal document.
+    over = r"document (b-1mb|c-crafted)\.txt: extraction took longer than 2 s; stopped"
+    assert re.fullmatch(f"{over}(; {over})?", str(report["last_error"])), json.dumps(report)
     assert len(latencies) > 40
     slowest = max(latencies)
     print(f"healthz: {len(latencies)} answers, slowest {slowest * 1000:.0f} ms")
