@@ -946,6 +946,13 @@ class TextExtractor:
                     continue
             action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
             if (
+                action_at == -1
+                and mention.previous is None
+                and not from_title
+                and self._standing(folded, clause_at(clauses, mention.start), langs)
+            ):
+                continue  # "the current level is severe": a standing level, not a change
+            if (
                 action is None
                 and i + 1 < len(mentions)
                 and coordinator.search(folded, mention.end, next_start)
@@ -1338,6 +1345,13 @@ class TextExtractor:
             if excepted is None or not excepted.search(before):
                 return True
         return False
+
+    def _standing(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """A level read from a copula alone ("is severe", "stands at 4") in a clause with a
+        present-state word (pack `standing`: "current", "stands at", "still") states the level
+        that holds, not a change: no announcement. The headline of an issuer's page
+        ("Current threat level: SUBSTANTIAL") still reads; an action word always does."""
+        return any_in(self.compiled.words("standing", langs), folded, clause)
 
     def _kept_since(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
         """A keep or remain with "since <year>" ("mantiene el nivel 4 desde junio de 2015")
