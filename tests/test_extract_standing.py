@@ -107,3 +107,78 @@ SAME = {
 @pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in SAME.items()])
 def test_the_same_level_as_before_is_no_announcement(extractor: Extractor, text: str) -> None:
     assert tuples(extractor, text) == []
+
+
+# --- readiness of people or forces is no level (pack `posture`) ---------------------------------
+# Today only the English row is read as a level without the rule (Russia's "high" is yellow); the
+# other rows guard the packs' phrases against a scheme that adds an alert adjective later.
+POSTURE = {
+    "en": "After the terrorist attack, police in Dagestan remain on high alert.",
+    "en-placed": "Troops in Dagestan were placed on heightened alert after the terrorist attack.",
+    "fr": "Après l'attentat terroriste, la police belge est en état d'alerte maximale.",
+    "de": "Nach dem Terroranschlag bleibt die belgische Polizei in höchster Alarmbereitschaft.",
+    "it": "Dopo l'attentato terroristico la polizia belga resta in stato di allerta.",
+    "es": "Tras el atentado terrorista, la policía española sigue en estado de alerta.",
+    "ru": "После теракта полиция Дагестана остается в состоянии повышенной готовности.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in POSTURE.items()])
+def test_people_on_alert_is_no_level(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+
+
+def test_a_level_beside_a_posture_phrase_still_reads(extractor: Extractor) -> None:
+    """The veto covers the readiness phrase's own words, not the sentence."""
+    text = (
+        "Russia's anti-terrorist commission raised the terrorist threat level in Dagestan to "
+        "yellow, and police remain on high alert."
+    )
+    assert ("ru", "RU-DA", "yellow", "set") in tuples(extractor, text)
+
+
+# --- a regional scheme is not the national one (scheme `not_areas`) ------------------------------
+REGIONAL = {
+    "en": (
+        "The terrorism threat level in Northern Ireland was lowered from severe to substantial, "
+        "the UK government said.",
+        [("uk-nirt", "GB-NIR", "substantial", "set")],
+    ),
+    "en-gb": (
+        "The UK government lowered the national terrorism threat level from severe to substantial.",
+        [("uk", "GB", "substantial", "set")],
+    ),
+    "de": (
+        "Die Terrorwarnstufe in Nordirland wurde von ernst auf substanziell gesenkt, teilte die "
+        "britische Regierung mit.",
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [pytest.param(*v, id=k) for k, v in REGIONAL.items()]
+)
+def test_a_level_of_a_regional_scheme_is_not_the_national_one(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert [t for t in tuples(extractor, text) if t[0] in ("uk", "uk-nirt")] == expected
+
+
+# --- an earlier level told before a later change is background (pack `history`) ------------------
+LATER = {
+    "en": "Kazakhstan's terrorist threat level has been raised to red, later to be lowered.",
+    "fr": "Le niveau de la menace terroriste au Royaume-Uni a été relevé à critique, avant d'être "
+    "abaissé.",
+    "ru": "В Алматы был введен красный уровень террористической опасности, впоследствии снижен.",
+    "es": "El nivel de alerta antiterrorista en España fue elevado a 5, antes de ser rebajado.",
+    "it": "Il livello di allerta terrorismo in Belgio è stato alzato a 4, prima di essere "
+    "abbassato.",
+    "de": "Die Terrorwarnstufe in Belgien wurde auf 4 angehoben, bevor sie später gesenkt wurde.",
+    "nl": "Het dreigingsniveau in België werd verhoogd naar 4, om later verlaagd te worden.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in LATER.items()])
+def test_a_level_later_changed_again_is_background(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
