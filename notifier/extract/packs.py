@@ -173,6 +173,14 @@ class PackSpec(_Strict):
     )
     remain: Phrases = Field(default_factory=list, description="'remains': extend when attached")
     keep: Phrases = Field(default_factory=list, description="'keeps the level at': extend")
+    posture: Phrases = Field(
+        default_factory=list,
+        description="'on high alert': readiness of people or forces, never a scheme's level",
+    )
+    standing: Phrases = Field(
+        default_factory=list,
+        description="'stands at', 'the current level': a level stated in the present, no news",
+    )
     passive_past: Phrases = Field(default_factory=list, description="'был введен': background")
     same_day: Phrases = Field(default_factory=list, description="'today': not background")
     event_before_area: Phrases = Field(default_factory=list, description="'attack in' + place")

@@ -863,6 +863,8 @@ class TextExtractor:
                 and _from_before(folded, mention.start, from_word, tune.from_before)
             ):
                 continue  # "lowered from 5": the old level, said without the new one
+            if self._posture(folded, mention, langs):
+                continue  # "police remain on high alert": people's readiness, not a level
             # a closing quote right after the level word is the level's own ('"желтый", действует')
             stop = _QUOTE_COMMA.search(folded, mention.end + 2, next_start)
             said = reported.search(folded, mention.end + 2, next_start) if reported else None
@@ -946,6 +948,13 @@ class TextExtractor:
                     continue
             action, action_at = self._action(mention, action_hits, prev_end, next_start, folded)
             if (
+                action_at == -1
+                and mention.previous is None
+                and not from_title
+                and self._standing(folded, clause_at(clauses, mention.start), langs)
+            ):
+                continue  # "the current level is severe": a standing level, not a change
+            if (
                 action is None
                 and i + 1 < len(mentions)
                 and coordinator.search(folded, mention.end, next_start)
@@ -988,6 +997,8 @@ class TextExtractor:
             last_action = action
             if mention.previous is not None and action is Action.LIFT:
                 action = Action.SET
+            if scheme.national and self._regional_scheme_area(scheme, areas, folded, event_before):
+                continue  # "the threat level in Northern Ireland": the regional scheme's level
             if scheme.national and scheme.default_area:
                 # one level for the whole country: "the threat in London" is the UK's level
                 chosen = [
@@ -1339,6 +1350,26 @@ class TextExtractor:
                 return True
         return False
 
+    def _posture(self, folded: str, mention: _Mention, langs: tuple[str, ...]) -> bool:
+        """The level words are part of a readiness phrase (pack `posture`: "on high alert",
+        "en état d'alerte", "в состоянии повышенной готовности"): forces or people are on
+        alert, which no scheme announces."""
+        posture = self.compiled.words("posture", langs)
+        if posture is None:
+            return False
+        lo = max(0, mention.span_start - 20)
+        return any(
+            m.start() <= mention.start < m.end()  # the level word opens inside the phrase
+            for m in posture.finditer(folded, lo, min(len(folded), mention.end + 20))
+        )
+
+    def _standing(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
+        """A level read from a copula alone ("is severe", "stands at 4") in a clause with a
+        present-state word (pack `standing`: "current", "stands at", "still") states the level
+        that holds, not a change: no announcement. The headline of an issuer's page
+        ("Current threat level: SUBSTANTIAL") still reads; an action word always does."""
+        return any_in(self.compiled.words("standing", langs), folded, clause)
+
     def _kept_since(self, folded: str, clause: Clause, langs: tuple[str, ...]) -> bool:
         """A keep or remain with "since <year>" ("mantiene el nivel 4 desde junio de 2015")
         describes a standing level, not a decision to keep it: an unchanged statement."""
@@ -1537,6 +1568,24 @@ class TextExtractor:
             )
             for a in doc_areas
             if a.area_id in self.catalog.areas
+        )
+
+    def _regional_scheme_area(
+        self,
+        scheme: Scheme,
+        areas: list[_AreaHit],
+        folded: str,
+        event_before: re.Pattern[str] | None,
+    ) -> bool:
+        """The sentence names an area whose level another scheme sets (scheme `not_areas`:
+        Northern Ireland for the UK's national level): the level is that regional scheme's,
+        never the whole country's. The place of an event ("a press conference in Belfast")
+        names no level's area."""
+        return any(
+            self.catalog.contains(other, a.area_id)
+            and not (event_before is not None and _after_event(folded, a, event_before))
+            for a in areas
+            for other in scheme.not_areas
         )
 
     def _under(self, scheme: Scheme, area_id: str) -> bool:
