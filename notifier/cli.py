@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -262,18 +263,18 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
         # Transitions and dry-run SMS become records too: every line on stderr is JSON.
         echo = logging.getLogger("notifier.events").info
     service = Service(config, config_file=config_file, config_overrides=overrides, echo=echo)
-    runner = web.AppRunner(create_app(service), access_log=None)
-    await runner.setup()
+    host, port = config.server.host, config.server.port
+    # Bind first, so a taken port fails before a slow start-up; listen only once the service
+    # has started (the runner's set-up runs the app's cleanup_ctx), so nothing is served from a
+    # half-started service.
     try:
-        site = web.TCPSite(runner, config.server.host, config.server.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise NotifierError(
-                f"cannot listen on {config.server.host}:{config.server.port}: {exc.strerror or exc}"
-            ) from exc
-        await service.start()
-        host, port = config.server.host, config.server.port
+        sock = _bound_socket(host, port)
+    except OSError as exc:
+        raise NotifierError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    runner = web.AppRunner(create_app(service, owns_service=True), access_log=None)
+    try:
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
         click.echo(
             f"notifier {__import__('notifier').__version__} listening on http://{host}:{port} "
             f"— current levels at http://{host}:{port}/api/levels; Ctrl-C stops"
@@ -287,9 +288,29 @@ async def _serve(config: Config, config_file: Path, overrides: dict[str, Any]) -
         await stop.wait()
         click.echo("stopping: finishing deliveries in flight …")
     finally:
-        await service.stop()
+        # Stops accepting, then the app's clean-up stops the service.
         await runner.cleanup()
+        sock.close()
     click.echo("stopped")
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (IPv4 or IPv6, the first address that binds), not yet
+    listening: aiohttp's SockSite listens on it when the site starts."""
+    last: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        return sock
+    raise last or OSError(f"no address to bind for {host}")
 
 
 @main.command()

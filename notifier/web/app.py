@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -25,10 +25,20 @@ SERVICE: web.AppKey[Service] = web.AppKey("service")
 __all__ = ["SERVICE", "create_app"]
 
 
-def create_app(service: Service, environ: Mapping[str, str] | None = None) -> web.Application:
-    """The HTTP app; `environ` (default: the process's) supplies NOTIFIER_ADMIN_TOKEN."""
+def create_app(
+    service: Service, environ: Mapping[str, str] | None = None, *, owns_service: bool = False
+) -> web.Application:
+    """The HTTP app; `environ` (default: the process's) supplies NOTIFIER_ADMIN_TOKEN.
+
+    With `owns_service` the app's lifecycle is the service's (aiohttp `cleanup_ctx`): the
+    runner's set-up completes `service.start()` before any site serves a request, and its
+    clean-up stops the service after the sites stopped accepting. Tests that start the
+    service themselves leave it False.
+    """
     app = web.Application(middlewares=[api_middleware])
     app[SERVICE] = service
+    if owns_service:
+        app.cleanup_ctx.append(_service_lifecycle)
     app[GUARD] = ApiGuard(lambda: service.config, os.environ if environ is None else environ)
     add_openapi_route(app)
     app.router.add_get("/healthz", healthz)
@@ -51,6 +61,15 @@ def create_app(service: Service, environ: Mapping[str, str] | None = None) -> we
     if service.config.server.demo_consumer:
         app.router.add_post("/demo/webhook", demo_webhook)
     return app
+
+
+async def _service_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    service = app[SERVICE]
+    await service.start()
+    try:
+        yield
+    finally:
+        await service.stop()
 
 
 async def healthz(request: web.Request) -> web.Response:
