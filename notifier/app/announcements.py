@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import Invalid
+from notifier.app.reports import announcement_fields
 from notifier.app.silences import SilenceService
 from notifier.app.timebox import parse_instant
 from notifier.model import Action, Announcement, AreaRef, Event, Transition, Trust
@@ -54,15 +55,7 @@ class AnnouncementOutcome:
         a = self.announcement
         return {
             "dry_run": self.dry_run,
-            "announcement": {
-                "scheme": a.scheme,
-                "area": {"id": a.area.id, "name": a.area.name},
-                "level": a.level,
-                "severity": a.severity.value if a.severity else None,
-                "action": a.action.value,
-                "expires": a.expires.isoformat() if a.expires else None,
-                "note": a.evidence,
-            },
+            "announcement": {**announcement_fields(a), "note": a.evidence},
             "transitions": [
                 {
                     "kind": t.kind.value,

@@ -6,12 +6,25 @@ from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import Invalid, NotFound
 from notifier.app.events import check_limit
+from notifier.model import Announcement
 from notifier.trust import ReportStatus, StoredReport
 
 if TYPE_CHECKING:
     from notifier.service import Service
 
 REPORT_STATUSES = ("unconfirmed", "approved", "confirmed", "dismissed", "all")
+
+
+def announcement_fields(a: Announcement) -> dict[str, Any]:
+    """What an announcement says, as the API shows it in reports and announcements."""
+    return {
+        "scheme": a.scheme,
+        "area": {"id": a.area.id, "name": a.area.name},
+        "level": a.level,
+        "severity": a.severity.value if a.severity else None,
+        "action": a.action.value,
+        "expires": a.expires.isoformat() if a.expires else None,
+    }
 
 
 def report_json(report: StoredReport) -> dict[str, Any]:
@@ -21,12 +34,7 @@ def report_json(report: StoredReport) -> dict[str, Any]:
         "status": report.status.value,
         "needs": report.needs or None,
         "decided_by": report.decided_by or None,
-        "scheme": a.scheme,
-        "area": {"id": a.area.id, "name": a.area.name},
-        "level": a.level,
-        "severity": a.severity.value if a.severity else None,
-        "action": a.action.value,
-        "expires": a.expires.isoformat() if a.expires else None,
+        **announcement_fields(a),
         "evidence": a.evidence,
         "confidence": a.confidence,
         "source": report.source.to_json(),

@@ -670,27 +670,14 @@ class Store:
     async def deliveries(
         self, *, status: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
+        from notifier.store.listings import attempt_histories  # it imports this module
+
         query = select(deliveries).order_by(deliveries.c.created.desc()).limit(limit)
         if status:
             query = query.where(deliveries.c.status == status)
         async with self.engine.connect() as conn:
             rows = [_jsonable(r._asdict()) for r in (await conn.execute(query)).all()]
-            history: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
-            for chunk in _chunks(list(history), 500):
-                attempts = await conn.execute(
-                    select(delivery_attempts)
-                    .where(delivery_attempts.c.delivery_id.in_(chunk))
-                    .order_by(delivery_attempts.c.id)
-                )
-                for a in attempts:
-                    history[a.delivery_id].append(
-                        {
-                            "attempt": a.attempt,
-                            "at": a.at.isoformat(),
-                            "outcome": a.outcome,
-                            "reason": a.reason,
-                        }
-                    )
+            history = await attempt_histories(conn, [r["id"] for r in rows])
         for row in rows:
             row["history"] = history[row["id"]]
         return rows

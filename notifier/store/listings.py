@@ -71,13 +71,16 @@ async def find_deliveries(
         query = query.where(deliveries.c.channel == channel)
     async with engine.connect() as conn:
         rows = [_jsonable(r._asdict()) for r in (await conn.execute(query)).all()]
-        history = await _histories(conn, [r["id"] for r in rows])
+        history = await attempt_histories(conn, [r["id"] for r in rows])
     for row in rows:
         row["history"] = history[row["id"]]
     return rows
 
 
-async def _histories(conn: AsyncConnection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+async def attempt_histories(
+    conn: AsyncConnection, ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every attempt of these deliveries, oldest first, keyed by delivery id."""
     history: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     for chunk in _chunks(ids, CHUNK):
         attempts = await conn.execute(
