@@ -32,15 +32,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from notifier import __version__, metrics
 from notifier.app import build_services
 from notifier.app.subscribers import FollowerCache, build_router
-from notifier.channels.twilio_sms import TwilioSmsChannel
-from notifier.channels.webhook import WebhookChannel
+from notifier.channels import REGISTRY, ChannelContext
+from notifier.channels.twilio_sms import SendBooker, TwilioSmsChannel
 from notifier.clock import Clock, system_clock
 from notifier.config import (
     Config,
     Recipient,
     SmsSubscriber,
     SourceBase,
-    WebhookEndpoint,
     parse_config,
     read_config_text,
 )
@@ -53,7 +52,7 @@ from notifier.dispatch.outbox import (
     worker_name,
 )
 from notifier.dispatch.render import Renderer
-from notifier.dispatch.route import Router
+from notifier.dispatch.route import Router, channel_of
 from notifier.errors import ConfigError
 from notifier.extract import Catalog
 from notifier.extract.worker import ExtractionFailed, ExtractionRunner
@@ -124,8 +123,8 @@ class _Staged:
     policy: RetryPolicy
     source_triggers: dict[str, IntervalTrigger]
     expiry_trigger: IntervalTrigger
-    webhook: WebhookChannel
-    sms: TwilioSmsChannel | None = None
+    # A new channel for each kind whose settings changed (`ChannelSpec.settings`), not started.
+    channels: dict[str, Channel] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -172,8 +171,9 @@ class Service:
         # The router is built from the subscribers table; -1: build it at the next use.
         self._router_version = -1
         self._router_lock = asyncio.Lock()
-        # Webhook contacts by key, refilled in place with every router (the channel holds it).
-        self._endpoints: dict[str, WebhookEndpoint] = {}
+        # Each channel kind's contacts by key, refilled in place with every router (the
+        # kind's channel holds its mapping).
+        self._contacts: dict[str, dict[str, Recipient]] = {spec.kind: {} for spec in REGISTRY}
         self._followers: FollowerCache = {}  # for the current catalog
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
@@ -200,12 +200,15 @@ class Service:
             raise
 
     async def _close_partial(self) -> None:
-        for name in ("sms", "session", "store"):
+        for channel in self.__dict__.pop("channels", {}).values():
+            with contextlib.suppress(Exception):
+                await channel.aclose()
+        for name in ("session", "store"):
             resource = self.__dict__.pop(name, None)
             if resource is None:
                 continue
             with contextlib.suppress(Exception):
-                await (resource.aclose() if name == "sms" else resource.close())
+                await resource.close()
 
     async def _start(self) -> None:
         config = self.config
@@ -230,12 +233,10 @@ class Service:
         # The YAML's followers are a seed: synced into the subscribers table at every start.
         await self.services.subscribers.sync_config(config)
         await self.refresh_router()
-        self.sms = self._sms_channel(config)
-        await self.sms.start()
-        self.channels: dict[ChannelKind, Channel] = {
-            ChannelKind.TWILIO_SMS: self.sms,
-            ChannelKind.WEBHOOK: self._webhook_channel(config),
-        }
+        self.channels: dict[str, Channel] = {}
+        for kind, channel in self._build_channels(config).items():
+            self.channels[kind] = channel  # closed by `_close_partial` if the next one fails
+            await _start_channel(channel)
         if self.store.dialect == "sqlite":
             await DispatchQueue(self.store.engine).release_all()
         self.dispatcher = self._dispatcher()
@@ -301,7 +302,7 @@ class Service:
             await self.store.release_lease(source.id, self.name)
         for job in SINGLETON_JOBS:
             await self.store.release_lease(job_lease(job), self.name)
-        for channel in (self.sms, *self._retired):
+        for channel in (*self.channels.values(), *self._retired):
             await channel.aclose()
         await self.session.close()
         await self.store.close()
@@ -325,10 +326,13 @@ class Service:
     def _install_router(self, router: Router, version: int) -> None:
         self.router = router
         self._router_version = version
-        self._endpoints.clear()
-        self._endpoints.update(
-            {f.id: f for f in router.followers if isinstance(f, WebhookEndpoint)}
-        )
+        by_kind: dict[str, dict[str, Recipient]] = {kind: {} for kind in self._contacts}
+        for follower in router.followers:
+            by_kind.setdefault(channel_of(follower), {})[follower.id] = follower
+        for kind, contacts in by_kind.items():
+            held = self._contacts.setdefault(kind, {})
+            held.clear()
+            held.update(contacts)
 
     async def refresh_router(self) -> None:
         """Rebuild who hears what now, whatever the stored version says."""
@@ -346,10 +350,10 @@ class Service:
         router = build_router([r for r in rows if r.origin == "sms"], catalog, {})
         return [f for f in router.followers if isinstance(f, SmsSubscriber) and f.areas]
 
-    async def _webhook_endpoint(self, key: str) -> WebhookEndpoint | None:
-        """A webhook contact this replica's router does not know yet (another replica created
-        it a moment ago): ask the database."""
-        return (await self.current_router()).endpoint(key)
+    async def _contact(self, key: str) -> Recipient | None:
+        """A contact this replica's router does not know yet (another replica created it a
+        moment ago): ask the database."""
+        return (await self.current_router()).follower(key)
 
     def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
         """One polling job per enabled source; a source whose settings did not change keeps
@@ -370,26 +374,48 @@ class Service:
                     next_run_time=self.clock(),
                 )
 
-    def _sms_channel(self, config: Config) -> TwilioSmsChannel:
-        """On PostgreSQL the sender's rate limit is shared by every replica (one row per
-        sender, `Store.book_send`); on SQLite there is one process and the bucket is local."""
-        shared = None
-        if self.store.dialect == "postgresql":
-            store = self.store
+    @property
+    def sms(self) -> TwilioSmsChannel:
+        """The Twilio SMS channel in use (swapped when a reload changes `twilio`)."""
+        channel = self.channels[ChannelKind.TWILIO_SMS]
+        assert isinstance(channel, TwilioSmsChannel)
+        return channel
 
-            async def shared(
-                sender: str, now_s: float, interval_s: float, max_wait_s: float
-            ) -> tuple[bool, float]:
-                return await store.book_send(
-                    sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
-                )
+    def _build_channels(self, config: Config, old: Config | None = None) -> dict[str, Channel]:
+        """A channel for every registered kind (`notifier.channels.REGISTRY`), or with `old`
+        only for the kinds whose settings differ between `old` and `config`; not started."""
+        return {
+            spec.kind: spec.build(self._channel_context(config, spec.kind))
+            for spec in REGISTRY
+            if old is None or spec.settings(config) != spec.settings(old)
+        }
 
-        return TwilioSmsChannel(config.twilio, echo=self.echo, shared_rate=shared)
-
-    def _webhook_channel(self, config: Config) -> WebhookChannel:
-        return WebhookChannel(
-            self.session, self._endpoints, clock=self.clock, resolve=self._webhook_endpoint
+    def _channel_context(self, config: Config, kind: str) -> ChannelContext:
+        return ChannelContext(
+            config=config,
+            session=self.session,
+            clock=self.clock,
+            echo=self.echo,
+            followers=self._contacts.setdefault(kind, {}),
+            resolve=self._contact,
+            book_send=self._shared_booking(),
         )
+
+    def _shared_booking(self) -> SendBooker | None:
+        """On PostgreSQL a sender's rate limit is shared by every replica (one row per
+        sender, `Store.book_send`); on SQLite there is one process and the limit is local."""
+        if self.store.dialect != "postgresql":
+            return None
+        store = self.store
+
+        async def book(
+            sender: str, now_s: float, interval_s: float, max_wait_s: float
+        ) -> tuple[bool, float]:
+            return await store.book_send(
+                sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
+            )
+
+        return book
 
     def _retry_policy(self, config: Config) -> RetryPolicy:
         ob = config.outbox
@@ -448,18 +474,20 @@ class Service:
                 # e.g. an OverflowError no bound foresaw: refuse rather than half-apply.
                 log.exception("configuration reload failed while preparing it")
                 return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
-            if staged.sms is not None:
+            for kind, channel in staged.channels.items():
                 try:
-                    await staged.sms.start()
+                    await _start_channel(channel)
                 except Exception as exc:
-                    await staged.sms.aclose()
-                    return self._refused(trigger, [f"twilio: cannot start: {exc}"])
+                    for built in staged.channels.values():
+                        await built.aclose()
+                    label = "twilio" if kind == ChannelKind.TWILIO_SMS else kind
+                    return self._refused(trigger, [f"{label}: cannot start: {exc}"])
             try:
                 await self._swap_in(staged)
             except Exception as exc:
                 log.exception("configuration reload failed before it changed anything")
-                if staged.sms is not None:
-                    await staged.sms.aclose()
+                for channel in staged.channels.values():
+                    await channel.aclose()
                 return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
             new = staged.config
             summary = (
@@ -519,8 +547,7 @@ class Service:
             policy=self._retry_policy(new),
             source_triggers=_source_triggers(new),
             expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
-            webhook=self._webhook_channel(new),
-            sms=self._sms_channel(new) if new.twilio != old.twilio else None,
+            channels=self._build_channels(new, old),
             warnings=warnings,
         )
 
@@ -553,11 +580,10 @@ class Service:
             self._schedule_sources(new, staged.source_triggers)
             if new.levels.expiry_check_s != old.levels.expiry_check_s:
                 self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
-        if staged.sms is not None:
-            self._retired.append(self.sms)
-            self.sms = staged.sms
-            self.channels[ChannelKind.TWILIO_SMS] = staged.sms
-        self.channels[ChannelKind.WEBHOOK] = staged.webhook
+        for kind, channel in staged.channels.items():
+            if kind in self.channels:
+                self._retired.append(self.channels[kind])
+            self.channels[kind] = channel
         self.outbox.policy = staged.policy
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
@@ -1076,3 +1102,10 @@ def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, i
             continue
         marks.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(marks)
+
+
+async def _start_channel(channel: Channel) -> None:
+    """Open a channel that needs opening (Twilio's client must open inside the loop)."""
+    start = getattr(channel, "start", None)
+    if start is not None:
+        await start()
