@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import random
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -40,8 +38,6 @@ from notifier.config import (
     Recipient,
     SmsSubscriber,
     SourceBase,
-    parse_config,
-    read_config_text,
 )
 from notifier.dispatch.dispatcher import Dispatcher, Plan, plan_notices
 from notifier.dispatch.outbox import (
@@ -51,12 +47,11 @@ from notifier.dispatch.outbox import (
     RetryPolicy,
     worker_name,
 )
-from notifier.dispatch.render import Renderer
 from notifier.dispatch.route import Router, channel_of
-from notifier.errors import ConfigError
 from notifier.extract import Catalog
 from notifier.extract.worker import ExtractionFailed, ExtractionRunner
 from notifier.levels import LevelBook
+from notifier.lifecycle.reload import ConfigReloader, ReloadOutcome, Runtime, Staged, start_channel
 from notifier.logging import bind_process, bound
 from notifier.model import (
     ChannelKind,
@@ -71,7 +66,7 @@ from notifier.model import (
     Trust,
 )
 from notifier.netguard import NetworkGuard
-from notifier.preflight import prepare, reload_refusals
+from notifier.preflight import prepare
 from notifier.sources import SourcePoller, SourceState, source_report
 from notifier.store import Delivery, Store
 from notifier.store.queue import DISPATCH_CHANNEL, DispatchQueue, enqueue
@@ -92,17 +87,6 @@ log = logging.getLogger("notifier")
 USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
 
 
-@dataclass(frozen=True, slots=True)
-class ReloadOutcome:
-    """How the last reload went: shown in the log, /readyz, the status page and /metrics."""
-
-    ok: bool
-    at: datetime
-    trigger: str  # "file change" or "SIGHUP"
-    errors: tuple[str, ...] = ()
-    summary: str = ""
-
-
 REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
 # Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
 # table holds it: a job is a source of work that exactly one replica may poll).
@@ -111,21 +95,6 @@ SINGLETON_JOBS = ("expiry", "review", "retention")
 
 def job_lease(job: str) -> str:
     return f"job:{job}"
-
-
-@dataclass
-class _Staged:
-    """Everything a reload builds before it touches the running service."""
-
-    config: Config
-    catalog: Catalog
-    renderer: Renderer
-    policy: RetryPolicy
-    source_triggers: dict[str, IntervalTrigger]
-    expiry_trigger: IntervalTrigger
-    # A new channel for each kind whose settings changed (`ChannelSpec.settings`), not started.
-    channels: dict[str, Channel] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
 
 
 class Service:
@@ -162,10 +131,6 @@ class Service:
         )
         self.renderer = prepared.renderer
         # A reload reads the file only once it is unchanged across two looks this far apart.
-        self.reload_settle_s = reload_settle_s
-        self.reload_unterminated_s = reload_unterminated_s
-        self.last_reload: ReloadOutcome | None = None
-        self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
         # The router is built from the subscribers table; -1: build it at the next use.
@@ -177,7 +142,18 @@ class Service:
         self._followers: FollowerCache = {}  # for the current catalog
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
-        self._fingerprint = _fingerprint(config, config_file)
+        # Reload on change: one door in (`reload`), one out (`_swap_in`).
+        self.reloader = ConfigReloader(
+            config_file,
+            overrides=self.config_overrides,
+            current=lambda: self.config,
+            states=lambda: self.book.states(),
+            runtime=self._runtime,
+            swap_in=self._swap_in,
+            clock=self.clock,
+            settle_s=reload_settle_s,
+            unterminated_s=reload_unterminated_s,
+        )
         self.name = worker_name()  # this replica, as lease holder
         self.started = False
         self.services = build_services(self)  # the application layer the transports call
@@ -236,7 +212,7 @@ class Service:
         self.channels: dict[str, Channel] = {}
         for kind, channel in self._build_channels(config).items():
             self.channels[kind] = channel  # closed by `_close_partial` if the next one fails
-            await _start_channel(channel)
+            await start_channel(channel)
         if self.store.dialect == "sqlite":
             await DispatchQueue(self.store.engine).release_all()
         self.dispatcher = self._dispatcher()
@@ -425,12 +401,7 @@ class Service:
 
     async def reload_if_changed(self) -> bool:
         """Reload when the config file or a catalog/template file changed since last look."""
-        if self.config_file is None:
-            return False
-        fingerprint = _fingerprint(self.config, self.config_file)
-        if fingerprint == self._fingerprint:
-            return False
-        return await self.reload("file change")
+        return await self.reloader.reload_if_changed()
 
     def request_reload(self, trigger: str = "SIGHUP") -> None:
         """Reload now, from a signal handler: the file is read as soon as it is settled."""
@@ -443,115 +414,38 @@ class Service:
             self._tasks.remove(task)
 
     async def reload(self, trigger: str = "file change", *, patience: int = 1) -> bool:
-        """Swap in the file's configuration all at once, or refuse it and change nothing.
+        """Swap in the file's configuration all at once, or refuse it and change nothing
+        (`ConfigReloader.reload`). Sources, subscribers, webhooks, Twilio, templates,
+        catalogs, outbox and level settings take effect at once; storage, server and data_dir
+        need a restart (a warning says so)."""
+        return await self.reloader.reload(trigger, patience=patience)
 
-        The file is read only when it stayed the same across two looks `reload_settle_s`
-        apart (up to `patience` tries; otherwise the next look tries again). Everything that
-        can fail (the schema, refusals of an empty or emptied file, catalogs, templates,
-        triggers, channels) is built before the running service is touched. Sources,
-        subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings take
-        effect at once; storage, server and data_dir need a restart (a warning says so).
-        """
-        if self.config_file is None:
-            return False
-        async with self._reload_lock:
-            fingerprint = _fingerprint(self.config, self.config_file)
-            try:
-                text = await self._settled_text(patience)
-            except ConfigError as exc:  # missing or unreadable: say so once, not every look
-                self._fingerprint = fingerprint
-                return self._refused(trigger, exc.errors)
-            if text is None:
-                log.info("configuration file is still being written; reading it again soon")
-                return False
-            self._fingerprint = fingerprint
-            try:
-                # Parsing and loading catalogs take seconds for large files: not on the loop.
-                staged = await asyncio.to_thread(self._stage, text, self.config, self.book.states())
-            except ConfigError as exc:
-                return self._refused(trigger, exc.errors)
-            except Exception as exc:
-                # e.g. an OverflowError no bound foresaw: refuse rather than half-apply.
-                log.exception("configuration reload failed while preparing it")
-                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
-            for kind, channel in staged.channels.items():
-                try:
-                    await _start_channel(channel)
-                except Exception as exc:
-                    for built in staged.channels.values():
-                        await built.aclose()
-                    label = "twilio" if kind == ChannelKind.TWILIO_SMS else kind
-                    return self._refused(trigger, [f"{label}: cannot start: {exc}"])
-            try:
-                await self._swap_in(staged)
-            except Exception as exc:
-                log.exception("configuration reload failed before it changed anything")
-                for channel in staged.channels.values():
-                    await channel.aclose()
-                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
-            new = staged.config
-            summary = (
-                f"{len(new.sources)} sources, {len(new.subscribers)} SMS subscribers, "
-                f"{len(new.webhooks)} webhooks"
-            )
-            self._record(ReloadOutcome(True, self.clock(), trigger, summary=summary))
-            return True
+    @property
+    def last_reload(self) -> ReloadOutcome | None:
+        return self.reloader.last
 
-    async def _settled_text(self, patience: int) -> str | None:
-        """The file's text once two looks `reload_settle_s` apart agree on size, mtime and
-        content; None if it kept changing. A half-written file is caught between the looks.
+    @last_reload.setter
+    def last_reload(self, outcome: ReloadOutcome | None) -> None:
+        self.reloader.last = outcome
 
-        A file that ends mid-line (no final newline) is most likely still being written, so it
-        must also be `reload_unterminated_s` old; an editor that leaves no final newline only
-        makes its reload wait that long.
-        """
-        assert self.config_file is not None
-        for _ in range(max(patience, 1)):
-            first = _file_mark(self.config_file)
-            await asyncio.sleep(self.reload_settle_s)
-            second = _file_mark(self.config_file)
-            if first is None and second is None:
-                raise ConfigError(
-                    [f"config file not found: {self.config_file}"], str(self.config_file)
-                )
-            if first is None or second is None or first[0] != second[0]:
-                continue
-            (_, mtime_ns, _), text = second
-            age_s = time.time() - mtime_ns / 1e9
-            if text and not text.endswith("\n") and age_s < self.reload_unterminated_s:
-                continue
-            return text
-        return None
+    @property
+    def reload_unterminated_s(self) -> float:
+        return self.reloader.unterminated_s
 
-    def _stage(self, text: str, old: Config, states: Sequence[LevelState]) -> _Staged:
-        """Build everything the file's configuration needs; touches nothing that runs."""
-        assert self.config_file is not None
-        new = parse_config(text, file=self.config_file, overrides=self.config_overrides)
-        refusals = reload_refusals(old, new, text)
-        if refusals:
-            raise ConfigError(refusals, str(self.config_file))
-        warnings = [
-            f"configuration: {part} changed; it takes effect after a restart"
-            for part in ("storage", "server", "data_dir")
-            if getattr(new, part) != getattr(old, part)
-        ]
-        new = new.model_copy(
-            update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
-        )
-        prepared = prepare(new)
-        _check_levels_known(prepared.catalog, states)
-        return _Staged(
-            config=new,
-            catalog=prepared.catalog,
-            renderer=prepared.renderer,
+    @reload_unterminated_s.setter
+    def reload_unterminated_s(self, seconds: float) -> None:
+        self.reloader.unterminated_s = seconds
+
+    def _runtime(self, new: Config, old: Config) -> Runtime:
+        """What a new configuration needs built before it can run; called off the loop."""
+        return Runtime(
             policy=self._retry_policy(new),
             source_triggers=_source_triggers(new),
             expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
             channels=self._build_channels(new, old),
-            warnings=warnings,
         )
 
-    async def _swap_in(self, staged: _Staged) -> None:
+    async def _swap_in(self, staged: Staged) -> None:
         """Apply a staged configuration. Only the first steps, syncing the YAML's followers
         into the subscribers table (one transaction) and reading them back, can fail, and
         they fail before anything in memory changed."""
@@ -577,14 +471,14 @@ class Service:
         for warning in staged.warnings:
             log.warning("%s", warning)
         if self.start_scheduler and self.scheduler.running:
-            self._schedule_sources(new, staged.source_triggers)
+            self._schedule_sources(new, staged.runtime.source_triggers)
             if new.levels.expiry_check_s != old.levels.expiry_check_s:
-                self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
-        for kind, channel in staged.channels.items():
+                self.scheduler.reschedule_job("expiry", trigger=staged.runtime.expiry_trigger)
+        for kind, channel in staged.runtime.channels.items():
             if kind in self.channels:
                 self._retired.append(self.channels[kind])
             self.channels[kind] = channel
-        self.outbox.policy = staged.policy
+        self.outbox.policy = staged.runtime.policy
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
             per_endpoint=new.outbox.per_endpoint,
@@ -595,22 +489,6 @@ class Service:
         self.outbox.breaker = BreakerPolicy(
             new.outbox.breaker_failures, new.outbox.breaker_cooldown_s
         )
-
-    def _refused(self, trigger: str, errors: Sequence[str]) -> bool:
-        self._record(ReloadOutcome(False, self.clock(), trigger, tuple(errors)))
-        return False
-
-    def _record(self, outcome: ReloadOutcome) -> None:
-        self.last_reload = outcome
-        metrics.CONFIG_RELOADS.labels("ok" if outcome.ok else "refused").inc()
-        metrics.CONFIG_LAST_RELOAD_OK.set(1 if outcome.ok else 0)
-        if outcome.ok:
-            log.info("configuration reloaded (%s): %s", outcome.trigger, outcome.summary)
-        else:
-            log.error(
-                "configuration reload refused, the running one stays: %s",
-                "; ".join(outcome.errors),
-            )
 
     def degradations(self) -> list[str]:
         """What works less well than configured (for /readyz and the status page)."""
@@ -1040,22 +918,6 @@ def _failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
-    """A catalog that no longer knows a level in force would break every update of its area."""
-    errors = []
-    for state in states:
-        scheme = catalog.schemes.get(state.scheme)
-        if scheme is None:
-            errors.append(f"scheme {state.scheme!r} is gone but {state.area.id} is at its level")
-        elif scheme.level(state.level) is None:
-            errors.append(
-                f"level {state.level!r} of scheme {state.scheme!r} is gone but "
-                f"{state.area.id} is at it (lift it first, or keep the level)"
-            )
-    if errors:
-        raise ConfigError(errors, "")
-
-
 def _trust_policy(config: Config, catalog: Catalog) -> TrustPolicy:
     return TrustPolicy(config.trust, nationwide=partial(covers_a_country, catalog))
 
@@ -1068,44 +930,3 @@ def _source_triggers(config: Config) -> dict[str, IntervalTrigger]:
         for source in config.sources
         if source.enabled
     }
-
-
-def _file_mark(path: Path) -> tuple[tuple[int, int, str], str] | None:
-    """((size, mtime, content hash), text) of the file, None while it is missing;
-    ConfigError if it cannot be read."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError([f"cannot read config file: {exc}"], str(path)) from None
-    text = read_config_text(path)
-    # Compare contents, not only size and mtime: a rewrite within one mtime tick looks the same.
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return (st.st_size, st.st_mtime_ns, digest), text
-
-
-def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the files the configuration is made of."""
-    paths: list[Path] = [config_file] if config_file else []
-    folders = [config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)]
-    if config.templates.dir is not None:
-        folders.append(config.resolve(config.templates.dir))
-    for folder in folders:
-        if folder.is_dir():
-            paths.extend(sorted(p for p in folder.iterdir() if p.is_file()))
-    marks = []
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        marks.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(marks)
-
-
-async def _start_channel(channel: Channel) -> None:
-    """Open a channel that needs opening (Twilio's client must open inside the loop)."""
-    start = getattr(channel, "start", None)
-    if start is not None:
-        await start()

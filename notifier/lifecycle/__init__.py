@@ -1,0 +1,1 @@
+"""The service's lifecycle stages: configuration reload (`reload.py`)."""
