@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifier import __version__, metrics
@@ -51,6 +50,7 @@ from notifier.dispatch.route import Router, channel_of
 from notifier.extract import Catalog
 from notifier.extract.worker import ExtractionFailed, ExtractionRunner
 from notifier.levels import LevelBook
+from notifier.lifecycle.jobs import REVIEW_EVERY_S, Jobs, SingletonJob
 from notifier.lifecycle.reload import ConfigReloader, ReloadOutcome, Runtime, Staged, start_channel
 from notifier.logging import bind_process, bound
 from notifier.model import (
@@ -85,16 +85,6 @@ from notifier.trust import (
 log = logging.getLogger("notifier")
 
 USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
-
-
-REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
-# Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
-# table holds it: a job is a source of work that exactly one replica may poll).
-SINGLETON_JOBS = ("expiry", "review", "retention")
-
-
-def job_lease(job: str) -> str:
-    return f"job:{job}"
 
 
 class Service:
@@ -229,31 +219,11 @@ class Service:
             clock=self.clock,
             on_result=self._on_delivery,
         )
-        self.scheduler = AsyncIOScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-        )
+        self.jobs = Jobs(lambda: self.store, self.name, self.clock, self._singleton_jobs())
+        self.scheduler = self.jobs.scheduler
         if self.start_scheduler:
-            self._schedule_sources(config, _source_triggers(config))
-            self.scheduler.add_job(
-                self.run_singleton,
-                "interval",
-                args=["expiry"],
-                seconds=config.levels.expiry_check_s,
-                id="expiry",
-            )
-            self.scheduler.add_job(
-                self.run_singleton, "interval", args=["review"], seconds=REVIEW_EVERY_S, id="review"
-            )
-            self.scheduler.add_job(
-                self.run_singleton,
-                "interval",
-                args=["retention"],
-                seconds=config.retention.interval_s,
-                id="retention",
-            )
-            if self.config_file is not None:
-                self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
-            self.scheduler.start()
+            watch = self.reload_if_changed if self.config_file is not None else None
+            self.jobs.start(config, _source_triggers(config), self.poll_source, watch)
             self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
             self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatch"))
         metrics.CONFIG_LAST_RELOAD_OK.set(1)
@@ -266,8 +236,7 @@ class Service:
         if not self.started:
             return
         self.started = False
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        await self.jobs.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -276,8 +245,7 @@ class Service:
         self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
-        for job in SINGLETON_JOBS:
-            await self.store.release_lease(job_lease(job), self.name)
+        await self.jobs.release()
         for channel in (*self.channels.values(), *self._retired):
             await channel.aclose()
         await self.session.close()
@@ -330,25 +298,6 @@ class Service:
         """A contact this replica's router does not know yet (another replica created it a
         moment ago): ask the database."""
         return (await self.current_router()).follower(key)
-
-    def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
-        """One polling job per enabled source; a source whose settings did not change keeps
-        its job (and its next poll time)."""
-        wanted = {s.id: s for s in config.sources if s.id in triggers}
-        for job in self.scheduler.get_jobs():
-            source_id = job.id.removeprefix("source:")
-            if job.id.startswith("source:") and wanted.get(source_id) != job.args[0]:
-                job.remove()
-        present = {job.id for job in self.scheduler.get_jobs()}
-        for source in wanted.values():
-            if f"source:{source.id}" not in present:
-                self.scheduler.add_job(
-                    self.poll_source,
-                    triggers[source.id],
-                    args=[source],
-                    id=f"source:{source.id}",
-                    next_run_time=self.clock(),
-                )
 
     @property
     def sms(self) -> TwilioSmsChannel:
@@ -471,7 +420,7 @@ class Service:
         for warning in staged.warnings:
             log.warning("%s", warning)
         if self.start_scheduler and self.scheduler.running:
-            self._schedule_sources(new, staged.runtime.source_triggers)
+            self.jobs.schedule_sources(new, staged.runtime.source_triggers, self.poll_source)
             if new.levels.expiry_check_s != old.levels.expiry_check_s:
                 self.scheduler.reschedule_job("expiry", trigger=staged.runtime.expiry_trigger)
         for kind, channel in staged.runtime.channels.items():
@@ -794,33 +743,21 @@ class Service:
             notice = replace(notice, not_before=quiet.ends_after(event.created))
         return notice
 
-    def _singleton_interval_s(self, job: str) -> float:
-        if job == "expiry":
-            return float(self.config.levels.expiry_check_s)
-        if job == "retention":
-            return float(self.config.retention.interval_s)
-        return REVIEW_EVERY_S
+    def _singleton_jobs(self) -> list[SingletonJob]:
+        """The jobs one replica at a time runs, with intervals from the configuration in force."""
+        return [
+            SingletonJob(
+                "expiry", lambda: float(self.config.levels.expiry_check_s), self.expire_levels
+            ),
+            SingletonJob("review", lambda: REVIEW_EVERY_S, self.apply_approved),
+            SingletonJob(
+                "retention", lambda: float(self.config.retention.interval_s), self.purge_history
+            ),
+        ]
 
     async def run_singleton(self, job: str) -> int | None:
-        """Run a job that must run once across replicas, if this replica holds its lease.
-
-        The holder renews the lease on every run; the lease outlives three intervals (at least
-        30 s) so a holder that died is replaced within that time, and one that stopped releases
-        it at once. Returns None when another replica holds the lease.
-        """
-        ttl_s = max(3 * self._singleton_interval_s(job), 30.0)
-        if not await self.store.take_lease(
-            job_lease(job), self.name, now=self.clock(), ttl_s=ttl_s
-        ):
-            log.debug("job %s: held by another replica", job)
-            return None
-        if job == "expiry":
-            return await self.expire_levels()
-        if job == "review":
-            return await self.apply_approved()
-        if job == "retention":
-            return await self.purge_history()
-        raise ValueError(f"unknown singleton job {job!r}")
+        """Run `job` if this replica holds its lease; None when another replica does."""
+        return await self.jobs.run_singleton(job)
 
     async def purge_history(self) -> int:
         """Delete history older than the `retention:` ages; rows deleted."""
