@@ -48,7 +48,7 @@ from notifier.dispatch.outbox import (
 )
 from notifier.dispatch.route import Router, channel_of
 from notifier.extract import Catalog
-from notifier.extract.worker import ExtractionFailed, ExtractionRunner
+from notifier.extract.worker import ExtractionRunner
 from notifier.levels import LevelBook
 from notifier.lifecycle.jobs import REVIEW_EVERY_S, Jobs, SingletonJob
 from notifier.lifecycle.reload import ConfigReloader, ReloadOutcome, Runtime, Staged, start_channel
@@ -67,7 +67,8 @@ from notifier.model import (
 )
 from notifier.netguard import NetworkGuard
 from notifier.preflight import prepare
-from notifier.sources import SourcePoller, SourceState, source_report
+from notifier.sources import SourcePoller, source_report
+from notifier.sources.runner import SourceRunner
 from notifier.store import Delivery, Store
 from notifier.store.queue import DISPATCH_CHANNEL, DispatchQueue, enqueue
 from notifier.store.subscribers import member_id
@@ -196,6 +197,14 @@ class Service:
             trace_configs=[self.guard.trace()],
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
+        self.source_runner = SourceRunner(
+            store=lambda: self.store,
+            poller=self.poller,
+            config=lambda: self.config,
+            holder=self.name,
+            clock=self.clock,
+            ingest=self.ingest,
+        )
         # The YAML's followers are a seed: synced into the subscribers table at every start.
         await self.services.subscribers.sync_config(config)
         await self.refresh_router()
@@ -493,112 +502,8 @@ class Service:
 
     @bound(lambda self, source, *_, **__: {"source": source.id})
     async def poll_source(self, source: SourceBase) -> int:
-        """One poll: fetch, keep the unseen documents, run each through the pipeline.
-
-        The source's state (ETag, file marks …) is saved only after its documents are
-        committed, so a crash in between makes the next poll read them again; the store's
-        record of seen documents keeps that from notifying twice.
-        """
-        lease_s = max(2 * source.interval_s, 60.0)
-        if not await self.store.take_lease(source.id, self.name, now=self.clock(), ttl_s=lease_s):
-            log.debug("source %s: polled by another replica", source.id)
-            return 0
-        row = await self.store.source_row(source.id)
-        state = SourceState.from_json(row.state) if row else SourceState()
-        result = await self.poller.poll(source, state, base_dir=self.config.base_dir)
-        if result.skipped:
-            return 0
-        metrics.POLLS.labels(source.id, "error" if result.error else "ok").inc()
-        baseline = source.baseline and not (row and row.baseline_done)
-        new = await self.store.unseen(source.id, result.documents)
-        result.state.record_new(len(new), self.clock())
-        notified = 0
-        if baseline and not result.error:
-            await self.store.mark_seen(source.id, new, self.clock())
-            log.info(
-                "source %s: first poll, %d documents recorded as the baseline; nobody notified",
-                source.id,
-                len(new),
-            )
-            metrics.DOCUMENTS.labels(source.id, "baseline").inc(len(new))
-        else:
-            failures: list[tuple[Document, str]] = []
-            dates: list[str] = []
-            for doc in new:
-                try:
-                    notified += await self.ingest(doc, source, dates)
-                except Exception as exc:
-                    # Nothing of it was committed; the others go on.
-                    reason = _failure_reason(exc)
-                    log.error(
-                        "source %s: document %s failed: %s",
-                        source.id,
-                        doc.id,
-                        reason,
-                        exc_info=not isinstance(exc, ExtractionFailed),  # a bug: its traceback
-                    )
-                    metrics.DOCUMENTS.labels(source.id, "failed").inc()
-                    failures.append((doc, reason))
-            if dates:
-                result.state.set_warnings([*result.state.warnings, *dates])
-            if await self._record_failures(source, state, result.state, failures):
-                # Keeping the old state makes the next poll read the failed ones again.
-                await self.store.save_source_state(
-                    source.id,
-                    state.to_json(),
-                    baseline_done=bool(row and row.baseline_done),
-                    now=self.clock(),
-                )
-                metrics.SOURCE_FAILING.labels(source.id).set(1)
-                return notified
-        await self.store.save_source_state(
-            source.id,
-            result.state.to_json(),
-            baseline_done=bool(row and row.baseline_done) or not result.error,
-            now=self.clock(),
-        )
-        failing = bool(result.error or result.state.document_error)
-        metrics.SOURCE_FAILING.labels(source.id).set(1 if failing else 0)
-        return notified
-
-    async def _record_failures(
-        self,
-        source: SourceBase,
-        old: SourceState,
-        new: SourceState,
-        failures: Sequence[tuple[Document, str]],
-    ) -> bool:
-        """Count failed attempts per document in both states; True while one is to be retried.
-
-        After `extraction.max_attempts` failed polls a document is recorded as seen (and listed
-        among the source's failed documents), so one bad input cannot wedge its source.
-        """
-        attempts = dict(old.document_attempts) if failures else {}
-        given_up: list[tuple[Document, str]] = []
-        retry = False
-        for doc, reason in failures:
-            key = f"{doc.id}|{doc.content_hash[:16]}"
-            count = attempts.get(key, 0) + 1
-            if count >= self.config.extraction.max_attempts:
-                attempts.pop(key, None)
-                given_up.append((doc, f"{reason} (gave up after {count} attempts)"))
-                log.error(
-                    "source %s: document %s failed %d times; recorded as seen with status "
-                    "failed so the next documents flow",
-                    source.id,
-                    doc.id,
-                    count,
-                )
-            else:
-                attempts[key] = count
-                retry = True
-        if given_up:
-            await self.store.mark_seen(source.id, [doc for doc, _ in given_up], self.clock())
-        pairs = [(doc.id, reason) for doc, reason in failures]
-        gone = [(doc.id, reason) for doc, reason in given_up]
-        for st in (old, new):
-            st.record_document_failures(pairs, gone, attempts, self.clock())
-        return retry
+        """One poll of one source through the pipeline (`SourceRunner.run`): notices queued."""
+        return await self.source_runner.run(source)
 
     @bound(lambda self, doc, *_, **__: {"source": doc.source_id, "document": doc.id})
     async def ingest(
@@ -847,12 +752,6 @@ class Service:
         if row.channel == ChannelKind.WEBHOOK.value:
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
-
-
-def _failure_reason(exc: BaseException) -> str:
-    if isinstance(exc, ExtractionFailed):
-        return exc.reason
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _trust_policy(config: Config, catalog: Catalog) -> TrustPolicy:
