@@ -6,8 +6,10 @@
     dispatch queue --Dispatcher: group, route, render--> outbox (durable)
     outbox --claim--> channel --> recorded result
 
-`Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
-timer, housekeeping), the shared aiohttp session and the HTTP server.
+`Service` wires the stages and owns the store, the shared aiohttp session and the channels
+(built from `notifier.channels.REGISTRY`). The scheduler and singleton leases are
+`notifier.lifecycle.jobs`, configuration reload `notifier.lifecycle.reload`, a source's poll
+`notifier.sources.runner`.
 """
 
 from __future__ import annotations

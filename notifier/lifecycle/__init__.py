@@ -1,1 +1,1 @@
-"""The service's lifecycle stages: configuration reload (`reload.py`)."""
+"""The service's lifecycle: configuration reload (`reload.py`) and scheduled jobs (`jobs.py`)."""
