@@ -444,45 +444,44 @@ async def _send_test(config: Config, follower: Any) -> Any:
 
     import aiohttp
 
-    from notifier.channels.twilio_sms import TwilioSmsChannel
-    from notifier.channels.webhook import WebhookChannel
-    from notifier.config import SmsSubscriber
-    from notifier.model import ChannelKind, Notice
+    from notifier.channels import REGISTRY, ChannelContext
+    from notifier.model import Notice
+    from notifier.netguard import NetworkGuard
 
+    spec = REGISTRY.of(follower)  # the follower's channel kind says what a test message is
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
-    delivery_id = f"msg_test_{uuid.uuid4().hex[:24]}"
-    if isinstance(follower, SmsSubscriber):
-        body = f"notifier test message ({now}). If you read this, SMS alerts reach you."
-        notice = Notice("test", follower.id, ChannelKind.TWILIO_SMS, follower.phone, body)
-        async with TwilioSmsChannel(config.twilio) as sms:
-            return await sms.send(notice)
-    # The `test` event of the webhook schema (README "Webhook payload"): no level changed.
-    payload = {
-        "type": "test",
-        "schema_version": 1,
-        "event_id": f"evt_test_{uuid.uuid4().hex[:20]}",
-        "occurred_at": now.replace("+00:00", "Z"),
-        "data": {
-            "subscriber_id": follower.id,
-            "language": follower.language,
-            "text": f"notifier test message ({now}). If you read this, webhooks reach you.",
-        },
-    }
     notice = Notice(
         "test",
         follower.id,
-        ChannelKind.WEBHOOK,
-        follower.url,
-        json.dumps(payload),
-        delivery_id=delivery_id,
+        spec.kind,
+        spec.address(follower),
+        spec.test_body(follower, now),
+        delivery_id=f"msg_test_{uuid.uuid4().hex[:24]}",
     )
-    from notifier.netguard import NetworkGuard
+
+    async def nobody(key: str) -> Any:
+        return None
 
     guard = NetworkGuard(config.network.allow)  # the same SSRF guard as the service
     async with aiohttp.ClientSession(
         connector=guard.connector(), trace_configs=[guard.trace()]
     ) as session:
-        return await WebhookChannel(session, {follower.id: follower}).send(notice)
+        context = ChannelContext(
+            config=config,
+            session=session,
+            clock=lambda: datetime.now(UTC),
+            echo=lambda line: print(line, flush=True),
+            followers={follower.id: follower},
+            resolve=nobody,
+        )
+        channel = spec.build(context)
+        try:
+            start = getattr(channel, "start", None)
+            if start is not None:
+                await start()
+            return await channel.send(notice)
+        finally:
+            await channel.aclose()
 
 
 @main.group()

@@ -337,7 +337,7 @@ class Notice:
 
     event_id: str
     subscriber_id: str
-    channel: ChannelKind
+    channel: str  # a ChannelKind, or a kind registered in notifier.channels
     to: str  # E.164 number or URL
     body: str  # SMS text or JSON body
     language: str = "en"

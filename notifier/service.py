@@ -6,43 +6,39 @@
     dispatch queue --Dispatcher: group, route, render--> outbox (durable)
     outbox --claim--> channel --> recorded result
 
-`Service` owns the store, the scheduler jobs (one per source, the outbox sweep, the expiry
-timer, housekeeping), the shared aiohttp session and the HTTP server.
+`Service` wires the stages and owns the store, the shared aiohttp session and the channels
+(built from `notifier.channels.REGISTRY`). The scheduler and singleton leases are
+`notifier.lifecycle.jobs`, configuration reload `notifier.lifecycle.reload`, a source's poll
+`notifier.sources.runner`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import random
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifier import __version__, metrics
 from notifier.app import build_services
 from notifier.app.subscribers import FollowerCache, build_router
-from notifier.channels.twilio_sms import TwilioSmsChannel
-from notifier.channels.webhook import WebhookChannel
+from notifier.channels import REGISTRY, ChannelContext
+from notifier.channels.twilio_sms import SendBooker, TwilioSmsChannel
 from notifier.clock import Clock, system_clock
 from notifier.config import (
     Config,
     Recipient,
     SmsSubscriber,
     SourceBase,
-    WebhookEndpoint,
-    parse_config,
-    read_config_text,
 )
 from notifier.dispatch.dispatcher import Dispatcher, Plan, plan_notices
 from notifier.dispatch.outbox import (
@@ -52,12 +48,12 @@ from notifier.dispatch.outbox import (
     RetryPolicy,
     worker_name,
 )
-from notifier.dispatch.render import Renderer
-from notifier.dispatch.route import Router
-from notifier.errors import ConfigError
+from notifier.dispatch.route import Router, channel_of
 from notifier.extract import Catalog
-from notifier.extract.worker import ExtractionFailed, ExtractionRunner
+from notifier.extract.worker import ExtractionRunner
 from notifier.levels import LevelBook
+from notifier.lifecycle.jobs import REVIEW_EVERY_S, Jobs, SingletonJob
+from notifier.lifecycle.reload import ConfigReloader, ReloadOutcome, Runtime, Staged, start_channel
 from notifier.logging import bind_process, bound
 from notifier.model import (
     ChannelKind,
@@ -72,8 +68,9 @@ from notifier.model import (
     Trust,
 )
 from notifier.netguard import NetworkGuard
-from notifier.preflight import prepare, reload_refusals
-from notifier.sources import SourcePoller, SourceState, source_report
+from notifier.preflight import prepare
+from notifier.sources import SourcePoller, source_report
+from notifier.sources.runner import SourceRunner
 from notifier.store import Delivery, Store
 from notifier.store.queue import DISPATCH_CHANNEL, DispatchQueue, enqueue
 from notifier.store.subscribers import member_id
@@ -91,42 +88,6 @@ from notifier.trust import (
 log = logging.getLogger("notifier")
 
 USER_AGENT = f"notifier/{__version__} (+https://github.com/notifier/notifier)"
-
-
-@dataclass(frozen=True, slots=True)
-class ReloadOutcome:
-    """How the last reload went: shown in the log, /readyz, the status page and /metrics."""
-
-    ok: bool
-    at: datetime
-    trigger: str  # "file change" or "SIGHUP"
-    errors: tuple[str, ...] = ()
-    summary: str = ""
-
-
-REVIEW_EVERY_S = 5.0  # how often approved review items and reports are applied
-# Jobs that run on one replica at a time, each under the lease "job:<name>" (the source-lease
-# table holds it: a job is a source of work that exactly one replica may poll).
-SINGLETON_JOBS = ("expiry", "review", "retention")
-
-
-def job_lease(job: str) -> str:
-    return f"job:{job}"
-
-
-@dataclass
-class _Staged:
-    """Everything a reload builds before it touches the running service."""
-
-    config: Config
-    catalog: Catalog
-    renderer: Renderer
-    policy: RetryPolicy
-    source_triggers: dict[str, IntervalTrigger]
-    expiry_trigger: IntervalTrigger
-    webhook: WebhookChannel
-    sms: TwilioSmsChannel | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class Service:
@@ -163,21 +124,29 @@ class Service:
         )
         self.renderer = prepared.renderer
         # A reload reads the file only once it is unchanged across two looks this far apart.
-        self.reload_settle_s = reload_settle_s
-        self.reload_unterminated_s = reload_unterminated_s
-        self.last_reload: ReloadOutcome | None = None
-        self._reload_lock = asyncio.Lock()
         self._levels_lock = asyncio.Lock()
         self._levels_version = -1  # of the book in memory; -1: read it from the database
         # The router is built from the subscribers table; -1: build it at the next use.
         self._router_version = -1
         self._router_lock = asyncio.Lock()
-        # Webhook contacts by key, refilled in place with every router (the channel holds it).
-        self._endpoints: dict[str, WebhookEndpoint] = {}
+        # Each channel kind's contacts by key, refilled in place with every router (the
+        # kind's channel holds its mapping).
+        self._contacts: dict[str, dict[str, Recipient]] = {spec.kind: {} for spec in REGISTRY}
         self._followers: FollowerCache = {}  # for the current catalog
         self._tasks: list[asyncio.Task[Any]] = []
         self._retired: list[Channel] = []
-        self._fingerprint = _fingerprint(config, config_file)
+        # Reload on change: one door in (`reload`), one out (`_swap_in`).
+        self.reloader = ConfigReloader(
+            config_file,
+            overrides=self.config_overrides,
+            current=lambda: self.config,
+            states=lambda: self.book.states(),
+            runtime=self._runtime,
+            swap_in=self._swap_in,
+            clock=self.clock,
+            settle_s=reload_settle_s,
+            unterminated_s=reload_unterminated_s,
+        )
         self.name = worker_name()  # this replica, as lease holder
         self.started = False
         self.services = build_services(self)  # the application layer the transports call
@@ -200,12 +169,15 @@ class Service:
             raise
 
     async def _close_partial(self) -> None:
-        for name in ("sms", "session", "store"):
+        for channel in self.__dict__.pop("channels", {}).values():
+            with contextlib.suppress(Exception):
+                await channel.aclose()
+        for name in ("session", "store"):
             resource = self.__dict__.pop(name, None)
             if resource is None:
                 continue
             with contextlib.suppress(Exception):
-                await (resource.aclose() if name == "sms" else resource.close())
+                await resource.close()
 
     async def _start(self) -> None:
         config = self.config
@@ -227,15 +199,21 @@ class Service:
             trace_configs=[self.guard.trace()],
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
+        self.source_runner = SourceRunner(
+            store=lambda: self.store,
+            poller=self.poller,
+            config=lambda: self.config,
+            holder=self.name,
+            clock=self.clock,
+            ingest=self.ingest,
+        )
         # The YAML's followers are a seed: synced into the subscribers table at every start.
         await self.services.subscribers.sync_config(config)
         await self.refresh_router()
-        self.sms = self._sms_channel(config)
-        await self.sms.start()
-        self.channels: dict[ChannelKind, Channel] = {
-            ChannelKind.TWILIO_SMS: self.sms,
-            ChannelKind.WEBHOOK: self._webhook_channel(config),
-        }
+        self.channels: dict[str, Channel] = {}
+        for kind, channel in self._build_channels(config).items():
+            self.channels[kind] = channel  # closed by `_close_partial` if the next one fails
+            await start_channel(channel)
         if self.store.dialect == "sqlite":
             await DispatchQueue(self.store.engine).release_all()
         self.dispatcher = self._dispatcher()
@@ -252,31 +230,11 @@ class Service:
             clock=self.clock,
             on_result=self._on_delivery,
         )
-        self.scheduler = AsyncIOScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
-        )
+        self.jobs = Jobs(lambda: self.store, self.name, self.clock, self._singleton_jobs())
+        self.scheduler = self.jobs.scheduler
         if self.start_scheduler:
-            self._schedule_sources(config, _source_triggers(config))
-            self.scheduler.add_job(
-                self.run_singleton,
-                "interval",
-                args=["expiry"],
-                seconds=config.levels.expiry_check_s,
-                id="expiry",
-            )
-            self.scheduler.add_job(
-                self.run_singleton, "interval", args=["review"], seconds=REVIEW_EVERY_S, id="review"
-            )
-            self.scheduler.add_job(
-                self.run_singleton,
-                "interval",
-                args=["retention"],
-                seconds=config.retention.interval_s,
-                id="retention",
-            )
-            if self.config_file is not None:
-                self.scheduler.add_job(self.reload_if_changed, "interval", seconds=2, id="reload")
-            self.scheduler.start()
+            watch = self.reload_if_changed if self.config_file is not None else None
+            self.jobs.start(config, _source_triggers(config), self.poll_source, watch)
             self._tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
             self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatch"))
         metrics.CONFIG_LAST_RELOAD_OK.set(1)
@@ -289,8 +247,7 @@ class Service:
         if not self.started:
             return
         self.started = False
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        await self.jobs.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -299,9 +256,8 @@ class Service:
         self.poller.close()
         for source in self.config.sources:
             await self.store.release_lease(source.id, self.name)
-        for job in SINGLETON_JOBS:
-            await self.store.release_lease(job_lease(job), self.name)
-        for channel in (self.sms, *self._retired):
+        await self.jobs.release()
+        for channel in (*self.channels.values(), *self._retired):
             await channel.aclose()
         await self.session.close()
         await self.store.close()
@@ -325,10 +281,13 @@ class Service:
     def _install_router(self, router: Router, version: int) -> None:
         self.router = router
         self._router_version = version
-        self._endpoints.clear()
-        self._endpoints.update(
-            {f.id: f for f in router.followers if isinstance(f, WebhookEndpoint)}
-        )
+        by_kind: dict[str, dict[str, Recipient]] = {kind: {} for kind in self._contacts}
+        for follower in router.followers:
+            by_kind.setdefault(channel_of(follower), {})[follower.id] = follower
+        for kind, contacts in by_kind.items():
+            held = self._contacts.setdefault(kind, {})
+            held.clear()
+            held.update(contacts)
 
     async def refresh_router(self) -> None:
         """Rebuild who hears what now, whatever the stored version says."""
@@ -346,50 +305,53 @@ class Service:
         router = build_router([r for r in rows if r.origin == "sms"], catalog, {})
         return [f for f in router.followers if isinstance(f, SmsSubscriber) and f.areas]
 
-    async def _webhook_endpoint(self, key: str) -> WebhookEndpoint | None:
-        """A webhook contact this replica's router does not know yet (another replica created
-        it a moment ago): ask the database."""
-        return (await self.current_router()).endpoint(key)
+    async def _contact(self, key: str) -> Recipient | None:
+        """A contact this replica's router does not know yet (another replica created it a
+        moment ago): ask the database."""
+        return (await self.current_router()).follower(key)
 
-    def _schedule_sources(self, config: Config, triggers: dict[str, IntervalTrigger]) -> None:
-        """One polling job per enabled source; a source whose settings did not change keeps
-        its job (and its next poll time)."""
-        wanted = {s.id: s for s in config.sources if s.id in triggers}
-        for job in self.scheduler.get_jobs():
-            source_id = job.id.removeprefix("source:")
-            if job.id.startswith("source:") and wanted.get(source_id) != job.args[0]:
-                job.remove()
-        present = {job.id for job in self.scheduler.get_jobs()}
-        for source in wanted.values():
-            if f"source:{source.id}" not in present:
-                self.scheduler.add_job(
-                    self.poll_source,
-                    triggers[source.id],
-                    args=[source],
-                    id=f"source:{source.id}",
-                    next_run_time=self.clock(),
-                )
+    @property
+    def sms(self) -> TwilioSmsChannel:
+        """The Twilio SMS channel in use (swapped when a reload changes `twilio`)."""
+        channel = self.channels[ChannelKind.TWILIO_SMS]
+        assert isinstance(channel, TwilioSmsChannel)
+        return channel
 
-    def _sms_channel(self, config: Config) -> TwilioSmsChannel:
-        """On PostgreSQL the sender's rate limit is shared by every replica (one row per
-        sender, `Store.book_send`); on SQLite there is one process and the bucket is local."""
-        shared = None
-        if self.store.dialect == "postgresql":
-            store = self.store
+    def _build_channels(self, config: Config, old: Config | None = None) -> dict[str, Channel]:
+        """A channel for every registered kind (`notifier.channels.REGISTRY`), or with `old`
+        only for the kinds whose settings differ between `old` and `config`; not started."""
+        return {
+            spec.kind: spec.build(self._channel_context(config, spec.kind))
+            for spec in REGISTRY
+            if old is None or spec.settings(config) != spec.settings(old)
+        }
 
-            async def shared(
-                sender: str, now_s: float, interval_s: float, max_wait_s: float
-            ) -> tuple[bool, float]:
-                return await store.book_send(
-                    sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
-                )
-
-        return TwilioSmsChannel(config.twilio, echo=self.echo, shared_rate=shared)
-
-    def _webhook_channel(self, config: Config) -> WebhookChannel:
-        return WebhookChannel(
-            self.session, self._endpoints, clock=self.clock, resolve=self._webhook_endpoint
+    def _channel_context(self, config: Config, kind: str) -> ChannelContext:
+        return ChannelContext(
+            config=config,
+            session=self.session,
+            clock=self.clock,
+            echo=self.echo,
+            followers=self._contacts.setdefault(kind, {}),
+            resolve=self._contact,
+            book_send=self._shared_booking(),
         )
+
+    def _shared_booking(self) -> SendBooker | None:
+        """On PostgreSQL a sender's rate limit is shared by every replica (one row per
+        sender, `Store.book_send`); on SQLite there is one process and the limit is local."""
+        if self.store.dialect != "postgresql":
+            return None
+        store = self.store
+
+        async def book(
+            sender: str, now_s: float, interval_s: float, max_wait_s: float
+        ) -> tuple[bool, float]:
+            return await store.book_send(
+                sender, now_s=now_s, interval_s=interval_s, max_wait_s=max_wait_s
+            )
+
+        return book
 
     def _retry_policy(self, config: Config) -> RetryPolicy:
         ob = config.outbox
@@ -399,12 +361,7 @@ class Service:
 
     async def reload_if_changed(self) -> bool:
         """Reload when the config file or a catalog/template file changed since last look."""
-        if self.config_file is None:
-            return False
-        fingerprint = _fingerprint(self.config, self.config_file)
-        if fingerprint == self._fingerprint:
-            return False
-        return await self.reload("file change")
+        return await self.reloader.reload_if_changed()
 
     def request_reload(self, trigger: str = "SIGHUP") -> None:
         """Reload now, from a signal handler: the file is read as soon as it is settled."""
@@ -417,114 +374,38 @@ class Service:
             self._tasks.remove(task)
 
     async def reload(self, trigger: str = "file change", *, patience: int = 1) -> bool:
-        """Swap in the file's configuration all at once, or refuse it and change nothing.
+        """Swap in the file's configuration all at once, or refuse it and change nothing
+        (`ConfigReloader.reload`). Sources, subscribers, webhooks, Twilio, templates,
+        catalogs, outbox and level settings take effect at once; storage, server and data_dir
+        need a restart (a warning says so)."""
+        return await self.reloader.reload(trigger, patience=patience)
 
-        The file is read only when it stayed the same across two looks `reload_settle_s`
-        apart (up to `patience` tries; otherwise the next look tries again). Everything that
-        can fail (the schema, refusals of an empty or emptied file, catalogs, templates,
-        triggers, channels) is built before the running service is touched. Sources,
-        subscribers, webhooks, Twilio, templates, catalogs, outbox and level settings take
-        effect at once; storage, server and data_dir need a restart (a warning says so).
-        """
-        if self.config_file is None:
-            return False
-        async with self._reload_lock:
-            fingerprint = _fingerprint(self.config, self.config_file)
-            try:
-                text = await self._settled_text(patience)
-            except ConfigError as exc:  # missing or unreadable: say so once, not every look
-                self._fingerprint = fingerprint
-                return self._refused(trigger, exc.errors)
-            if text is None:
-                log.info("configuration file is still being written; reading it again soon")
-                return False
-            self._fingerprint = fingerprint
-            try:
-                # Parsing and loading catalogs take seconds for large files: not on the loop.
-                staged = await asyncio.to_thread(self._stage, text, self.config, self.book.states())
-            except ConfigError as exc:
-                return self._refused(trigger, exc.errors)
-            except Exception as exc:
-                # e.g. an OverflowError no bound foresaw: refuse rather than half-apply.
-                log.exception("configuration reload failed while preparing it")
-                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
-            if staged.sms is not None:
-                try:
-                    await staged.sms.start()
-                except Exception as exc:
-                    await staged.sms.aclose()
-                    return self._refused(trigger, [f"twilio: cannot start: {exc}"])
-            try:
-                await self._swap_in(staged)
-            except Exception as exc:
-                log.exception("configuration reload failed before it changed anything")
-                if staged.sms is not None:
-                    await staged.sms.aclose()
-                return self._refused(trigger, [f"{type(exc).__name__}: {exc}"])
-            new = staged.config
-            summary = (
-                f"{len(new.sources)} sources, {len(new.subscribers)} SMS subscribers, "
-                f"{len(new.webhooks)} webhooks"
-            )
-            self._record(ReloadOutcome(True, self.clock(), trigger, summary=summary))
-            return True
+    @property
+    def last_reload(self) -> ReloadOutcome | None:
+        return self.reloader.last
 
-    async def _settled_text(self, patience: int) -> str | None:
-        """The file's text once two looks `reload_settle_s` apart agree on size, mtime and
-        content; None if it kept changing. A half-written file is caught between the looks.
+    @last_reload.setter
+    def last_reload(self, outcome: ReloadOutcome | None) -> None:
+        self.reloader.last = outcome
 
-        A file that ends mid-line (no final newline) is most likely still being written, so it
-        must also be `reload_unterminated_s` old; an editor that leaves no final newline only
-        makes its reload wait that long.
-        """
-        assert self.config_file is not None
-        for _ in range(max(patience, 1)):
-            first = _file_mark(self.config_file)
-            await asyncio.sleep(self.reload_settle_s)
-            second = _file_mark(self.config_file)
-            if first is None and second is None:
-                raise ConfigError(
-                    [f"config file not found: {self.config_file}"], str(self.config_file)
-                )
-            if first is None or second is None or first[0] != second[0]:
-                continue
-            (_, mtime_ns, _), text = second
-            age_s = time.time() - mtime_ns / 1e9
-            if text and not text.endswith("\n") and age_s < self.reload_unterminated_s:
-                continue
-            return text
-        return None
+    @property
+    def reload_unterminated_s(self) -> float:
+        return self.reloader.unterminated_s
 
-    def _stage(self, text: str, old: Config, states: Sequence[LevelState]) -> _Staged:
-        """Build everything the file's configuration needs; touches nothing that runs."""
-        assert self.config_file is not None
-        new = parse_config(text, file=self.config_file, overrides=self.config_overrides)
-        refusals = reload_refusals(old, new, text)
-        if refusals:
-            raise ConfigError(refusals, str(self.config_file))
-        warnings = [
-            f"configuration: {part} changed; it takes effect after a restart"
-            for part in ("storage", "server", "data_dir")
-            if getattr(new, part) != getattr(old, part)
-        ]
-        new = new.model_copy(
-            update={"storage": old.storage, "server": old.server, "data_dir": old.data_dir}
-        )
-        prepared = prepare(new)
-        _check_levels_known(prepared.catalog, states)
-        return _Staged(
-            config=new,
-            catalog=prepared.catalog,
-            renderer=prepared.renderer,
+    @reload_unterminated_s.setter
+    def reload_unterminated_s(self, seconds: float) -> None:
+        self.reloader.unterminated_s = seconds
+
+    def _runtime(self, new: Config, old: Config) -> Runtime:
+        """What a new configuration needs built before it can run; called off the loop."""
+        return Runtime(
             policy=self._retry_policy(new),
             source_triggers=_source_triggers(new),
             expiry_trigger=IntervalTrigger(seconds=new.levels.expiry_check_s),
-            webhook=self._webhook_channel(new),
-            sms=self._sms_channel(new) if new.twilio != old.twilio else None,
-            warnings=warnings,
+            channels=self._build_channels(new, old),
         )
 
-    async def _swap_in(self, staged: _Staged) -> None:
+    async def _swap_in(self, staged: Staged) -> None:
         """Apply a staged configuration. Only the first steps, syncing the YAML's followers
         into the subscribers table (one transaction) and reading them back, can fail, and
         they fail before anything in memory changed."""
@@ -550,15 +431,14 @@ class Service:
         for warning in staged.warnings:
             log.warning("%s", warning)
         if self.start_scheduler and self.scheduler.running:
-            self._schedule_sources(new, staged.source_triggers)
+            self.jobs.schedule_sources(new, staged.runtime.source_triggers, self.poll_source)
             if new.levels.expiry_check_s != old.levels.expiry_check_s:
-                self.scheduler.reschedule_job("expiry", trigger=staged.expiry_trigger)
-        if staged.sms is not None:
-            self._retired.append(self.sms)
-            self.sms = staged.sms
-            self.channels[ChannelKind.TWILIO_SMS] = staged.sms
-        self.channels[ChannelKind.WEBHOOK] = staged.webhook
-        self.outbox.policy = staged.policy
+                self.scheduler.reschedule_job("expiry", trigger=staged.runtime.expiry_trigger)
+        for kind, channel in staged.runtime.channels.items():
+            if kind in self.channels:
+                self._retired.append(self.channels[kind])
+            self.channels[kind] = channel
+        self.outbox.policy = staged.runtime.policy
         self.outbox.reconfigure(
             concurrency=new.outbox.concurrency,
             per_endpoint=new.outbox.per_endpoint,
@@ -569,22 +449,6 @@ class Service:
         self.outbox.breaker = BreakerPolicy(
             new.outbox.breaker_failures, new.outbox.breaker_cooldown_s
         )
-
-    def _refused(self, trigger: str, errors: Sequence[str]) -> bool:
-        self._record(ReloadOutcome(False, self.clock(), trigger, tuple(errors)))
-        return False
-
-    def _record(self, outcome: ReloadOutcome) -> None:
-        self.last_reload = outcome
-        metrics.CONFIG_RELOADS.labels("ok" if outcome.ok else "refused").inc()
-        metrics.CONFIG_LAST_RELOAD_OK.set(1 if outcome.ok else 0)
-        if outcome.ok:
-            log.info("configuration reloaded (%s): %s", outcome.trigger, outcome.summary)
-        else:
-            log.error(
-                "configuration reload refused, the running one stays: %s",
-                "; ".join(outcome.errors),
-            )
 
     def degradations(self) -> list[str]:
         """What works less well than configured (for /readyz and the status page)."""
@@ -640,112 +504,8 @@ class Service:
 
     @bound(lambda self, source, *_, **__: {"source": source.id})
     async def poll_source(self, source: SourceBase) -> int:
-        """One poll: fetch, keep the unseen documents, run each through the pipeline.
-
-        The source's state (ETag, file marks …) is saved only after its documents are
-        committed, so a crash in between makes the next poll read them again; the store's
-        record of seen documents keeps that from notifying twice.
-        """
-        lease_s = max(2 * source.interval_s, 60.0)
-        if not await self.store.take_lease(source.id, self.name, now=self.clock(), ttl_s=lease_s):
-            log.debug("source %s: polled by another replica", source.id)
-            return 0
-        row = await self.store.source_row(source.id)
-        state = SourceState.from_json(row.state) if row else SourceState()
-        result = await self.poller.poll(source, state, base_dir=self.config.base_dir)
-        if result.skipped:
-            return 0
-        metrics.POLLS.labels(source.id, "error" if result.error else "ok").inc()
-        baseline = source.baseline and not (row and row.baseline_done)
-        new = await self.store.unseen(source.id, result.documents)
-        result.state.record_new(len(new), self.clock())
-        notified = 0
-        if baseline and not result.error:
-            await self.store.mark_seen(source.id, new, self.clock())
-            log.info(
-                "source %s: first poll, %d documents recorded as the baseline; nobody notified",
-                source.id,
-                len(new),
-            )
-            metrics.DOCUMENTS.labels(source.id, "baseline").inc(len(new))
-        else:
-            failures: list[tuple[Document, str]] = []
-            dates: list[str] = []
-            for doc in new:
-                try:
-                    notified += await self.ingest(doc, source, dates)
-                except Exception as exc:
-                    # Nothing of it was committed; the others go on.
-                    reason = _failure_reason(exc)
-                    log.error(
-                        "source %s: document %s failed: %s",
-                        source.id,
-                        doc.id,
-                        reason,
-                        exc_info=not isinstance(exc, ExtractionFailed),  # a bug: its traceback
-                    )
-                    metrics.DOCUMENTS.labels(source.id, "failed").inc()
-                    failures.append((doc, reason))
-            if dates:
-                result.state.set_warnings([*result.state.warnings, *dates])
-            if await self._record_failures(source, state, result.state, failures):
-                # Keeping the old state makes the next poll read the failed ones again.
-                await self.store.save_source_state(
-                    source.id,
-                    state.to_json(),
-                    baseline_done=bool(row and row.baseline_done),
-                    now=self.clock(),
-                )
-                metrics.SOURCE_FAILING.labels(source.id).set(1)
-                return notified
-        await self.store.save_source_state(
-            source.id,
-            result.state.to_json(),
-            baseline_done=bool(row and row.baseline_done) or not result.error,
-            now=self.clock(),
-        )
-        failing = bool(result.error or result.state.document_error)
-        metrics.SOURCE_FAILING.labels(source.id).set(1 if failing else 0)
-        return notified
-
-    async def _record_failures(
-        self,
-        source: SourceBase,
-        old: SourceState,
-        new: SourceState,
-        failures: Sequence[tuple[Document, str]],
-    ) -> bool:
-        """Count failed attempts per document in both states; True while one is to be retried.
-
-        After `extraction.max_attempts` failed polls a document is recorded as seen (and listed
-        among the source's failed documents), so one bad input cannot wedge its source.
-        """
-        attempts = dict(old.document_attempts) if failures else {}
-        given_up: list[tuple[Document, str]] = []
-        retry = False
-        for doc, reason in failures:
-            key = f"{doc.id}|{doc.content_hash[:16]}"
-            count = attempts.get(key, 0) + 1
-            if count >= self.config.extraction.max_attempts:
-                attempts.pop(key, None)
-                given_up.append((doc, f"{reason} (gave up after {count} attempts)"))
-                log.error(
-                    "source %s: document %s failed %d times; recorded as seen with status "
-                    "failed so the next documents flow",
-                    source.id,
-                    doc.id,
-                    count,
-                )
-            else:
-                attempts[key] = count
-                retry = True
-        if given_up:
-            await self.store.mark_seen(source.id, [doc for doc, _ in given_up], self.clock())
-        pairs = [(doc.id, reason) for doc, reason in failures]
-        gone = [(doc.id, reason) for doc, reason in given_up]
-        for st in (old, new):
-            st.record_document_failures(pairs, gone, attempts, self.clock())
-        return retry
+        """One poll of one source through the pipeline (`SourceRunner.run`): notices queued."""
+        return await self.source_runner.run(source)
 
     @bound(lambda self, doc, *_, **__: {"source": doc.source_id, "document": doc.id})
     async def ingest(
@@ -890,33 +650,21 @@ class Service:
             notice = replace(notice, not_before=quiet.ends_after(event.created))
         return notice
 
-    def _singleton_interval_s(self, job: str) -> float:
-        if job == "expiry":
-            return float(self.config.levels.expiry_check_s)
-        if job == "retention":
-            return float(self.config.retention.interval_s)
-        return REVIEW_EVERY_S
+    def _singleton_jobs(self) -> list[SingletonJob]:
+        """The jobs one replica at a time runs, with intervals from the configuration in force."""
+        return [
+            SingletonJob(
+                "expiry", lambda: float(self.config.levels.expiry_check_s), self.expire_levels
+            ),
+            SingletonJob("review", lambda: REVIEW_EVERY_S, self.apply_approved),
+            SingletonJob(
+                "retention", lambda: float(self.config.retention.interval_s), self.purge_history
+            ),
+        ]
 
     async def run_singleton(self, job: str) -> int | None:
-        """Run a job that must run once across replicas, if this replica holds its lease.
-
-        The holder renews the lease on every run; the lease outlives three intervals (at least
-        30 s) so a holder that died is replaced within that time, and one that stopped releases
-        it at once. Returns None when another replica holds the lease.
-        """
-        ttl_s = max(3 * self._singleton_interval_s(job), 30.0)
-        if not await self.store.take_lease(
-            job_lease(job), self.name, now=self.clock(), ttl_s=ttl_s
-        ):
-            log.debug("job %s: held by another replica", job)
-            return None
-        if job == "expiry":
-            return await self.expire_levels()
-        if job == "review":
-            return await self.apply_approved()
-        if job == "retention":
-            return await self.purge_history()
-        raise ValueError(f"unknown singleton job {job!r}")
+        """Run `job` if this replica holds its lease; None when another replica does."""
+        return await self.jobs.run_singleton(job)
 
     async def purge_history(self) -> int:
         """Delete history older than the `retention:` ages; rows deleted."""
@@ -1008,28 +756,6 @@ class Service:
             self.echo(f"[webhook → {row.subscriber_id}] {verb} {row.id}: {result.reason or 'ok'}")
 
 
-def _failure_reason(exc: BaseException) -> str:
-    if isinstance(exc, ExtractionFailed):
-        return exc.reason
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:
-    """A catalog that no longer knows a level in force would break every update of its area."""
-    errors = []
-    for state in states:
-        scheme = catalog.schemes.get(state.scheme)
-        if scheme is None:
-            errors.append(f"scheme {state.scheme!r} is gone but {state.area.id} is at its level")
-        elif scheme.level(state.level) is None:
-            errors.append(
-                f"level {state.level!r} of scheme {state.scheme!r} is gone but "
-                f"{state.area.id} is at it (lift it first, or keep the level)"
-            )
-    if errors:
-        raise ConfigError(errors, "")
-
-
 def _trust_policy(config: Config, catalog: Catalog) -> TrustPolicy:
     return TrustPolicy(config.trust, nationwide=partial(covers_a_country, catalog))
 
@@ -1042,37 +768,3 @@ def _source_triggers(config: Config) -> dict[str, IntervalTrigger]:
         for source in config.sources
         if source.enabled
     }
-
-
-def _file_mark(path: Path) -> tuple[tuple[int, int, str], str] | None:
-    """((size, mtime, content hash), text) of the file, None while it is missing;
-    ConfigError if it cannot be read."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError([f"cannot read config file: {exc}"], str(path)) from None
-    text = read_config_text(path)
-    # Compare contents, not only size and mtime: a rewrite within one mtime tick looks the same.
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    return (st.st_size, st.st_mtime_ns, digest), text
-
-
-def _fingerprint(config: Config, config_file: Path | None) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and modification times of the files the configuration is made of."""
-    paths: list[Path] = [config_file] if config_file else []
-    folders = [config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)]
-    if config.templates.dir is not None:
-        folders.append(config.resolve(config.templates.dir))
-    for folder in folders:
-        if folder.is_dir():
-            paths.extend(sorted(p for p in folder.iterdir() if p.is_file()))
-    marks = []
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        marks.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(marks)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from notifier.channels import REGISTRY
 from notifier.config import (
     Config,
     DispatchConfig,
@@ -33,7 +34,7 @@ from notifier.trust import Report
 
 __all__ = ["Simulation", "simulate"]
 
-_CHANNEL_NAMES = {ChannelKind.TWILIO_SMS.value: "sms", ChannelKind.WEBHOOK.value: "webhook"}
+_CHANNEL_NAMES = {str(spec.kind): spec.contact for spec in REGISTRY}
 
 
 @dataclass

@@ -151,7 +151,7 @@ class AnnouncementService:
             notices=[
                 {
                     "subscriber": n.subscriber_id,
-                    "channel": n.channel.value,
+                    "channel": str(n.channel),
                     "language": n.language,
                     "text": n.body,
                 }

@@ -22,11 +22,12 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notifier.app.errors import Conflict, Invalid, NotFound
+from notifier.channels import REGISTRY
 from notifier.config import (
     Config,
     QuietHours,
@@ -36,7 +37,7 @@ from notifier.config import (
 )
 from notifier.dispatch.route import Router, channel_of
 from notifier.model import Event, Notice, Severity, Transition, TransitionKind
-from notifier.netguard import mask_phone, mask_url
+from notifier.netguard import mask_url
 from notifier.store import delivery_id
 from notifier.store.subscribers import (
     ContactRow,
@@ -132,15 +133,12 @@ def recipient(row: SubscriberRow, contact: ContactRow, known: set[str] | None = 
         "transitions": list(row.transitions) if row.transitions is not None else None,
         "language": row.language,
     }
-    model: Recipient
-    if contact.kind == "sms":
-        model = SmsSubscriber.model_validate(
-            {**common, **contact.settings, "quiet_hours": row.quiet_hours}
-        )
-    elif contact.kind == "webhook":
-        model = WebhookEndpoint.model_validate({**common, **contact.settings})
-    else:
+    spec = REGISTRY.contact(contact.kind)
+    if spec is None:
         raise ValueError(f"unknown contact kind {contact.kind!r}")
+    if "quiet_hours" in spec.follower.model_fields:  # held back per subscriber, if the kind can
+        common["quiet_hours"] = row.quiet_hours
+    model = cast(Recipient, spec.follower.model_validate({**common, **contact.settings}))
     # The key is not an id the YAML could write ('@'): set it after validation.
     return model if contact.key == row.id else model.model_copy(update={"id": contact.key})
 
@@ -258,12 +256,18 @@ def contact_json(c: ContactRow, blocked: dict[str, str]) -> dict[str, Any]:
         "id": c.id,
         "key": c.key,
         "kind": c.kind,
-        "address": mask_phone(c.address) if c.kind == "sms" else mask_url(c.address),
+        "address": _mask(c.kind, c.address),
         "blocked": blocked.get(c.key),
     }
     if c.kind == "webhook":
         out["include_unconfirmed"] = bool(c.settings.get("include_unconfirmed"))
     return out
+
+
+def _mask(contact_kind: str, address: str) -> str:
+    """An address as listings show it: the kind's own masking (a URL's by default)."""
+    spec = REGISTRY.contact(contact_kind)
+    return spec.mask(address) if spec is not None else mask_url(address)
 
 
 # --- the service ----------------------------------------------------------------------------

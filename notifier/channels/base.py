@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol, runtime_checkable
 
-from notifier.model import ChannelKind, DeliveryResult, Notice
+from notifier.model import DeliveryResult, Notice
 
 __all__ = ["Channel", "classify_http_status", "parse_retry_after"]
 
@@ -22,7 +22,10 @@ _RETRYABLE_4XX = frozenset({408, 425, 429})
 class Channel(Protocol):
     """Delivers one rendered notice per call; `aclose` releases its connections."""
 
-    kind: ChannelKind
+    @property
+    def kind(self) -> str:
+        """The kind it delivers (`ChannelSpec.kind`), as outbox rows name it."""
+        ...
 
     async def send(self, notice: Notice) -> DeliveryResult: ...
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from notifier.config import SmsSubscriber, WebhookEndpoint
 from notifier.dispatch.render import Renderer
-from notifier.dispatch.route import Router
+from notifier.dispatch.route import Router, channel_of
 from notifier.model import ChannelKind, Event, Notice, Reported, Severity
 from notifier.store import delivery_id
 from notifier.store.queue import DispatchQueue, Queued
@@ -76,9 +76,7 @@ def plan_notices(
     channel listing the changes that reached them. Quiet hours hold a notice until they end,
     unless it lists an extreme change. Also what `notifier simulate`, the announcement dry run
     and the explanation call: no database."""
-    per_follower: dict[
-        tuple[str, ChannelKind], tuple[SmsSubscriber | WebhookEndpoint, list[Event]]
-    ] = {}
+    per_follower: dict[tuple[str, str], tuple[SmsSubscriber | WebhookEndpoint, list[Event]]] = {}
     muted: dict[str, int] = {}
     for ev in events:
         area_id = ev.transition.area.id
@@ -109,8 +107,7 @@ def plan_notices(
 
 
 def _id(events: Sequence[Event], follower: SmsSubscriber | WebhookEndpoint) -> str:
-    channel = ChannelKind.TWILIO_SMS if isinstance(follower, SmsSubscriber) else ChannelKind.WEBHOOK
-    return group_delivery_id([ev.id for ev in events], follower.id, channel.value)
+    return group_delivery_id([ev.id for ev in events], follower.id, channel_of(follower))
 
 
 def _quiet(

@@ -145,7 +145,7 @@ class OutboxWorker:
     def __init__(
         self,
         store: Store,
-        channels: Mapping[ChannelKind, Channel],
+        channels: Mapping[str, Channel],
         policy: RetryPolicy,
         *,
         concurrency: int = 16,
@@ -353,7 +353,7 @@ class OutboxWorker:
         for kind, channel in self.channels.items():
             throttle = getattr(channel, "throttle_s", None)
             if throttle is not None and (wait := throttle()) > _RATE_WINDOW_S:
-                out[kind.value] = wait - _RATE_WINDOW_S
+                out[str(kind)] = wait - _RATE_WINDOW_S
         return out
 
     def rate_slots(self) -> dict[str, int]:
@@ -364,7 +364,7 @@ class OutboxWorker:
             rate = getattr(channel, "rate_per_s", None)
             if rate:
                 window = math.ceil(rate * _RATE_WINDOW_S)
-                out[kind.value] = max(1, min(window, self.concurrency // 2))
+                out[str(kind)] = max(1, min(window, self.concurrency // 2))
         return out
 
     def held(self) -> dict[str, int]:
@@ -404,7 +404,7 @@ class OutboxWorker:
             kind = waiting.popleft()
             if self._kind_busy.get(kind, 0) >= slots.get(kind, self.concurrency):
                 continue  # a rate-limited channel holds all the slots it may
-            throttle = getattr(self.channels.get(ChannelKind(kind)), "throttle_s", None)
+            throttle = getattr(self.channels.get(kind), "throttle_s", None)
             if throttle is not None and throttle(started.get(kind, 0)) > _RATE_WINDOW_S:
                 continue  # the rate limit is booked up for now
             keys = turns[kind]
@@ -451,7 +451,7 @@ class OutboxWorker:
 
     @bound(lambda self, row: {"delivery": row.id, "event": row.event_id})
     async def _deliver(self, row: Delivery) -> None:
-        channel = self.channels.get(ChannelKind(row.channel))
+        channel = self.channels.get(row.channel)
         if channel is None:
             result = DeliveryResult.permanent(f"no channel {row.channel!r} configured")
         else:

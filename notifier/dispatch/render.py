@@ -19,6 +19,7 @@ from typing import Any
 
 import jinja2
 
+from notifier.channels import REGISTRY, ChannelSpec
 from notifier.config import SmsSubscriber, TemplatesConfig, WebhookEndpoint
 from notifier.dispatch.segments import fit_segments, fits
 from notifier.errors import ConfigError
@@ -145,9 +146,9 @@ class Renderer:
         )
         self._sms: dict[str, jinja2.Template] = {}
         self._group: dict[str, jinja2.Template] = {}
-        self._group_memo: dict[tuple[tuple[str, ...], str, ChannelKind], str] = {}
+        self._group_memo: dict[tuple[tuple[str, ...], str, str], str] = {}
         self._memo_event = ""
-        self._memo: dict[tuple[str, ChannelKind], str] = {}
+        self._memo: dict[tuple[str, str], str] = {}
         self._load()
 
     @classmethod
@@ -250,16 +251,13 @@ class Renderer:
         thousands of followers renders it once per language.
         """
         language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
-        if isinstance(follower, SmsSubscriber):
-            channel, to = ChannelKind.TWILIO_SMS, follower.phone
-        else:
-            channel, to = ChannelKind.WEBHOOK, follower.url
+        spec = REGISTRY.of(follower)
         return Notice(
             event_id=event.id,
             subscriber_id=follower.id,
-            channel=channel,
-            to=to,
-            body=self._body(event, language, channel),
+            channel=spec.kind,
+            to=spec.address(follower),
+            body=self._body(event, language, spec),
             language=language,
             delivery_id=delivery_id,
         )
@@ -281,27 +279,20 @@ class Renderer:
                 event_ids=(events[0].id,),
             )
         language = follower.language if follower.language in self._sms else DEFAULT_LANGUAGE
-        if isinstance(follower, SmsSubscriber):
-            channel, to = ChannelKind.TWILIO_SMS, follower.phone
-        else:
-            channel, to = ChannelKind.WEBHOOK, follower.url
+        spec = REGISTRY.of(follower)
         ordered = lead_first(events)
-        key = (tuple(ev.id for ev in ordered), language, channel)
+        key = (tuple(ev.id for ev in ordered), language, spec.kind)
         body = self._group_memo.get(key)
         if body is None:
             if len(self._group_memo) > 256:
                 self._group_memo.clear()
-            if channel is ChannelKind.TWILIO_SMS:
-                body = self.group_sms_text([ev.transition for ev in ordered], language)
-            else:
-                payload = self.group_payload(ordered, language)
-                body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            body = spec.group_body(self, ordered, language)
             self._group_memo[key] = body
         return Notice(
             event_id=ordered[0].id,
             subscriber_id=follower.id,
-            channel=channel,
-            to=to,
+            channel=spec.kind,
+            to=spec.address(follower),
             body=body,
             language=language,
             delivery_id=delivery_id,
@@ -363,17 +354,12 @@ class Renderer:
         context = {"groups": groups, "total": len(transitions), "language": language}
         return " ".join(template.render(context).split())
 
-    def _body(self, event: Event, language: str, channel: ChannelKind) -> str:
+    def _body(self, event: Event, language: str, spec: ChannelSpec) -> str:
         if self._memo_event != event.id:
             self._memo_event, self._memo = event.id, {}
-        key = (language, channel)
+        key = (language, spec.kind)
         if key not in self._memo:
-            if channel is ChannelKind.TWILIO_SMS:
-                text = self.sms_text(event.transition, language)
-                self._memo[key] = fit_segments(text, self.max_segments)
-            else:
-                payload = self.webhook_payload(event, language)
-                self._memo[key] = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            self._memo[key] = spec.body(self, event, language)
         return self._memo[key]
 
     def sms_text(self, transition: Transition, language: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from notifier.config import Recipient, SmsSubscriber, WebhookEndpoint
-from notifier.model import ChannelKind, Event, Reported, TransitionKind
+from notifier.channels import REGISTRY
+from notifier.config import Recipient, WebhookEndpoint
+from notifier.model import Event, Reported, TransitionKind
 
 DEFAULT_KINDS = frozenset(TransitionKind) - {TransitionKind.UNCHANGED}
 
@@ -56,7 +57,7 @@ class Router:
     def unblock(self, follower_id: str) -> None:
         self._blocked.pop(follower_id, None)
 
-    def route(self, event: Event) -> Iterator[tuple[Recipient, ChannelKind]]:
+    def route(self, event: Event) -> Iterator[tuple[Recipient, str]]:
         t = event.transition
         if t.kind is TransitionKind.UNCHANGED:
             return
@@ -90,9 +91,6 @@ class Router:
         return self._contains(followed, event_area) or self._contains(event_area, followed)
 
 
-def channel_of(follower: Recipient) -> ChannelKind:
-    if isinstance(follower, SmsSubscriber):
-        return ChannelKind.TWILIO_SMS
-    if isinstance(follower, WebhookEndpoint):
-        return ChannelKind.WEBHOOK
-    raise TypeError(f"no channel for {type(follower).__name__}")
+def channel_of(follower: Recipient) -> str:
+    """The channel kind (outbox `channel`) a follower is delivered through: the registry's."""
+    return REGISTRY.of(follower).kind

@@ -106,10 +106,11 @@ class Delivery:
     def notice(self) -> Notice:
         from notifier.model import ChannelKind
 
+        known = {kind.value for kind in ChannelKind}
         return Notice(
             event_id=self.event_id,
             subscriber_id=self.subscriber_id,
-            channel=ChannelKind(self.channel),
+            channel=ChannelKind(self.channel) if self.channel in known else self.channel,
             to=self.address,
             body=self.body,
             language=self.language,
@@ -1266,7 +1267,7 @@ async def _insert_notices(conn: AsyncConnection, notices: Sequence[Notice], now:
                 "id": n.delivery_id,
                 "event_id": n.event_id,
                 "subscriber_id": n.subscriber_id,
-                "channel": n.channel.value,
+                "channel": str(n.channel),
                 "address": n.to,
                 "body": n.body,
                 "language": n.language,

@@ -31,7 +31,8 @@ from notifier.model import ChannelKind, DeliveryResult, Notice
 
 __all__ = ["TokenBucket", "TwilioSmsChannel", "classify_twilio_error"]
 
-log = logging.getLogger(__name__)
+# The name operators and `notifier run` tune (it predates the folder).
+log = logging.getLogger("notifier.channels.twilio_sms")
 
 OPTED_OUT = 21610
 INVALID_NUMBERS = {21211: "invalid 'To' number", 21614: "'To' is not a mobile number"}
@@ -347,7 +348,7 @@ class TwilioSmsChannel:
 def _quiet_logger() -> logging.Logger:
     """The twilio client logs every request at INFO; keep that out of the service log unless
     someone turns `notifier.channels.twilio_sms.http` up. It never logs the auth header."""
-    logger = logging.getLogger(f"{__name__}.http")
+    logger = logging.getLogger(f"{log.name}.http")
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
     return logger

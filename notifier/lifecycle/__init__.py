@@ -1,0 +1,1 @@
+"""The service's lifecycle: configuration reload (`reload.py`) and scheduled jobs (`jobs.py`)."""
