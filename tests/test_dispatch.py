@@ -372,6 +372,69 @@ async def test_two_dispatchers_on_postgresql_never_write_a_row_twice(
             await store.close()
 
 
+async def test_a_big_group_is_sendable_chunk_by_chunk_and_a_crash_midway_completes_once(
+    database_url: str,
+) -> None:
+    """The outbox may claim the first chunk of a fan-out while the rest is being written; a
+    dispatcher that dies after some chunks leaves the group undispatched, and the next pass
+    writes only the missing rows."""
+    now = datetime(2022, 1, 20, 6, 0, tzinfo=UTC)
+    store = await Store.open(database_url)
+    try:
+        async with store.engine.begin() as conn:
+            await enqueue(conn, [synthetic("KZ-AKM", now)], [], now)
+        router = Router(
+            [SmsSubscriber(id=f"p{n}", phone=f"+7701000000{n}", areas=["KZ"]) for n in range(5)],
+            lambda outer, inner: inner.startswith(outer),
+        )
+        renderer = Renderer(TemplatesConfig(), base_dir=ROOT)
+        queue = DispatchQueue(store.engine, write_chunk=2)
+        chunks_written = 0
+
+        def died_after_the_first_chunk() -> None:
+            nonlocal chunks_written
+            chunks_written += 1
+            if chunks_written == 1:
+                raise RuntimeError("the dispatcher died")
+
+        async def current_router() -> Router:
+            return router
+
+        async def mutes(_now: datetime) -> Any:
+            return None
+
+        def dispatcher(on_written: Any) -> Dispatcher:
+            return Dispatcher(
+                queue,
+                router=current_router,
+                renderer=lambda: renderer,
+                mutes=mutes,
+                group_wait_s=lambda: 0,
+                clock=lambda: now,
+                worker="me",
+                on_written=on_written,
+            )
+
+        with pytest.raises(RuntimeError):
+            await dispatcher(died_after_the_first_chunk).dispatch_due()
+        # The first chunk is committed and claimable; the group is not marked dispatched.
+        claimed = await store.claim(limit=10, worker="outbox", now=now, lease_s=60)
+        assert len(claimed) == 2
+        assert await queue.undispatched() == 1
+
+        woken: list[int] = []
+        assert await dispatcher(lambda: woken.append(1)).dispatch_due() == 3
+        assert len(woken) == 2  # the outbox was woken by each chunk that wrote rows
+        assert await queue.undispatched() == 0
+        async with store.engine.connect() as conn:
+            found = (await conn.execute(select(deliveries.c.id, deliveries.c.status))).all()
+        assert len(found) == len({r.id for r in found}) == 5
+        # The rows claimed meanwhile were left as they were, not written again.
+        assert {r.id for r in found if r.status == "claimed"} == {r.id for r in claimed}
+    finally:
+        await store.close()
+
+
 def synthetic(area_id: str, now: datetime) -> Event:
     t = Transition(
         kind=TransitionKind.ISSUED,

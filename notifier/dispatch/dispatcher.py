@@ -10,9 +10,10 @@ A group is the events of one levels transaction (one document), plus those of do
 arrive within `dispatch.group_wait_s` of the first undispatched one; an extreme change makes
 its group due at once. Each follower gets ONE notice per channel listing every change of the
 group routed to them (`plan_notices`), with a delivery id derived from those events, the
-follower and the channel. The rows are written with ON CONFLICT DO NOTHING and the group is
-marked dispatched in the same transaction: a dispatcher that dies midway leaves the group to
-the next pass (after its lease on PostgreSQL), and dispatching twice writes nothing twice.
+follower and the channel. The rows are written with ON CONFLICT DO NOTHING in chunks, each
+sendable once committed, and the group is marked dispatched with the last chunk: a dispatcher
+that dies midway leaves the group to the next pass (after its lease on PostgreSQL), which
+writes the missing rows, and dispatching twice writes nothing twice.
 """
 
 from __future__ import annotations
@@ -175,14 +176,16 @@ class Dispatcher:
                 try:
                     notices = await self._plan(claim.group, now)
                     written += await self.queue.finish(
-                        claim.group, notices, worker=self.worker, now=now
+                        claim.group,
+                        notices,
+                        worker=self.worker,
+                        now=now,
+                        on_written=self._on_written,  # the outbox sends the first chunk now
                     )
                 except BaseException:
                     with contextlib.suppress(Exception):
                         await asyncio.shield(self.queue.release(claim.group, self.worker))
                     raise
-        if written:
-            self._on_written()
         return written
 
     async def _plan(self, group: Sequence[Queued], now: datetime) -> list[Notice]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from notifier.trust import announcement_from_record, announcement_record
 DISPATCH_CHANNEL = "notifier_dispatch"
 _CLAIM_LOCK_KEY = 0x6E6F_7469_6469_7370  # "notidisp": the dispatch claims' advisory lock
 EVENT = "event"
+WRITE_CHUNK = 500  # outbox rows per transaction; each is sendable once committed
 REPORT = "report"
 
 
@@ -104,9 +105,10 @@ async def enqueue(
 
 
 class DispatchQueue:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, write_chunk: int = WRITE_CHUNK) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.write_chunk = write_chunk  # outbox rows per transaction in `finish`
 
     async def claim_group(
         self,
@@ -184,24 +186,48 @@ class DispatchQueue:
         return query
 
     async def finish(
-        self, group: Sequence[Queued], notices: Sequence[Notice], *, worker: str, now: datetime
+        self,
+        group: Sequence[Queued],
+        notices: Sequence[Notice],
+        *,
+        worker: str,
+        now: datetime,
+        on_written: Callable[[], None] = lambda: None,
     ) -> int:
-        """Write the group's outbox rows (a row written before is left as it is) and mark the
-        group dispatched, in one transaction; returns the rows that were new."""
-        async with self.engine.begin() as conn:
-            inserted = await _insert_notices(conn, notices, now)
-            for chunk in _chunks([q.seq for q in group], 500):
-                await conn.execute(
-                    update(dispatch_queue)
-                    .where(
-                        dispatch_queue.c.seq.in_(list(chunk)),
-                        dispatch_queue.c.dispatched.is_(None),
-                    )
-                    .values(dispatched=now, claimed_by=None, lease_until=None)
-                )
-            if inserted:
-                await _notify(conn)
+        """Write the group's outbox rows, `write_chunk` per transaction, and mark the group
+        dispatched with the last one; returns the rows that were new.
+
+        Each committed chunk can be claimed at once (`on_written` runs after every chunk that
+        wrote rows, and PostgreSQL replicas hear a NOTIFY), so a 10,000-follower fan-out
+        starts sending after its first chunk, not its last. The group is marked only when all
+        its rows exist: a dispatcher that dies midway leaves it to the next pass, which writes
+        the missing rows (a row written before is left as it is: no duplicates)."""
+        parts: list[Sequence[Notice]] = list(_chunks(list(notices), self.write_chunk)) or [[]]
+        inserted = 0
+        for i, part in enumerate(parts):
+            async with self.engine.begin() as conn:
+                new = await _insert_notices(conn, part, now)
+                if i == len(parts) - 1:
+                    await self._mark_dispatched(conn, group, now)
+                if new:
+                    await _notify(conn)
+            inserted += new
+            if new:
+                on_written()
         return inserted
+
+    async def _mark_dispatched(
+        self, conn: AsyncConnection, group: Sequence[Queued], now: datetime
+    ) -> None:
+        for seqs in _chunks([q.seq for q in group], 500):
+            await conn.execute(
+                update(dispatch_queue)
+                .where(
+                    dispatch_queue.c.seq.in_(list(seqs)),
+                    dispatch_queue.c.dispatched.is_(None),
+                )
+                .values(dispatched=now, claimed_by=None, lease_until=None)
+            )
 
     async def release(self, group: Sequence[Queued], worker: str) -> None:
         """Give a claimed group back (its dispatch failed): the next pass takes it again."""
