@@ -50,7 +50,7 @@ from notifier.dispatch.outbox import (
 )
 from notifier.dispatch.route import Router, channel_of
 from notifier.extract import Catalog
-from notifier.extract.worker import ExtractionRunner
+from notifier.extract.worker import ExtractionFailed, ExtractionRunner
 from notifier.levels import LevelBook
 from notifier.lifecycle.jobs import REVIEW_EVERY_S, Jobs, SingletonJob
 from notifier.lifecycle.reload import ConfigReloader, ReloadOutcome, Runtime, Staged, start_channel
