@@ -42,15 +42,22 @@ class DateWords:
             rx = phrase_regex(word)
             unit_res.append(rx)
             self.units.append((re.compile(rx), UNIT_DAYS[unit]))
+        # a full name may carry a case ending ("наурызда", "maaliskuussa"); an abbreviation ends
+        # its word or has its point: "4 mar." or "4 mars", never "4 mardi"
+        by_len = sorted((re.escape(m) for m in self.months), key=len, reverse=True)
+        full = [m for m in by_len if len(m) > 4]
+        short = [m for m in by_len if len(m) <= 4]
         month = (
             "(?:"
-            + "|".join(sorted((re.escape(m) for m in self.months), key=len, reverse=True))
+            + "|".join([*full, "(?:" + ("|".join(short) or "(?!)") + r")(?:\.|(?!\w))"])
             + r")\.?"
         )
         self.date_re = re.compile(
             r"(?:(?P<d1>[0-3]?\d)\.(?P<mo1>[01]?\d)\.(?P<y1>\d{4})"
             r"|(?P<y3>\d{4})-(?P<mo3>[01]\d)-(?P<d3>[0-3]\d)"
-            rf"|(?P<d2>[0-3]?\d)(?:-?(?:го|е|er))?\s+(?P<mon2>{month})(?:\s+(?P<y2>\d{{4}}))?"
+            # "3 марта", "3. März", "3 de marzo de 2024"
+            rf"|(?P<d2>[0-3]?\d)(?:-?(?:го|е|er)|\.)?\s+(?:de\s+)?(?P<mon2>{month})"
+            r"(?:\s+(?:de\s+)?(?P<y2>\d{4}))?"
             rf"|(?P<mon4>{month})\s+(?P<d4>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y4>\d{{4}}))?)"
         )
         num = (
@@ -67,6 +74,27 @@ class DateWords:
             + "|".join(sorted(unit_res, key=len, reverse=True))
             + r")(?!\w)"
         )
+        # "until"/"bis"/"do" of the text's languages beside the built-in end cues (Polish "do"
+        # is Portuguese "of the", so a pack's words count only in its own language)
+        self._until = {
+            code: sorted({phrase_regex(w) for w in ws}, key=len, reverse=True)
+            for code, ws in lexicon.words("until").items()
+        }
+        self._end_cues: dict[tuple[str, ...] | None, re.Pattern[str]] = {}
+        self.end_cue = self.end_cue_for(None)
+        # "до конца мая", "do końca sierpnia", "until the end of August": the month's last day
+        ends = sorted(
+            {
+                phrase_regex(w)
+                for w in (w for ws in lexicon.words("month_end").values() for w in ws)
+            },
+            key=len,
+        )
+        self.month_end = re.compile(
+            r"\W{0,3}(?:the\s+)?(?:" + ("|".join(reversed(ends)) or "(?!)") + r")\s+"
+            r"(?:of\s+|de\s+|d'|av\s+|af\s+|di\s+|van\s+)?(?:the\s+)?"
+            rf"(?P<mon>{month})(?:\s+(?P<y>\d{{4}}))?"
+        )
         # A range of days in one month: "between January 13 and 26", "from 13 to 26 January",
         # "du 13 au 26 janvier", "van 13 tot 26 januari", "13–26 января".
         self.range = re.compile(
@@ -77,6 +105,16 @@ class DateWords:
             r"(?:-?(?:го|er))?\s*(?:and|to|по|до|au|tot|al|a|y|-|–|—)\s*(?P<b2>[0-3]?\d)(?:-?го)?"
             rf"\s+(?:de\s+)?(?P<mon_b>{month})(?:\s+(?:de\s+)?(?P<y_b>\d{{4}}))?"
         )
+
+    def end_cue_for(self, langs: tuple[str, ...] | None) -> re.Pattern[str]:
+        """The end cues of these languages (of every pack when None)."""
+        cue = self._end_cues.get(langs)
+        if cue is None:
+            codes = self._until if langs is None else [c for c in langs if c in self._until]
+            words = sorted({w for c in codes for w in self._until[c]}, key=len, reverse=True)
+            extra = r"|(?<!\w)(?:" + "|".join(words) + r")(?!\w)" if words else ""
+            cue = self._end_cues[langs] = re.compile(_END_CUE.pattern + extra)
+        return cue
 
     def month(self, name: str) -> int | None:
         return self.months.get(name.rstrip("."))
@@ -184,6 +222,24 @@ def _when(
     return d, t, end
 
 
+def _month_end(window: str, ref: datetime | None, words: DateWords) -> tuple[date | None, int]:
+    """The last day of the month named right after an end cue: "(until) the end of August",
+    "(do) końca sierpnia" -- of the reference year, or the next when that month has passed."""
+    m = words.month_end.match(window)
+    if m is None:
+        return None, 0
+    month = words.month(m.group("mon"))
+    year = int(m.group("y")) if m.group("y") else ref.year if ref else None
+    if month is None or year is None:
+        return None, 0
+    if not m.group("y") and ref is not None and month < ref.month:
+        year += 1
+    try:
+        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1), m.end()
+    except ValueError:  # a year out of range ("końca sierpnia 99999")
+        return None, 0
+
+
 def _range(
     text: str, ref: datetime | None, words: DateWords
 ) -> tuple[date, date, tuple[int, int]] | None:
@@ -219,6 +275,7 @@ def parse_validity(
     zone: ZoneInfo,
     anchor: int | None = None,
     words: DateWords | None = None,
+    langs: tuple[str, ...] | None = None,
 ) -> Validity:
     """Validity stated in `text` (folded), dates relative to `ref` (the document's date).
 
@@ -236,13 +293,16 @@ def parse_validity(
     if span is not None:
         range_start, last, end_span = span
         end = datetime.combine(last, time(23, 59, 59), zone)
-    for m in _END_CUE.finditer(text):
+    for m in words.end_cue_for(langs).finditer(text):
         if end is not None:
             break
         if _INDEFINITE.match(text, m.start()):
             continue
         window = text[m.end() : m.end() + 70]
         d, t, used = _when(window, ref, words)
+        if d is None:
+            d, used = _month_end(window, ref, words)
+            t = None
         if d is None:
             continue
         end_has_time = t is not None
@@ -306,7 +366,7 @@ def event_dates(text: str, ref: datetime, words: DateWords | None = None) -> lis
     out: list[date] = []
     for m in words.date_re.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
-        if any(c.end() >= len(before) - 1 for c in _END_CUE.finditer(before)):
+        if any(c.end() >= len(before) - 1 for c in words.end_cue.finditer(before)):
             continue
         d = _date_of(m, ref, words)
         if d is not None:

@@ -198,6 +198,13 @@ class PackSpec(_Strict):
     clause_breaks: Phrases = Field(
         default_factory=list, description="'while', 'but', 'and asked': a new clause starts"
     )
+    until: Phrases = Field(
+        default_factory=list, description="'until', 'bis', 'do': the end date of a level follows"
+    )
+    month_end: Phrases = Field(
+        default_factory=list,
+        description="'the end of', 'końca', 'Ende': with a month, that month's last day",
+    )
     stopwords: Phrases = Field(default_factory=list, description="everyday words (language id)")
     ordinals: Ordinals | None = Field(
         None, description="'second-highest', 'zweithöchste': a level named by its rank"

@@ -31,7 +31,10 @@ _DATELINE = re.compile(
     r"^[ \t]*(?P<city>[^\W\d_]+(?:[ -][^\W\d_]+){0,2})[ \t]*"
     r"(?:[.,][ \t]*(?:\d{1,2}[ \t]+[^\W\d_]+\.?|[^\W\d_]+\.?[ \t]+\d{1,2})(?:,?[ \t]+\d{4})?"
     r"(?:[ \t]*г\.)?[ \t]*(?:\([^)\n]{1,40}\))?[ \t]*(?:[.–—]|-(?!\w))"
-    r"|[ \t]*\([^)\n]{1,40}\)[ \t]*[-–—])",
+    r"|[ \t]*\([^)\n]{1,40}\)[ \t]*[-–—]"
+    # "LONDON (UrduPoint News / Sputnik - 22nd March, 2022) The ...": a city in capitals and the
+    # agency's parenthesis, no dash after it
+    r"|(?<=[A-Z])[ \t]+\([^)\n]{1,80}\)(?=[ \t]+[A-Z]))",
     re.M,
 )
 
@@ -43,7 +46,8 @@ _SCALE_RANGE = re.compile(
 )
 
 _DE_OF_SIZE = re.compile(
-    r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(funf|fuenf|vier|[45])(?!\w)(?!\s+auf)"
+    r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(?:insgesamt\s+)?(funf|fuenf|vier|[45])"
+    r"(?!\w)(?!\s+auf)"
 )
 
 
@@ -74,6 +78,7 @@ def split_sentences(
             _ORDINAL_DAY.search(text, max(0, m.start() - 4), m.start())
             and first_word(text, m.end()) in months
         )
+        and not _abbreviation(text, m)
     ]
     for m in [*ends, None]:
         end = m.start() if m else len(text)
@@ -104,6 +109,15 @@ def split_sentences(
         else:
             header = None
     return out
+
+
+def _abbreviation(text: str, m: re.Match[str]) -> bool:
+    """An abbreviation's point: a period, then on the same line a word in lower case ("woj.
+    lubelskiego", "obl. centre", "z. B. die"). A sentence starts with a capital, a digit or a
+    quote; a lower-case word after a point goes on with the sentence."""
+    if m.start() == 0 or text[m.start() - 1] != "." or "\n" in m.group(0):
+        return False
+    return m.end() < len(text) and text[m.end()].islower()
 
 
 def first_word(text: str, pos: int) -> str:

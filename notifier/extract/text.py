@@ -25,7 +25,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from notifier.extract.catalog import Catalog, Level, Scheme
 from notifier.extract.clauses import Clause, ClauseAttributes, any_in, clause_at, split_clauses
@@ -610,7 +610,7 @@ class TextExtractor:
                 if definition and definition.search(s.folded):
                     continue  # "согласно документу ... красный": the rules, not a level in force
                 named.setdefault(sm.scheme.id, []).append((index, [m.level.id for m in mentions]))
-                if _is_past(s.folded, ref_year):
+                if _is_past(s.folded, ref_year, compiled.words("since", langs)):
                     past.add(index)
                 tense = _tense(s.folded, sm)
                 if tense == "present":
@@ -724,7 +724,7 @@ class TextExtractor:
             clause = clause_at(clauses, pos)
             for c in clauses:
                 if c not in attrs:
-                    attrs[c] = self._attributes(folded, c, langs, ref_year)
+                    attrs[c] = self._attributes(folded, c, langs, ref_year, published)
                 if c == clause:
                     break
             own = attrs[clause]
@@ -1007,7 +1007,9 @@ class TextExtractor:
                     else _AreaHit(-1, -1, scheme.default_area, h.factor)
                     for h in chosen
                 ]
-            validity = parse_validity(segment, published, scheme.zone, words=self.compiled.dates)
+            validity = parse_validity(
+                segment, published, scheme.zone, words=self.compiled.dates, langs=langs
+            )
             ids = _most_specific(self.catalog, [a.area_id for a in chosen])
             for hit in chosen:
                 if hit.area_id not in ids:
@@ -1021,6 +1023,7 @@ class TextExtractor:
                         scheme.zone,
                         anchor=hit.start - prev_end,
                         words=self.compiled.dates,
+                        langs=langs,
                     )
                 out.append(
                     Found(
@@ -1102,6 +1105,10 @@ class TextExtractor:
                     - len(folded[m.end() : m.end() + 2].lstrip()),
                 ):
                     continue  # scale: "there are 5 levels", "fünf Stufen": the scale's size
+                if m.group(0).strip().isdigit() and self.compiled.dates.date_re.match(
+                    folded, m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+                ):
+                    continue  # "el 3 de marzo", "den 3. mars": the day of a date, not a level
                 if self.compiled.counted_after(self._langs).match(folded, m.end()):
                     continue  # "zwei Tage nach", "two days after", "3 jours": a count, not a level
                 raw.append(_Mention(m.start(), m.end(), level, primary))
@@ -1284,7 +1291,12 @@ class TextExtractor:
         return old, new
 
     def _attributes(
-        self, folded: str, clause: Clause, langs: tuple[str, ...], ref_year: int | None
+        self,
+        folded: str,
+        clause: Clause,
+        langs: tuple[str, ...],
+        ref_year: int | None,
+        published: datetime | None,
     ) -> ClauseAttributes:
         """The typed attributes of one clause (see clauses.py)."""
         compiled = self.compiled
@@ -1301,7 +1313,8 @@ class TextExtractor:
                 and passive_past.search(part)
                 and not _same_day(folded, compiled.words("same_day", langs), compiled.dates)
             )
-            or _is_past(part, ref_year)
+            or _is_past(part, ref_year, compiled.words("since", langs))
+            or self._dated_before(part, published)
             or bool(compiled.since_past.search(part) and compiled.past_finite.search(part))
             or bool(_PLUPERFECT.search(part))
         )
@@ -1314,6 +1327,16 @@ class TextExtractor:
             partial=self._partial_scope(folded, clause, langs),
             elsewhere=has("see_also"),
         )
+
+    def _dated_before(self, part: str, published: datetime | None) -> bool:
+        """Dated in the past: the clause gives the day its event happened, and that day is
+        more than `past_date_days` before the document ("Впервые «желтый» уровень ... ввели 31
+        июля" in news of December). A novelty word ("for the first time since 2014") does not
+        make a clause history; an old date does. Undated documents are never judged so."""
+        if published is None:
+            return False
+        limit = published.date() - timedelta(days=self.compiled.tuning.past_date_days)
+        return any(d < limit for d in event_dates(part, published, self.compiled.dates))
 
     def _acts_before(self, folded: str, lo: int, hi: int, langs: tuple[str, ...]) -> bool:
         """An action word of the text's languages (set, raise, lower, extend, lift) in
@@ -1758,11 +1781,16 @@ def _latest_year(folded: str) -> int | None:
     return max(years) if years else None
 
 
-def _is_past(folded: str, ref_year: int | None) -> bool:
-    """A sentence dated in an earlier year than the document is history."""
+def _is_past(folded: str, ref_year: int | None, since: re.Pattern[str] | None = None) -> bool:
+    """A sentence dated in an earlier year than the document is history. A year after "since"
+    ("for the first time since 2014", "erstmals seit 2014") compares with the past; it does
+    not date the sentence's event."""
     if ref_year is None:
         return False
-    return any(int(y) < ref_year for y in _YEAR.findall(folded))
+    return any(
+        int(m.group(1)) < ref_year and not (since and _preceded_by(folded, m.start(), since))
+        for m in _YEAR.finditer(folded)
+    )
 
 
 def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -> bool:

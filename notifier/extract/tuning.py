@@ -20,6 +20,7 @@ class Tuning:
     from_before: int = 14  # "from" this close before a level marks it as the old one
     scale_before: int = 16  # "out of" this close before a number marks a scale's size
     negation_before: int = 16  # a negation this close before the action negates it
+    past_date_days: int = 14  # a clause dated this many days before the document is history
     # --- areas ---
     attach_first: int = 90  # the first area after (or before) a level
     attach_next: int = 45  # each further area of a list

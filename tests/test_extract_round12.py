@@ -1,0 +1,335 @@
+"""Error kinds of blind round 12, each a rule tested in every pack language it applies to.
+
+Named after the rule (README, "Extraction, schemes and areas"): a novelty ("for the first time
+since 2014") is no history; a clause dated weeks before the document is history; a scheme's
+levels in the languages the world's press reports them in (US HSAS colours); an abbreviation's
+point ends no sentence; an end date in the text's own words ("do 15 marca", "bis Ende August")
+and the end of a month. Every sentence was written for this file (none is a corpus text).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from notifier.extract import Extractor
+from notifier.model import Document
+from tests.extracting import D2024, tuples
+from tests.test_extract_kinds import _cases
+
+# --- novelty: "for the first time since 2014" is today's news, not the level's history ---------
+NOVELTY = {
+    "en": [
+        (
+            "Britain lowered its terrorism threat level to substantial for the first time since "
+            "2014, the Home Office said.",
+            ("uk", "GB", "substantial", "set"),
+        )
+    ],
+    "ru": [
+        (
+            "Впервые с 2014 года в Актобе введен желтый уровень террористической опасности.",
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "kk": [
+        (
+            "Ақтөбе қаласында алғаш рет сары деңгейдегі террористік қауіп енгізілді.",
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "uk": [
+        (
+            "В Актобе вперше з 2016 року запроваджено жовтий рівень терористичної загрози.",
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "fr": [
+        (
+            "Pour la première fois depuis 2015, l'OCAM a abaissé le niveau de la menace "
+            "terroriste en Belgique à 2.",
+            ("be-ocam", "BE", "2", "set"),
+        )
+    ],
+    "nl": [
+        (
+            "De NCTV heeft het dreigingsniveau voor het eerst sinds 2019 verhoogd naar 4.",
+            ("nl-nctv", "NL", "4", "set"),
+        )
+    ],
+    "de": [
+        (
+            "Großbritannien hat die Terrorwarnstufe erstmals seit 2014 auf erheblich gesenkt.",
+            ("uk", "GB", "substantial", "set"),
+        )
+    ],
+    "it": [
+        (
+            "Il Regno Unito ha abbassato il livello di minaccia terroristica a sostanziale per la "
+            "prima volta dal 2014.",
+            ("uk", "GB", "substantial", "set"),
+        )
+    ],
+    "es": [
+        (
+            "Por primera vez desde 2015, Interior ha elevado el nivel de alerta antiterrorista "
+            "en España a 5.",
+            ("es", "ES", "5", "set"),
+        )
+    ],
+    "sv": [
+        (
+            "Säpo sänker terrorhotnivån till 3 för första gången sedan 2023.",
+            ("se", "SE", "3", "set"),
+        )
+    ],
+    "nb": [
+        (
+            "PST har for første gang siden 2019 hevet terrortrusselnivået i Norge til 4.",
+            ("no", "NO", "4", "set"),
+        )
+    ],
+    "da": [
+        (
+            "PET har for første gang siden 2010 sænket terrortrusselsniveauet i Danmark til "
+            "generel.",
+            ("dk", "DK", "general", "set"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(NOVELTY))
+def test_novelty_is_no_history(extractor: Extractor, text: str, expected: tuple) -> None:
+    assert tuples(extractor, text) == [expected]
+
+
+# --- a clause dated weeks before the document is history ---------------------------------------
+# Each text is read twice in a document of 2 May 2024: dated 3 March it is background, dated
+# 29 April it is the news (the template's {day} is filled in).
+DATED = {
+    "en": [
+        (
+            "Britain raised its terrorism threat level to severe on {day}.",
+            ("3 March", "29 April"),
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "ru": [
+        (
+            "{day} в Актобе ввели желтый уровень террористической опасности.",
+            ("3 марта", "29 апреля"),
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "kk": [
+        (
+            "{day} Ақтөбе қаласында террористік қауіптің сары деңгейі енгізілді.",
+            ("3 наурызда", "29 сәуірде"),
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "uk": [
+        (
+            "{day} в Актобе запровадили жовтий рівень терористичної загрози.",
+            ("3 березня", "29 квітня"),
+            ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+        )
+    ],
+    "fr": [
+        (
+            "Le {day}, l'OCAM a relevé le niveau de la menace terroriste en Belgique à 3.",
+            ("3 mars", "29 avril"),
+            ("be-ocam", "BE", "3", "set"),
+        )
+    ],
+    "nl": [
+        (
+            "Op {day} verhoogde de NCTV het dreigingsniveau naar 4.",
+            ("3 maart", "29 april"),
+            ("nl-nctv", "NL", "4", "set"),
+        )
+    ],
+    "de": [
+        (
+            "Am {day} hob Großbritannien die Terrorwarnstufe auf ernst an.",
+            ("3. März", "29. April"),
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "it": [
+        (
+            "Il {day} il Regno Unito ha alzato il livello di minaccia terroristica a grave.",
+            ("3 marzo", "29 aprile"),
+            ("uk", "GB", "severe", "set"),
+        )
+    ],
+    "es": [
+        (
+            "El {day}, Interior elevó el nivel de alerta antiterrorista en España a 5.",
+            ("3 de marzo", "29 de abril"),
+            ("es", "ES", "5", "set"),
+        )
+    ],
+    "sv": [
+        (
+            "Den {day} höjde Säpo terrorhotnivån i Sverige till 4.",
+            ("3 mars", "29 april"),
+            ("se", "SE", "4", "set"),
+        )
+    ],
+    "nb": [
+        (
+            "Den {day} hevet PST terrortrusselnivået i Norge til 4.",
+            ("3. mars", "29. april"),
+            ("no", "NO", "4", "set"),
+        )
+    ],
+    "da": [
+        (
+            "Den {day} sænkede PET terrortrusselsniveauet i Danmark fra alvorlig til generel.",
+            ("3. marts", "29. april"),
+            ("dk", "DK", "general", "set"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "expected"),
+    [pytest.param(*row, id=lang) for lang, rows in DATED.items() for row in rows],
+)
+def test_a_clause_dated_weeks_before_the_document_is_history(
+    extractor: Extractor, text: str, days: tuple[str, str], expected: tuple
+) -> None:
+    old, recent = days
+    assert tuples(extractor, text.format(day=old)) == []
+    assert tuples(extractor, text.format(day=recent)) == [expected]
+    assert tuples(extractor, text.format(day=old), None) == [expected]  # undated: not judged
+
+
+def test_a_weekday_is_no_month(extractor: Extractor) -> None:
+    # "4 mardi" once read as 4 March ("mar" + "di"), dating the sentence weeks back
+    text = "La Belgique a relevé le niveau de la menace terroriste à 4 mardi."
+    assert tuples(extractor, text) == [("be-ocam", "BE", "4", "set")]
+
+
+# --- a scheme's levels in the languages the world's press reported them in ---------------------
+D2003 = datetime(2003, 5, 20, tzinfo=UTC)
+HSAS = {
+    "en": "The United States raised its terrorism alert level to orange on Tuesday.",
+    "pt": "Os Estados Unidos elevaram o nível de alerta contra o terrorismo para laranja.",
+    "es": "Estados Unidos elevó el nivel de alerta antiterrorista a naranja.",
+    "fr": "Les États-Unis ont relevé leur niveau d'alerte terroriste à orange.",
+    "de": "Die USA haben die Terrorwarnstufe auf Orange angehoben.",
+    "it": "Gli Stati Uniti hanno alzato il livello di allerta terrorismo ad arancione.",
+    "nl": "De Verenigde Staten hebben het alarmniveau voor terreur verhoogd naar oranje.",
+    "ru": "США повысили уровень террористической угрозы до оранжевого.",
+    "uk": "США підвищили рівень терористичної загрози до помаранчевого.",
+    "pl": "Stany Zjednoczone podniosły poziom zagrożenia terrorystycznego do pomarańczowego, jak "
+    "podał rzecznik, który mówił o zamachach.",
+    "sv": "USA höjde terrorhotnivån till orange.",
+    "nb": "USA hevet terrorberedskapen til nivå oransje.",
+    "da": "USA hævede terrorberedskabet til niveau orange.",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in HSAS.items()])
+def test_hsas_colours_in_the_press_languages(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text, D2003) == [("us-hsas", "US", "orange", "set")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moskau hob die Alarmstufe für Waldbrände auf Orange an.",  # no marker of the US
+        "O alerta meteorológico nos Estados Unidos passou para laranja.",  # weather
+    ],
+)
+def test_a_colour_without_the_us_is_not_hsas(extractor: Extractor, text: str) -> None:
+    assert [t for t in tuples(extractor, text, D2003) if t[0] == "us-hsas"] == []
+
+
+# --- an abbreviation's point ends no sentence ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Wprowadzono stopień alarmowy BRAVO na terenie woj. podkarpackiego i lubelskiego.",
+            [("pl", "PL-06", "BRAVO", "set"), ("pl", "PL-18", "BRAVO", "set")],
+        ),
+        (
+            "В Актюбинской обл. введен желтый уровень террористической опасности.",
+            [("kz", "KZ-AKT", "yellow", "set")],
+        ),
+    ],
+)
+def test_abbreviation_point_ends_no_sentence(
+    extractor: Extractor, text: str, expected: list
+) -> None:
+    assert tuples(extractor, text) == expected
+
+
+def test_polish_voivodeship_in_the_locative(extractor: Extractor) -> None:
+    text = "Stopień alarmowy BRAVO wprowadzono w województwie lubelskim."
+    assert tuples(extractor, text) == [("pl", "PL-06", "BRAVO", "set")]
+
+
+# --- an end date in the text's own words; the end of a month -----------------------------------
+UNTIL = {
+    "pl": (
+        "Premier wprowadził stopień alarmowy BRAVO w województwie lubelskim do 15 czerwca.",
+        "2024-06-15",
+    ),
+    "pl-end": (
+        "Premier przedłużył stopień alarmowy BRAVO na terenie całego kraju do końca sierpnia.",
+        "2024-08-31",
+    ),
+    "ru-end": (
+        "В Белгородской области продлили желтый уровень террористической опасности до конца мая.",
+        "2024-05-31",
+    ),
+    "uk-end": (
+        "У Києві запровадили жовтий рівень терористичної загрози до кінця червня.",
+        "2024-06-30",
+    ),
+    "en-end": (
+        "Kazakhstan extended the yellow terrorism threat level in Aktobe until the end of June.",
+        "2024-06-30",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "day"), [pytest.param(*v, id=k) for k, v in UNTIL.items()])
+def test_end_date_in_the_texts_own_words(extractor: Extractor, text: str, day: str) -> None:
+    [found] = extractor.extract(_doc(text))
+    assert found.expires is not None and found.expires.date().isoformat() == day
+
+
+def test_polish_do_is_no_end_cue_in_portuguese(extractor: Extractor) -> None:
+    # "do" is Polish "until" and Portuguese "of the": a pack's words count in its language only
+    text = "O Reino Unido elevou o nível de ameaça terrorista para grave, informou o porta-voz do 10 Downing Street."
+    assert [a.expires for a in extractor.extract(_doc(text))] == [None]
+
+
+def _doc(text: str) -> Document:
+    return Document(source_id="t", id="d", text=text, published=D2024)
+
+
+# --- a dateline in capitals with the agency's parenthesis; "von insgesamt vier" ----------------
+def test_capital_dateline_with_agency_is_no_area(extractor: Extractor) -> None:
+    text = (
+        "LONDON (Example News / Agency - 22nd March, 2024) Officials met on Tuesday.\n\n"
+        '"Today I have announced that the Northern Ireland-related Terrorism threat level has '
+        'been lowered from SEVERE to SUBSTANTIAL," the minister said.'
+    )
+    assert ("uk-nirt", "GB-LND") not in [t[:2] for t in tuples(extractor, text)]
+
+
+def test_size_after_von_insgesamt_is_no_level(extractor: Extractor) -> None:
+    text = (
+        "Belgien hat die Terrorwarnstufe gesenkt. Damit gilt nun die Stufe zwei von insgesamt "
+        "vier, teilte die Regierung in Brüssel mit."
+    )
+    assert "4" not in [t[2] for t in tuples(extractor, text)]
