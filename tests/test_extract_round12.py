@@ -333,3 +333,25 @@ def test_size_after_von_insgesamt_is_no_level(extractor: Extractor) -> None:
         "vier, teilte die Regierung in Brüssel mit."
     )
     assert "4" not in [t[2] for t in tuples(extractor, text)]
+
+
+# --- an expected change named as a direction ("Vers un abaissement à 2") announces nothing -----
+# (the packs of es it pt nl de carry the words too; their nouns of change are no action words, so
+# only English and French headlines read a change from the noun alone, as the controls show)
+TOWARDS = {
+    "en": (
+        "Towards a lowering of Britain's terrorism threat level to substantial",
+        ("uk", "GB", "substantial", "set"),
+    ),
+    "fr": (
+        "Vers un abaissement à 2 du niveau de la menace terroriste en Belgique",
+        ("be-ocam", "BE", "2", "set"),
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "control"), [pytest.param(*v, id=k) for k, v in TOWARDS.items()])
+def test_a_direction_is_no_announcement(extractor: Extractor, text: str, control: tuple) -> None:
+    assert tuples(extractor, text) == []
+    without = text.split(" ", 2)[2]  # "lowering of …", "abaissement à 2 …"
+    assert tuples(extractor, without[:1].upper() + without[1:]) == [control]
