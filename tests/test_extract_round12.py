@@ -355,3 +355,123 @@ def test_a_direction_is_no_announcement(extractor: Extractor, text: str, control
     assert tuples(extractor, text) == []
     without = text.split(" ", 2)[2]  # "lowering of …", "abaissement à 2 …"
     assert tuples(extractor, without[:1].upper() + without[1:]) == [control]
+
+
+# --- Portuguese keeps (extend) vs remains (unchanged); the place of an event names no area -----
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "O governo belga mantém o nível de ameaça terrorista em 3 após a reunião.",
+            [("be-ocam", "BE", "3", "extend")],
+        ),
+        ("O nível de ameaça terrorista na Bélgica mantém-se em 3.", []),
+    ],
+)
+def test_portuguese_keeps_is_an_extension(extractor: Extractor, text: str, expected: list) -> None:
+    assert tuples(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Het dreigingsniveau in België blijft na de explosie in het station Brussel-Centraal "
+        "gehandhaafd op niveau drie.",
+        "A Bélgica mantém o nível de ameaça terrorista em 3 após o atentado em Bruxelas.",
+    ],
+)
+def test_the_place_of_an_event_is_no_area(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == [("be-ocam", "BE", "3", "extend")]
+
+
+# --- a month after the document's month is last year's, even in the title ----------------------
+# In a document of 2 May 2024: "in August" can only be August 2023 (background); "in April" is
+# this year's and, in the first sentence, the news.
+MONTH_AFTER = {
+    "en": (
+        "In {m}, Britain raised its terrorism threat level to severe.",
+        ("August", "April"),
+        ("uk", "GB", "severe", "set"),
+    ),
+    "ru": (
+        "В {m} в Актобе ввели желтый уровень террористической опасности.",
+        ("августе", "апреле"),
+        ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+    ),
+    "uk": (
+        "У {m} в Актобе запровадили жовтий рівень терористичної загрози.",
+        ("серпні", "квітні"),
+        ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+    ),
+    "fr": (
+        "En {m}, l'OCAM a relevé le niveau de la menace terroriste en Belgique à 3.",
+        ("août", "avril"),
+        ("be-ocam", "BE", "3", "set"),
+    ),
+    "nl": (
+        "In {m} verhoogde de NCTV het dreigingsniveau naar 4.",
+        ("augustus", "april"),
+        ("nl-nctv", "NL", "4", "set"),
+    ),
+    "de": (
+        "Im {m} hob Großbritannien die Terrorwarnstufe auf ernst an.",
+        ("August", "April"),
+        ("uk", "GB", "severe", "set"),
+    ),
+    "it": (
+        "Ad {m} il Regno Unito ha alzato il livello di minaccia terroristica a grave.",
+        ("agosto", "aprile"),
+        ("uk", "GB", "severe", "set"),
+    ),
+    "es": (
+        "En {m}, Interior elevó el nivel de alerta antiterrorista en España a 5.",
+        ("agosto", "abril"),
+        ("es", "ES", "5", "set"),
+    ),
+    "sv": (
+        "I {m} höjde Säpo terrorhotnivån i Sverige till 4.",
+        ("augusti", "april"),
+        ("se", "SE", "4", "set"),
+    ),
+    "nb": (
+        "I {m} hevet PST terrortrusselnivået i Norge til 4.",
+        ("august", "april"),
+        ("no", "NO", "4", "set"),
+    ),
+    "da": (
+        "I {m} sænkede PET terrortrusselsniveauet i Danmark fra alvorlig til generel.",
+        ("august", "april"),
+        ("dk", "DK", "general", "set"),
+    ),
+    "pt": (
+        "Em {m}, a Bélgica elevou o nível de ameaça terrorista para 3.",
+        ("agosto", "abril"),
+        ("be-ocam", "BE", "3", "set"),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "expected"),
+    [pytest.param(*row, id=lang) for lang, row in MONTH_AFTER.items()],
+)
+def test_a_month_after_the_documents_is_last_years(
+    extractor: Extractor, text: str, months: tuple[str, str], expected: tuple
+) -> None:
+    later, earlier = months
+    assert tuples(extractor, text.format(m=later)) == []
+    assert tuples(extractor, text.format(m=earlier)) == [expected]
+
+
+# --- a country's level in a language its scheme file does not list (pack cues, level nouns) ----
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A Bélgica manteve o nível de ameaça terrorista em 3.", ("be-ocam", "BE", "3", "extend")),
+        ("A Suécia elevou o nível de ameaça terrorista para 4.", ("se", "SE", "4", "set")),
+    ],
+)
+def test_a_level_reported_in_a_language_its_scheme_does_not_list(
+    extractor: Extractor, text: str, expected: tuple
+) -> None:
+    assert tuples(extractor, text) == [expected]

@@ -213,6 +213,10 @@ class PackSpec(_Strict):
         default_factory=list,
         description="'threat situation', 'Bedrohungslage': a level noun for every scheme",
     )
+    cues: Phrases = Field(
+        default_factory=list,
+        description="'terror*', 'антитеррор*': security words every scheme reads in this language",
+    )
     partial_scope: Phrases = Field(
         default_factory=list,
         description="'in certain places', 'specific targets': a level for part of an area only",

@@ -315,6 +315,7 @@ class CompiledCatalog:
                 pattern = compile_phrases(action_words)
                 if pattern is not None:
                     actions.append((action, pattern))
+            unlisted = tuple(lang for lang in langs if lang not in scheme.languages)
             found = _SchemeMatchers(
                 scheme=scheme,
                 levels=levels,
@@ -322,7 +323,11 @@ class CompiledCatalog:
                     _pairs(scheme.level_nouns, langs)
                     + _pairs(self.lexicon.words("level_nouns"), langs)
                 ),
-                cues=compile_phrases(_pairs(scheme.cues, langs)),
+                # a scheme's own cues; in a language its file does not list (a country's
+                # level reported by the foreign press), the security words of that language
+                cues=compile_phrases(
+                    _pairs(scheme.cues, langs) + _pairs(self.lexicon.words("cues"), unlisted)
+                ),
                 markers=compile_phrases(_all_pairs(scheme.markers)),
                 exclude=compile_phrases(_pairs(scheme.exclude, langs)),
                 actions=actions,
@@ -1350,13 +1355,14 @@ class TextExtractor:
     def _month_only(self, folded: str, position: int, published: datetime | None) -> bool:
         """A change dated by its month alone ("In November, the level was raised", "höjdes i
         november 2015") is told as background: today's news gives the day, or none. Not in the
-        title or the first sentence, nor the month the document was published in."""
-        if position <= 1:
-            return False
+        title or the first sentence, nor the month the document was published in -- unless the
+        month comes after the document's, so it can only be last year's."""
         # the date governs the whole sentence ("raised to severe, meaning ..., in November")
         for m in self.compiled.month_only.finditer(folded):
             month = self.compiled.dates.months.get(m.group("month"))
-            if published is None or month != published.month:
+            if published is not None and month is not None and month > published.month:
+                return True  # "in August" in news of May: last year's, even in the title
+            if position > 1 and (published is None or month != published.month):
                 return True
         return False
 
