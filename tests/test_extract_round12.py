@@ -475,3 +475,38 @@ def test_a_level_reported_in_a_language_its_scheme_does_not_list(
     extractor: Extractor, text: str, expected: tuple
 ) -> None:
     assert tuples(extractor, text) == [expected]
+
+
+# --- a range in parentheses is a scale's bounds ("la gravité (de 1 à 5)") ----------------------
+PAREN_RANGE = {
+    "en": "MI5 rates the likelihood (from 1 to 5) and the impact of each terrorism threat.",
+    "fr": "L'OCAM analyse la vraisemblance (de 2 à 6) et la gravité (de 1 à 5) de la menace.",
+    "de": "Die Behörde bewertet die Terrorgefahr in Belgien nach Wahrscheinlichkeit (von 1 bis 5).",
+    "nl": "Het OCAD beoordeelt de terreurdreiging in België op waarschijnlijkheid (van 1 tot 5).",
+    "es": "Interior mide la amenaza terrorista en España por probabilidad (de 1 a 5).",
+    "it": "L'OCAM valuta la minaccia terroristica in Belgio per probabilità (da 1 a 5).",
+    "ru": "КНБ оценивает террористическую угрозу в Казахстане по вероятности (от 1 до 5).",
+    "sv": "Säpo bedömer terrorhotet i Sverige efter sannolikhet (från 1 till 5).",
+    "pl": "ABW ocenia zagrożenie terrorystyczne w Polsce według prawdopodobieństwa (od 1 do 5).",
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in PAREN_RANGE.items()])
+def test_a_range_in_parentheses_is_masked(text: str) -> None:
+    from notifier.extract.normalise import fold
+    from notifier.extract.segment import mask_scale_ranges
+
+    folded = fold(text)
+    masked = mask_scale_ranges(folded)
+    assert len(masked) == len(folded)  # positions (evidence offsets) unchanged
+    inside = masked[masked.index("(") : masked.index(")")]
+    assert not any(c.isdigit() for c in inside), masked
+
+
+def test_a_range_in_parentheses_is_no_level(extractor: Extractor) -> None:
+    assert tuples(extractor, PAREN_RANGE["fr"]) == []
+
+
+def test_a_from_to_change_outside_parentheses_still_counts(extractor: Extractor) -> None:
+    text = "L'OCAM a relevé le niveau de la menace en Belgique de 2 à 3."
+    assert tuples(extractor, text) == [("be-ocam", "BE", "3", "set")]

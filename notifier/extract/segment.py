@@ -45,6 +45,12 @@ _SCALE_RANGE = re.compile(
     r"(?:(?:from|fran|fra|van|от|de|da|di|of)\s+)?(1)\s*(?:to|till|til|tot|до|a|al|-|–)\s*([2-9])(?!\d)"
 )
 
+# "(de 2 à 6)", "(from 1 to 5)", "(1-5)": a range in parentheses is a scale's bounds, not a change
+_PAREN_RANGE = re.compile(
+    r"\(\s*(?:(?:from|fran|fra|van|von|от|de|da|di|del|z|od)\s+)?(\d{1,2})\s*"
+    r"(?:to|till|til|tot|bis|до|a|al|à|do|-|–)\s*(\d{1,2})\s*\)"
+)
+
 _DE_OF_SIZE = re.compile(
     r"\b(?:eins|zwei|drei|vier|funf|fuenf|[1-5])\s+von\s+(?:insgesamt\s+)?(funf|fuenf|vier|[45])"
     r"(?!\w)(?!\s+auf)"
@@ -156,6 +162,7 @@ def mask_scale_ranges(folded: str) -> str:
         return out
 
     folded = _SCALE_RANGE.sub(blank, folded)
+    folded = _PAREN_RANGE.sub(blank, folded)
     # German "Stufe vier von fünf": "von" + the size after a level number (not "von 3 auf 4")
     return _DE_OF_SIZE.sub(
         lambda m: m.group(0)[: m.start(1) - m.start()] + " " * len(m.group(1)), folded
