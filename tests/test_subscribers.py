@@ -343,7 +343,7 @@ async def test_sms_and_webhook_contacts_both_get_it_and_a_paused_subscriber_noth
         *done["notified"],
         *(m["subscriber"] for m in done["muted"]),
     }
-    assert running.service.router.follower(sms["key"]).areas == ["KZ-ALA"]  # type: ignore[union-attr]
+    assert running.service.followers.router.follower(sms["key"]).areas == ["KZ-ALA"]  # type: ignore[union-attr]
 
 
 async def test_a_new_subscriber_is_told_the_level_in_force(running: Running) -> None:
