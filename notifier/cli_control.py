@@ -78,7 +78,7 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
         try:
             # The YAML is the seed of the subscribers table, whoever reads it first.
             await service.services.subscribers.sync_config(config)
-            await service.refresh_router()
+            await service.followers.refresh()
             return await work(service.services)
         finally:
             await service.extraction.aclose()

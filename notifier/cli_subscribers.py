@@ -8,6 +8,7 @@ so a running service (every replica) routes with it at its next event. Exit code
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -70,11 +71,24 @@ def _validated(option: str, build: Any) -> Any:
         sys.exit(2)
 
 
+def _contact_json(text: str) -> ContactIn:
+    """`--contact '{"kind": …, …}'`: a contact of any registered kind, as the API takes it."""
+    from pydantic import TypeAdapter
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        click.echo('error: --contact: not JSON, e.g. \'{"kind": "sms", …}\'', err=True)
+        sys.exit(2)
+    return _validated("--contact", lambda: TypeAdapter(ContactIn).validate_python(data))
+
+
 def _contacts(
     sms: tuple[str, ...],
     webhooks: tuple[str, ...],
     secrets: tuple[str, ...],
     include_unconfirmed: bool,
+    others: tuple[str, ...] = (),
 ) -> list[ContactIn]:
     if len(webhooks) != len(secrets):
         click.echo("error: give one --secret for each --webhook, in the same order", err=True)
@@ -92,6 +106,7 @@ def _contacts(
                 ),
             )
         )
+    out.extend(_contact_json(text) for text in others)
     return out
 
 
@@ -184,6 +199,9 @@ def register(main: click.Group) -> None:
     @click.option("--webhook", multiple=True, help="Webhook URL; repeat for more.")
     @click.option("--secret", multiple=True, help="whsec_… per --webhook, or env:NAME.")
     @click.option("--include-unconfirmed", is_flag=True, help="Webhooks: level.reported too.")
+    @click.option(
+        "--contact", "others", multiple=True, help="A contact of any kind as JSON; repeat."
+    )
     @click.option("--min-severity", type=click.Choice(SEVERITIES), default="minor")
     @click.option("--transition", "transitions", multiple=True, type=click.Choice(KINDS))
     @click.option("--language", default="en", show_default=True)
@@ -199,6 +217,7 @@ def register(main: click.Group) -> None:
         webhook: tuple[str, ...],
         secret: tuple[str, ...],
         include_unconfirmed: bool,
+        others: tuple[str, ...],
         min_severity: str,
         transitions: tuple[str, ...],
         language: str,
@@ -207,12 +226,13 @@ def register(main: click.Group) -> None:
         name: str,
         paused: bool,
     ) -> None:
-        """Create SUBSCRIBER_ID with one or more contacts (--sms, --webhook with --secret).
+        """Create SUBSCRIBER_ID with one or more contacts (--sms, --webhook with --secret,
+        --contact JSON for any registered kind).
 
         If its areas have a level in force, it is told that level at once."""
-        contacts = _contacts(sms, webhook, secret, include_unconfirmed)
+        contacts = _contacts(sms, webhook, secret, include_unconfirmed, others)
         if not contacts:
-            click.echo("error: give at least one --sms or --webhook", err=True)
+            click.echo("error: give at least one --sms, --webhook or --contact", err=True)
             sys.exit(2)
         body = _validated(
             "subscriber",

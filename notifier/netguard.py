@@ -77,6 +77,12 @@ class NetworkGuard:
                 "to connect to it",
             )
 
+    def session(self, **kwargs: Any) -> aiohttp.ClientSession:
+        """A client session that connects only where the guard allows (resolver and trace)."""
+        return aiohttp.ClientSession(
+            connector=self.connector(), trace_configs=[self.trace()], **kwargs
+        )
+
     def connector(self, **kwargs: Any) -> aiohttp.TCPConnector:
         return aiohttp.TCPConnector(resolver=GuardedResolver(self), **kwargs)
 

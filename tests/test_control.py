@@ -418,7 +418,7 @@ EXPLAINED = """\
 async def test_explain_says_why(database_url: str, tmp_path: Path) -> None:
     async with serving(config_text(database_url, EXPLAINED)) as (service, call):
         await service.store.set_opt_out("desk-en", True, "replied STOP", datetime.now(UTC))
-        await service.refresh_router()
+        await service.followers.refresh()
         status, _ = await call(
             "POST",
             "/api/silences",
@@ -542,7 +542,7 @@ async def test_reports_confirm_and_dismiss_over_http(database_url: str) -> None:
         )
         assert (await call("POST", "/api/reports/x1/dismiss"))[0] == 404
         # The approved one is applied by the service's review job.
-        await service.apply_approved()
+        await service.levels.apply_approved()
         status, levels = await call("GET", "/api/levels", token=READER)
         assert [lv["level"] for lv in levels["levels"]] == ["red"]
 

@@ -451,22 +451,22 @@ async def test_fan_out_happens_outside_the_levels_lock(tmp_path: Path, database_
     clock = Clock(datetime(2022, 1, 20, 6, 0, tzinfo=UTC))
     async with service(config_text(tmp_path, database_url), clock) as svc:
         entered, gate = asyncio.Event(), asyncio.Event()
-        real = svc.current_router
+        real = svc.followers.current
 
         async def slow_router() -> Router:
             entered.set()
             await gate.wait()
             return await real()
 
-        svc.current_router = slow_router  # type: ignore[method-assign]
+        svc.followers.current = slow_router  # type: ignore[method-assign]
         svc.dispatcher = svc._dispatcher()  # built with the slow router
         ingest = asyncio.create_task(svc.ingest(red_in_14()))
         await asyncio.wait_for(entered.wait(), 10)
         # Routing is under way: the levels lock (in memory and in the database) is free.
-        assert not svc._levels_lock.locked()
+        assert not svc.levels.lock.locked()
 
         async def take_levels() -> int:
-            async with svc._levels_lock, svc.store.levels_transaction() as tx:
+            async with svc.levels.lock, svc.store.levels_transaction() as tx:
                 return await tx.version()
 
         await asyncio.wait_for(take_levels(), 10)

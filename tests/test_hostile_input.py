@@ -131,7 +131,7 @@ async def test_a_far_future_red_never_pins_the_level(tmp_path: Path) -> None:
         assert await svc.poll_source(config.sources[0]) == 1
         [red] = await svc.store.level_states()
         assert (red.level, red.since) == ("red", clock.now)
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert report["warnings"] == [
             "document a-red.txt: published 9999-12-31T00:00:00+00:00 is more than 86400 s after "
             "the fetch time; clamped to 2026-12-04T10:00:00+00:00"
@@ -172,17 +172,17 @@ async def test_a_document_over_budget_is_visible_and_given_up_after_three_polls(
         source = config.sources[0]
         await svc.poll_source(source)
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-PAV"]
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert report["status"] == "failing"
         assert report["last_error"] == (
             "document a-huge.txt: extraction took longer than 0.3 s; stopped"
         )
         assert svc.extraction.restarts == 1
         await svc.poll_source(source)
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert (report["status"], report["failed_documents"]) == ("failing", [])
         await svc.poll_source(source)  # the third failure: recorded as seen, status failed
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert report["status"] == "failing"
         [gone] = report["failed_documents"]
         assert gone["id"] == "a-huge.txt"
@@ -191,7 +191,7 @@ async def test_a_document_over_budget_is_visible_and_given_up_after_three_polls(
         )
         assert svc.extraction.restarts == 3
         await svc.poll_source(source)  # nothing new: the source flows again
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert (report["status"], report["last_error"]) == ("ok", None)
         assert report["failed_documents"] == [gone]  # still shown
         assert svc.extraction.restarts == 3
@@ -242,7 +242,7 @@ async def test_a_dir_source_does_not_follow_links_out_of_its_folder(tmp_path: Pa
     async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
         await svc.poll_source(config.sources[0])
         [state] = await svc.store.level_states()
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
     assert state.level == "yellow"
     assert report["warnings"] == [
         "leak.txt: a link to a file outside the folder; not read",

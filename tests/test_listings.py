@@ -150,7 +150,7 @@ async def test_review_approve_and_reject_over_http(database_url: str) -> None:
             400,
             "status must be one of pending, approved, rejected, applied",
         )
-        await service.apply_approved()
+        await service.levels.apply_approved()
         status, body = await call("GET", "/api/levels", token=READER)
         assert [(x["area"]["id"], x["level"]) for x in body["levels"]] == [("KZ-AKT-AKTOBE", "red")]
         status, body = await call("GET", "/api/review?status=", token=READER)

@@ -17,7 +17,7 @@ import pytest
 
 from notifier import metrics
 from notifier.config import load_config
-from notifier.model import AreaRef, Event, Severity, Transition, TransitionKind
+from notifier.model import AreaRef, ChannelKind, Event, Severity, Transition, TransitionKind
 from notifier.service import Service
 from notifier.sources.parse import parse_bytes
 from tests.fakes.twilio_api import FakeTwilioApi
@@ -87,7 +87,7 @@ async def test_a_valid_change_swaps_in_and_an_invalid_one_is_refused(
         + '  - {id: second, phone: "+77012345678", areas: [KZ-AKT], language: ru}\n',
     )
     assert await service.reload_if_changed() is True
-    assert [f.id for f, _ in service.router.route(nationwide())] == ["first", "second"]
+    assert [f.id for f, _ in service.followers.router.route(nationwide())] == ["first", "second"]
 
     caplog.set_level(logging.ERROR, logger="notifier")
     write(config_file, BASE.format(data=tmp_path / "data") + "  - {id: third}\n")
@@ -187,7 +187,7 @@ async def test_an_empty_file_is_refused_and_the_refusal_shows(
     assert last.errors == ("the file is empty (or only comments)",)
     assert reload_metric("refused") == refused_before + 1
     assert metrics.CONFIG_LAST_RELOAD_OK._value.get() == 0
-    [degraded] = service.degradations()
+    [degraded] = service.reloader.degradations()
     assert degraded.endswith(
         "(file change); the previous configuration runs: the file is empty (or only comments)"
     )
@@ -257,7 +257,7 @@ async def test_dropping_every_source_follower_or_twilio_is_refused_unless_explic
     write(file, "allow_empty: [sources]\nsources: []\n" + base + TWILIO)
     assert await service.reload_if_changed() is True
     assert service.config.sources == []
-    assert service.degradations() == []
+    assert service.reloader.degradations() == []
     write(
         file,
         "allow_empty: [sources, followers, twilio]\nsources: []\nsubscribers: []\n"
@@ -265,7 +265,7 @@ async def test_dropping_every_source_follower_or_twilio_is_refused_unless_explic
     )
     assert await service.reload_if_changed() is True
     assert (service.config.subscribers, service.config.webhooks) == ([], [])
-    assert service.config.twilio.dry_run and service.sms.dry_run
+    assert service.config.twilio.dry_run and service.channels[ChannelKind.TWILIO_SMS].dry_run
     assert service.last_reload is not None and service.last_reload.ok
 
 
@@ -376,7 +376,7 @@ async def test_a_half_written_file_during_an_alert_loses_nothing(tmp_path: Path)
 
             write(file, full)
             assert await service.reload_if_changed() is True
-            assert not service.sms.dry_run
+            assert not service.channels[ChannelKind.TWILIO_SMS].dry_run
             await service.outbox.drain(10)
         assert sorted(m["to"] for m in twilio.messages) == phones
 
@@ -483,7 +483,7 @@ async def test_sighup_reloads_at_once_and_a_refusal_shows_in_readyz(tmp_path: Pa
 async def test_a_file_ending_mid_line_is_read_once_it_is_old_enough(
     service: Service, config_file: Path, tmp_path: Path
 ) -> None:
-    service.reload_unterminated_s = 0.5
+    service.reloader.unterminated_s = 0.5
     text = (
         BASE.format(data=tmp_path / "data") + '  - {id: second, phone: "+77012345678", areas: [KZ]}'
     )
@@ -539,4 +539,4 @@ async def test_a_deleted_file_is_reported_once_and_its_return_reloads(
     assert [s.id for s in service.config.subscribers] == ["first"]
     write(config_file, BASE.format(data=tmp_path / "data"))
     assert await service.reload_if_changed() is True
-    assert service.degradations() == []
+    assert service.reloader.degradations() == []

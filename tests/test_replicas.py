@@ -43,21 +43,21 @@ async def test_a_singleton_job_runs_on_one_replica_and_another_takes_over(
     await two.start()
     try:
         for job in ("expiry", "review"):
-            assert await one.run_singleton(job) == 0  # ran: nothing to expire or apply
-            assert await two.run_singleton(job) is None  # held by `one`
-            assert await one.run_singleton(job) == 0  # the holder renews
+            assert await one.jobs.run_singleton(job) == 0  # ran: nothing to expire or apply
+            assert await two.jobs.run_singleton(job) is None  # held by `one`
+            assert await one.jobs.run_singleton(job) == 0  # the holder renews
         # A holder that dies (no release) is replaced once its lease runs out: expiry_check_s
         # is 15 s by default, so the lease lasts max(3 x 15 s, 30 s) = 45 s.
         clock.now += timedelta(seconds=44)
-        assert await two.run_singleton("expiry") is None
+        assert await two.jobs.run_singleton("expiry") is None
         clock.now += timedelta(seconds=2)
-        assert await two.run_singleton("expiry") == 0
-        assert await one.run_singleton("expiry") is None
+        assert await two.jobs.run_singleton("expiry") == 0
+        assert await one.jobs.run_singleton("expiry") is None
         # A holder that stops releases its leases at once.
-        assert await one.run_singleton("review") == 0  # its own lease, renewed
-        assert await two.run_singleton("review") is None
+        assert await one.jobs.run_singleton("review") == 0  # its own lease, renewed
+        assert await two.jobs.run_singleton("review") is None
         await one.stop()
-        assert await two.run_singleton("review") == 0
+        assert await two.jobs.run_singleton("review") == 0
     finally:
         await one.stop()
         await two.stop()
@@ -238,8 +238,8 @@ async def test_the_retention_job_runs_on_the_lease_holder_with_the_configured_ag
         await _seed_history(one.store)
         # 4 finished deliveries older than a day (not the pending and claimed; attempts are
         # not counted), 1 document, 1 report; events are kept for ever.
-        assert await one.run_singleton("retention") == 4 + 1 + 1
-        assert await two.run_singleton("retention") is None
+        assert await one.jobs.run_singleton("retention") == 4 + 1 + 1
+        assert await two.jobs.run_singleton("retention") is None
         assert await _ids(one.store, deliveries.c.id) == ["d-claimed", "d-pending"]
         assert len(await _ids(one.store, events.c.id)) == 4
 

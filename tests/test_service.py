@@ -44,7 +44,7 @@ async def test_january_2022_in_order_survives_a_restart(tmp_path: Path, database
             if doc.published is not None:  # one text has only an approximate date
                 clock.now = max(clock.now, doc.published)
             await first.ingest(doc)
-        in_memory = first.book.states()
+        in_memory = first.levels.book.states()
         stored = await first.store.level_states()
         events = await first.store.recent_events(1000)
         outbox = await first.store.delivery_counts()
@@ -52,8 +52,8 @@ async def test_january_2022_in_order_survives_a_restart(tmp_path: Path, database
     # What the database holds is exactly what the book held, and a restart reads it back.
     assert stored == in_memory
     async with Service(config, clock=clock, echo=lambda _: None, start_scheduler=False) as second:
-        assert second.book.states() == in_memory
-        assert second.book.memory() == first.book.memory()
+        assert second.levels.book.states() == in_memory
+        assert second.levels.book.memory() == first.levels.book.memory()
 
     # Red nationwide first; by February no red is left anywhere.
     first_event = min(events, key=lambda e: e["created"])
@@ -66,7 +66,7 @@ async def test_january_2022_in_order_survives_a_restart(tmp_path: Path, database
     # created in June 2022, so the nationwide red is still on record for them).
     units = set(second.catalog.parts("KZ")) - {"KZ-10", "KZ-33", "KZ-62"}
     assert len(units) == 17
-    effective = {u: second.book.effective("kz", u) for u in units}
+    effective = {u: second.levels.book.effective("kz", u) for u in units}
     assert {u: s.level for u, s in effective.items() if s is not None and s.level == "red"} == {}
     assert effective["KZ-AST"] is None  # Nur-Sultan's orange was cancelled on 27 January
     # The nationwide desk gets one SMS per document that changed levels, listing its changes.
@@ -118,7 +118,7 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
         environ={},
     )
     async with Service(config, echo=lambda _: None, start_scheduler=False) as svc:
-        real = svc.extraction
+        real = svc.intake.extraction
 
         class BrokenOnSeed:
             """A stand-in extraction door that fails on one document (a bug, a bad rule)."""
@@ -128,17 +128,17 @@ async def test_a_document_that_fails_does_not_block_the_others_and_is_read_again
                     raise RuntimeError("extractor bug")
                 return await real.extract(doc)
 
-        svc.extraction = BrokenOnSeed()  # type: ignore[assignment]
+        svc.intake.extraction = BrokenOnSeed()  # type: ignore[assignment]
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-PAV"]
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert report["status"] == "failing"
         assert report["last_error"] == "document a-seed.txt: RuntimeError: extractor bug"
-        svc.extraction = real
+        svc.intake.extraction = real
         await svc.poll_source(config.sources[0])
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT-AKTOBE", "KZ-PAV"]
         assert len(await svc.store.recent_events()) == 2
-        [report] = await svc.source_reports()
+        [report] = await svc.services.sources.listing()
         assert (report["status"], report["last_error"]) == ("ok", None)
 
 
@@ -251,7 +251,7 @@ async def test_an_approved_item_that_cannot_apply_does_not_hold_back_the_others(
         )
         for item in await svc.store.review_items():
             await svc.store.decide_review(item.id, "approved", svc.clock())
-        assert await svc.apply_approved() == 1  # the desk's SMS about Aktobe
+        assert await svc.levels.apply_approved() == 1  # the desk's SMS about Aktobe
         assert [s.area.id for s in await svc.store.level_states()] == ["KZ-AKT"]
         statuses = [(i.announcement["level"], i.status) for i in await svc.store.review_items(None)]
         assert statuses == [("purple", "approved"), ("red", "applied")]

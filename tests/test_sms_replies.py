@@ -107,7 +107,7 @@ async def test_help_join_stop_and_start_in_each_language(sms: Sms) -> None:
         if lang != "en":
             for name in ("help", "join_help", "joined", "stopped", "resumed"):
                 assert getattr(words, name) != getattr(english, name), (lang, name)
-    members = {m.phone: m.language for m in await sms.service.sms_members()}
+    members = {m.phone: m.language for m in await sms.service.services.subscribers.sms_members()}
     assert members == {JOINERS[lang]: lang for lang in JOINS}  # alerts come in that language
     blocked = await sms.service.store.blocked_subscribers()
     assert blocked == {}  # every STOP above was followed by START

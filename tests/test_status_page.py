@@ -542,7 +542,7 @@ def test_areas_outside_the_gazetteer_get_their_own_group_last(catalog: Catalog) 
 
 async def test_a_refused_reload_is_a_banner_and_its_errors_are_listed(site: Site) -> None:
     assert "Running the configuration it started with; not reloaded since." in await site.page()
-    site.service.last_reload = ReloadOutcome(
+    site.service.reloader.last = ReloadOutcome(
         ok=False, at=START, trigger="SIGHUP", errors=("sources[0].url: <bad> url", "second")
     )
     page = await site.page()
@@ -552,7 +552,7 @@ async def test_a_refused_reload_is_a_banner_and_its_errors_are_listed(site: Site
     config = section(page, "configuration")
     assert "Last reload <time" in config and "(SIGHUP) was refused" in config
     assert "<li>sources[0].url: &lt;bad&gt; url</li>" in config and "<li>second</li>" in config
-    site.service.last_reload = ReloadOutcome(
+    site.service.reloader.last = ReloadOutcome(
         ok=True, at=START, trigger="file change", summary="3 sources"
     )
     page = await site.page()

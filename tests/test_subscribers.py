@@ -343,7 +343,7 @@ async def test_sms_and_webhook_contacts_both_get_it_and_a_paused_subscriber_noth
         *done["notified"],
         *(m["subscriber"] for m in done["muted"]),
     }
-    assert running.service.router.follower(sms["key"]).areas == ["KZ-ALA"]  # type: ignore[union-attr]
+    assert running.service.followers.router.follower(sms["key"]).areas == ["KZ-ALA"]  # type: ignore[union-attr]
 
 
 async def test_a_new_subscriber_is_told_the_level_in_force(running: Running) -> None:
@@ -587,6 +587,16 @@ async def test_cli_subscribers(
     assert (await run("add", "bad", "--area", "KZ", "--sms", NEW, "--quiet", "late")).exit_code == 2
     assert (await run("add", "bad", "--area", "Atlantis", "--sms", NEW)).exit_code == 2
     assert (await run("edit", "ops")).exit_code == 2
+    # --contact takes a contact of any registered kind, as the API's JSON.
+    generic = json.dumps({"kind": "sms", "phone": "+77011234597"})
+    made = await run("add", "any", "--area", "KZ", "--contact", generic)
+    assert made.exit_code == 0, made.output
+    anyone = json.loads((await run("show", "any", "--json")).output)
+    assert [(c["kind"], c["address"]) for c in anyone["contacts"]] == [("sms", "+7701****597")]
+    unknown = await run("add", "bad", "--area", "KZ", "--contact", '{"kind": "fax"}')
+    assert unknown.exit_code == 2 and "unknown contact kind 'fax'" in unknown.output
+    not_json = await run("add", "bad", "--area", "KZ", "--contact", "fax:123")
+    assert not_json.exit_code == 2 and "--contact: not JSON" in not_json.output
     assert (await run("remove", "ops")).output.startswith("removed: ops")
     assert (await run("show", "ops")).exit_code == 1
     missing = await asyncio.to_thread(

@@ -292,11 +292,11 @@ async def test_unverified_sources_wait_for_an_operator_who_confirms(
         assert await svc.store.level_states() == []  # two publishers, but both unverified
         first, second = sorted(await svc.store.reports(), key=lambda r: r.id)
         assert (first.needs, second.needs) == ("operator", "operator")
-        assert await svc.apply_approved() == 0
+        assert await svc.levels.apply_approved() == 0
         assert await svc.store.decide_report(first.id, ReportStatus.APPROVED, clock.now)
         assert await svc.store.decide_report(first.id, ReportStatus.DISMISSED, clock.now) is None
-        assert await svc.apply_approved() == 3
-        assert await svc.apply_approved() == 0  # applied once
+        assert await svc.levels.apply_approved() == 3
+        assert await svc.levels.apply_approved() == 0  # applied once
         [event] = await svc.store.recent_events()
         statuses = [(r.status, r.decided_by) for r in await svc.store.reports(None)]
     assert [s["source_id"] for s in event["sources"]] == ["tips", "tips2"]
@@ -507,7 +507,7 @@ async def test_a_review_item_an_operator_approves_acts_though_its_source_is_medi
         assert await svc.store.reports(None) == []  # held for review, not weighed yet
         [item] = await svc.store.review_items()
         await svc.store.decide_review(item.id, "approved", clock.now)
-        assert await svc.apply_approved() == 3
+        assert await svc.levels.apply_approved() == 3
         [report] = await svc.store.reports(None)
     assert (report.status, report.decided_by, report.source.trust.value) == (
         ReportStatus.CONFIRMED,

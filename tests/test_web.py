@@ -218,7 +218,7 @@ async def test_low_confidence_waits_for_review_and_approval_applies_it(
     )
     store = running.service.store
     assert await store.decide_review(item["id"], "approved", running.service.clock()) is not None
-    assert await running.service.apply_approved() == 3
+    assert await running.service.levels.apply_approved() == 3
     await running.service.outbox.drain(5)
     assert len(running.twilio.messages) == 2
     assert (await running.get("/api/review?status=applied"))["review"][0]["id"] == item["id"]
@@ -382,8 +382,8 @@ async def test_join_from_a_number_that_is_not_valid_cannot_break_routing(running
     )
     # A row stored before the rules changed is left out, with a warning, not fatal.
     await running.service.store.join("+10000000001", "KZ-AKT", "en", running.service.clock())
-    await running.service.refresh_router()
-    assert [(m.id, m.areas) for m in await running.service.sms_members()] == [
+    await running.service.followers.refresh()
+    assert [(m.id, m.areas) for m in await running.service.services.subscribers.sms_members()] == [
         ("sms:77051234567", ["KZ-AKT-AKTOBE"])
     ]
 

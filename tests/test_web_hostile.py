@@ -120,5 +120,5 @@ async def test_join_is_capped_per_number_per_day(running: Running) -> None:
     )
     assert (await running.text_in(joiner, "JOIN Astana")).startswith("You already follow")
     assert (await running.text_in("+77051234568", "JOIN Shymkent")).startswith("Subscribed")
-    members = {m.id: m.areas for m in await running.service.sms_members()}
+    members = {m.id: m.areas for m in await running.service.services.subscribers.sms_members()}
     assert sorted(members["sms:77051234567"]) == ["KZ-AKT-AKTOBE", "KZ-ALA", "KZ-AST"]

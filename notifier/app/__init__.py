@@ -1,9 +1,9 @@
 """The application layer: what the transports (HTTP handlers, CLI commands) call.
 
 Each service is small and reads the running `Service` (store, catalog, router, renderer) at
-call time, so a reload's new catalog or router is what the next call sees. The pipeline
-itself stays in `notifier.service`; these services only ask it to act (announcements) or
-read what it wrote (explain, levels, events, deliveries, sources, review, reports), plus the
+call time, so a reload's new catalog or router is what the next call sees. The pipeline's
+stages stay where `notifier.service` wires them; these services only ask them to act (an
+announcement through the apply stage) or read what they wrote (explain, levels, events, deliveries, sources, review, reports), plus the
 silences routing consults at fan-out time and the subscribers it routes to.
 """
 

@@ -1,7 +1,7 @@
 """Manual announcements: the operator sets, extends or lifts a level as their own official word.
 
 One door: `AnnouncementService.announce(request)`. A real announcement goes through the
-pipeline's own transaction (`Service._apply`: levels, events, outbox, the reports ledger,
+pipeline's own transaction (`Applier.apply`: levels, events, outbox, the reports ledger,
 silences) as a report an operator vouched for; a dry run applies it to a copy of the levels
 read from the database and answers with who would be notified and what they would read.
 """
@@ -17,6 +17,7 @@ from notifier.app.errors import Invalid
 from notifier.app.reports import announcement_fields
 from notifier.app.silences import SilenceService
 from notifier.app.timebox import parse_instant
+from notifier.dispatch.dispatcher import plan_notices
 from notifier.model import Action, Announcement, AreaRef, Event, Transition, Trust
 from notifier.trust import Report
 
@@ -128,11 +129,12 @@ class AnnouncementService:
         announcement = self.build(request, now)
         # What it changes, on a copy of the levels as the database holds them now.
         store = service.store
-        book = service.new_book(await store.level_states(), await store.level_memory())
+        book = service.levels.new_book(await store.level_states(), await store.level_memory())
         transitions = book.apply(announcement, now)
         events = [Event.from_transition(t, now) for t in transitions if t.notifies]
         # Grouped per follower as the dispatcher would, silences and quiet hours applied.
-        plan = await service.plan(events)
+        mutes = await self._silences.muting(now)
+        plan = plan_notices(events, (), await service.followers.current(), service.renderer, mutes)
         kept, muted = plan.notices, plan.muted
         queued = 0
         if not request.dry_run:
@@ -142,7 +144,7 @@ class AnnouncementService:
                 document_id=announcement.document_id,
                 trust=Trust.OFFICIAL,
             )
-            queued = await service._apply([report], document=None, source_id=OPERATOR_SOURCE)
+            queued = await service.levels.apply([report], document=None, source_id=OPERATOR_SOURCE)
         return AnnouncementOutcome(
             dry_run=request.dry_run,
             announcement=announcement,

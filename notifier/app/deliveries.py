@@ -11,23 +11,29 @@ from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import Invalid
 from notifier.app.events import check_limit
-from notifier.netguard import mask_phone, mask_url, mask_urls_in
+from notifier.channels import REGISTRY
+from notifier.netguard import mask_url, mask_urls_in
 from notifier.store.listings import find_deliveries
 
 if TYPE_CHECKING:
     from notifier.service import Service
 
 STATUSES = ("pending", "claimed", "sent", "dead", "suppressed", "superseded")
-CHANNELS = ("twilio_sms", "webhook")
+# The channel kinds registered when this module loads: the CLI's choices (the service checks
+# against the registry as it is at each call).
+CHANNELS = tuple(spec.kind for spec in REGISTRY)
 MAX_ID_CHARS = 200
 MAX_REPLAY_IDS = 1000
 
 
+def mask_address(channel: str, address: str) -> str:
+    """An outbox row's address as operators see it: its kind's masking (a URL's by default)."""
+    spec = REGISTRY.get(channel)
+    return (spec.mask if spec is not None else mask_url)(address)
+
+
 def masked(row: dict[str, Any]) -> dict[str, Any]:
-    if row["channel"] == "twilio_sms":
-        row["address"] = mask_phone(row["address"])
-    else:
-        row["address"] = mask_url(row["address"])
+    row["address"] = mask_address(row["channel"], row["address"])
     row["last_error"] = mask_urls_in(row.get("last_error") or "")
     return row
 
@@ -49,8 +55,9 @@ class DeliveryService:
         check_limit(limit)
         if status and status not in STATUSES:
             raise Invalid("status", "must be one of " + ", ".join(STATUSES))
-        if channel and channel not in CHANNELS:
-            raise Invalid("channel", "must be one of " + ", ".join(CHANNELS))
+        kinds = [spec.kind for spec in REGISTRY]
+        if channel and channel not in kinds:
+            raise Invalid("channel", "must be one of " + ", ".join(kinds))
         for name, value in (("subscriber", subscriber), ("event", event)):
             if value and len(value) > MAX_ID_CHARS:
                 raise Invalid(name, f"longer than {MAX_ID_CHARS} characters")
@@ -67,6 +74,16 @@ class DeliveryService:
     async def counts(self) -> dict[str, int]:
         """Outbox rows per status."""
         return dict(await self._service.store.delivery_counts())
+
+    async def provider_status(self, provider_id: str, status: str, error_code: str = "") -> bool:
+        """Record the status a provider reports for a message it took (Twilio's callback);
+        False for an unknown message or a status older than the one recorded."""
+        service = self._service
+        return bool(
+            await service.store.update_provider_status(
+                provider_id, status, error_code, service.clock()
+            )
+        )
 
     def circuits(self) -> list[dict[str, Any]]:
         """The webhook endpoints whose circuit breaker has seen failures, as this replica's

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import NotFound
 from notifier.app.silences import Muting, SilenceService
-from notifier.config import Recipient, SmsSubscriber
+from notifier.channels import REGISTRY
+from notifier.config import Recipient
 from notifier.dispatch.route import DEFAULT_KINDS
 from notifier.model import Severity, TransitionKind
-from notifier.netguard import mask_url
 from notifier.store.lookups import deliveries_of, event_by_id
 from notifier.store.silences import SilenceStore
 
@@ -47,7 +47,7 @@ class ExplainService:
 
     async def _follower(self, subscriber_id: str) -> Recipient | None:
         """The follower of this contact key, or of a subscriber's first contact."""
-        router = await self._service.current_router()
+        router = await self._service.followers.current()
         found = router.follower(subscriber_id)
         if found is None:
             found = next((f for f in router.followers if router.owner(f.id) == subscriber_id), None)
@@ -132,7 +132,7 @@ class ExplainService:
         # The silences in force when the event fanned out (expired ones keep their history).
         then = await SilenceStore(engine).active(created)
         muting = Muting(tuple(then), catalog)
-        owner = (await service.current_router()).owner(follower.id)
+        owner = (await service.followers.current()).owner(follower.id)
         silence = muting.silence_for(follower.id, area_id, severity, owner)
         if silence is None:
             checks.append(Check("silence", True, "no silence in force then covered it"))
@@ -173,7 +173,7 @@ class ExplainService:
             )
         )
         rows = await deliveries_of(engine, event_id, follower.id)
-        is_sms = isinstance(follower, SmsSubscriber)
+        spec = REGISTRY.of(follower)
         deliveries = [
             {
                 "id": r["id"],
@@ -206,8 +206,8 @@ class ExplainService:
             },
             "subscriber": {
                 "id": follower.id,
-                "channel": "twilio_sms" if is_sms else "webhook",
-                "address": _mask(follower),
+                "channel": spec.kind,
+                "address": spec.mask(spec.address(follower)),
                 "areas": list(follower.areas),
             },
             "verdict": verdict,
@@ -216,10 +216,3 @@ class ExplainService:
             "deliveries": deliveries,
             "note": "the subscriber is read from the configuration in force now",
         }
-
-
-def _mask(follower: Recipient) -> str:
-    if isinstance(follower, SmsSubscriber):
-        phone = follower.phone
-        return phone[:5] + "*" * max(len(phone) - 8, 0) + phone[-3:]
-    return mask_url(follower.url)

@@ -81,7 +81,7 @@ class LevelService:
         """The levels as the database holds them now, as a LevelBook to ask for the level in
         force anywhere (a copy: nothing applied to it is stored)."""
         store = self._service.store
-        return self._service.new_book(await store.level_states(), await store.level_memory())
+        return self._service.levels.new_book(await store.level_states(), await store.level_memory())
 
     async def of_area(self, named: str, *, history: int = 20) -> AreaLevels:
         """The levels in force in one area, its own levels, and the last `history` events

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import NotFound
+from notifier.sources import source_report
 
 if TYPE_CHECKING:
     from notifier.service import Service
@@ -15,8 +16,12 @@ class SourceService:
         self._service = service
 
     async def listing(self) -> list[dict[str, Any]]:
-        """Each configured source's report: last success, last error, failures, next poll."""
-        return await self._service.source_reports()
+        """Each configured source's report: last success, last error, failures, next poll,
+        documents given up."""
+        service = self._service
+        rows = {r.source_id: r for r in await service.store.source_rows()}
+        now = service.clock()
+        return [source_report(s, rows.get(s.id), now) for s in service.config.sources]
 
     async def reset(self, source_id: str) -> int:
         """Forget what a source has seen (its next poll reads everything again); the count

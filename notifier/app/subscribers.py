@@ -2,9 +2,11 @@
 
 One door for every transport (HTTP, CLI, Twilio's inbound SMS): `SubscriberService`. A
 subscriber has its own settings (areas, minimum severity, transitions, language, quiet hours,
-paused) and one or more contacts (`sms` with a phone, `webhook` with URL and secret). Each
-contact is validated by the model the YAML uses (`SmsSubscriber`, `WebhookEndpoint`), and
-each becomes one follower of the router, with the contact's `key` as its id.
+paused) and one or more contacts of the registered kinds (`notifier.channels.REGISTRY`: `sms`
+with a phone, `webhook` with URL and secret …). A contact comes in as its kind's
+`contact_model`, is validated again by the kind's settings model (the one the YAML uses:
+`SmsSubscriber`, `WebhookEndpoint`), and becomes one follower of the router
+(`notifier.dispatch.followers`), with the contact's `key` as its id.
 
 Origins: `config` subscribers are the YAML's (`subscribers:`, `webhooks:`), synced at start and
 reload and read-only here, except pause/resume, re-enable and unblock; `sms` ones joined by
@@ -18,24 +20,22 @@ nothing until the next change.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notifier.app.errors import Conflict, Invalid, NotFound
-from notifier.channels import REGISTRY
-from notifier.config import (
-    Config,
-    QuietHours,
-    Recipient,
-    SmsSubscriber,
-    WebhookEndpoint,
-)
-from notifier.dispatch.route import Router, channel_of
+from notifier.channels import REGISTRY, ChannelSpec
+from notifier.channels.fields import ContactIn
+from notifier.channels.twilio_sms.contact import SmsContactIn
+from notifier.channels.webhook.contact import WebhookContactIn
+from notifier.config import Config, Follower, QuietHours, Recipient, iter_followers
+from notifier.dispatch.followers import FollowerCache, build_router, recipient
+from notifier.dispatch.route import channel_of
 from notifier.model import Event, Notice, Severity, Transition, TransitionKind
 from notifier.netguard import mask_url
 from notifier.store import delivery_id
@@ -51,8 +51,23 @@ from notifier.store.subscribers import (
 )
 
 if TYPE_CHECKING:
-    from notifier.extract import Catalog
     from notifier.service import Service
+
+__all__ = [
+    "ContactIn",
+    "FollowerCache",
+    "SmsContactIn",
+    "SubscriberIn",
+    "SubscriberPatch",
+    "SubscriberService",
+    "WebhookContactIn",
+    "build_router",
+    "config_specs",
+    "recipient",
+    "subscriber_json",
+]
+
+F = TypeVar("F", bound=Follower)
 
 log = logging.getLogger(__name__)
 
@@ -64,24 +79,6 @@ MAX_CONTACTS = 20
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class SmsContactIn(_Body):
-    kind: Literal["sms"]
-    phone: str = Field(max_length=32, description="E.164 number, e.g. +77012345678.")
-
-
-class WebhookContactIn(_Body):
-    kind: Literal["webhook"]
-    url: str = Field(max_length=2000, description="http:// or https:// URL.")
-    secret: str = Field(max_length=200, description="Standard Webhooks secret, whsec_<base64>.")
-    timeout_s: float = Field(15.0, gt=0, le=600)
-    include_unconfirmed: bool = Field(
-        False, description="Also receive unconfirmed reports (level.reported)."
-    )
-
-
-ContactIn = Annotated[SmsContactIn | WebhookContactIn, Field(discriminator="kind")]
 
 
 class _Settings(_Body):
@@ -118,91 +115,19 @@ class SubscriberPatch(_Body):
     quiet_hours: QuietHours | None = None
 
 
-# --- followers from rows --------------------------------------------------------------------
-
-
-def recipient(row: SubscriberRow, contact: ContactRow, known: set[str] | None = None) -> Recipient:
-    """The follower one contact of a subscriber is; raises ValidationError when a stored value
-    no longer passes (a phone number the rules now reject)."""
-    areas = [a for a in row.areas if known is None or a in known]
-    common: dict[str, Any] = {
-        "id": row.id,
-        "enabled": row.enabled and not row.paused,
-        "areas": areas,
-        "min_severity": row.min_severity,
-        "transitions": list(row.transitions) if row.transitions is not None else None,
-        "language": row.language,
-    }
-    spec = REGISTRY.contact(contact.kind)
-    if spec is None:
-        raise ValueError(f"unknown contact kind {contact.kind!r}")
-    if "quiet_hours" in spec.follower.model_fields:  # held back per subscriber, if the kind can
-        common["quiet_hours"] = row.quiet_hours
-    model = cast(Recipient, spec.follower.model_validate({**common, **contact.settings}))
-    # The key is not an id the YAML could write ('@'): set it after validation.
-    return model if contact.key == row.id else model.model_copy(update={"id": contact.key})
-
-
-FollowerCache = dict[str, tuple[str, Recipient]]
-"""contact key -> (fingerprint of what built it, the follower): rebuilding the router after
-one change validates only what changed (validating 10,000 phone numbers takes seconds)."""
-
-
-def _fingerprint(row: SubscriberRow, contact: ContactRow) -> str:
-    return json.dumps(
-        [row.id, row.areas, row.min_severity, row.transitions, row.language, row.quiet_hours,
-         row.enabled, row.paused, contact.kind, contact.settings],
-        sort_keys=True,
-    )  # fmt: skip
-
-
-def build_router(
-    rows: Sequence[SubscriberRow],
-    catalog: Catalog,
-    blocked: dict[str, str],
-    cache: FollowerCache | None = None,
-) -> Router:
-    """The router over every contact of every subscriber; a row that no longer validates is
-    left out with a warning (one bad stored number must not stop routing for all). `cache`
-    (built for the same catalog) is read and replaced by this router's followers."""
-    known = set(catalog.areas)
-    followers: list[Recipient] = []
-    owners: dict[str, str] = {}
-    fresh: FollowerCache = {}
-    for row in rows:
-        for contact in row.contacts:
-            mark = _fingerprint(row, contact)
-            hit = cache.get(contact.key) if cache is not None else None
-            if hit is not None and hit[0] == mark:
-                follower = hit[1]
-            else:
-                try:
-                    follower = recipient(row, contact, known)
-                except (ValidationError, ValueError) as exc:
-                    log.warning("subscriber %s contact %d left out: %s", row.id, contact.id, exc)
-                    continue
-            fresh[contact.key] = (mark, follower)
-            followers.append(follower)
-            owners[contact.key] = row.id
-    if cache is not None:
-        cache.clear()
-        cache.update(fresh)
-    return Router(followers, catalog.contains, blocked=blocked, owners=owners)
-
-
 def config_specs(config: Config) -> list[tuple[SubscriberSpec, ContactSpec]]:
     """The YAML's followers as `config` subscribers with one contact each."""
-    out = []
-    for sub in config.subscribers:
-        out.append(
-            (
-                _spec_of(sub, quiet=sub.quiet_hours),
-                ContactSpec("sms", sub.phone, {"phone": sub.phone}),
-            )
-        )
-    for hook in config.webhooks:
-        out.append((_spec_of(hook, quiet=None), _webhook_spec(hook)))
-    return out
+    return [
+        (_spec_of(f, quiet=getattr(f, "quiet_hours", None)), contact_spec(f))
+        for f in iter_followers(config)
+    ]
+
+
+def contact_spec(follower: Follower, spec: ChannelSpec | None = None) -> ContactSpec:
+    """The contact a validated follower is stored as: its kind's contact kind, address and
+    the settings its contact model names."""
+    spec = spec or REGISTRY.of(follower)
+    return ContactSpec(spec.contact, spec.address(follower), spec.stored(follower))
 
 
 def _spec_of(f: Recipient, *, quiet: QuietHours | None) -> SubscriberSpec:
@@ -215,19 +140,6 @@ def _spec_of(f: Recipient, *, quiet: QuietHours | None) -> SubscriberSpec:
         language=f.language,
         quiet_hours=quiet.model_dump(mode="json") if quiet is not None else None,
         enabled=f.enabled,
-    )
-
-
-def _webhook_spec(hook: WebhookEndpoint) -> ContactSpec:
-    return ContactSpec(
-        "webhook",
-        hook.url,
-        {
-            "url": hook.url,
-            "secret": hook.secret.get_secret_value(),
-            "timeout_s": hook.timeout_s,
-            "include_unconfirmed": hook.include_unconfirmed,
-        },
     )
 
 
@@ -259,8 +171,9 @@ def contact_json(c: ContactRow, blocked: dict[str, str]) -> dict[str, Any]:
         "address": _mask(c.kind, c.address),
         "blocked": blocked.get(c.key),
     }
-    if c.kind == "webhook":
-        out["include_unconfirmed"] = bool(c.settings.get("include_unconfirmed"))
+    spec = REGISTRY.contact(c.kind)
+    for name in spec.shown if spec is not None else ():
+        out[name] = c.settings.get(name)
     return out
 
 
@@ -339,8 +252,6 @@ class SubscriberService:
             changes["language"] = patch.language
         if "quiet_hours" in given:
             changes["quiet_hours"] = _quiet(patch.quiet_hours)
-        from dataclasses import replace
-
         spec = replace(spec, **changes)
         for contact in row.contacts:  # the new settings must still suit every contact
             try:
@@ -363,7 +274,7 @@ class SubscriberService:
         await self._store.set_paused(row.id, paused, self.now())
         return await self.get(row.id)
 
-    async def add_contact(self, subscriber_id: str, contact: ContactIn) -> SubscriberRow:
+    async def add_contact(self, subscriber_id: str, contact: BaseModel) -> SubscriberRow:
         row = await self.get(subscriber_id)
         if row.origin != "api":
             raise Conflict(
@@ -388,22 +299,26 @@ class SubscriberService:
         return await self.get(row.id)
 
     async def enable(self, subscriber_id: str, contact_id: int) -> SubscriberRow:
-        """Re-enable a webhook contact disabled after a 410 Gone (the consumer is back)."""
-        return await self._clear(subscriber_id, contact_id, "webhook", opted_out=False)
+        """Re-enable a contact whose endpoint was disabled after it answered gone (a webhook's
+        410: the consumer is back); kinds whose spec says `disables`."""
+        return await self._clear(subscriber_id, contact_id, opted_out=False)
 
     async def unblock(self, subscriber_id: str, contact_id: int) -> SubscriberRow:
-        """Lift an opt-out (STOP, Twilio 21610) of an sms contact: only when the person asked
-        to receive alerts again, outside SMS (the operator answers for it)."""
-        return await self._clear(subscriber_id, contact_id, "sms", opted_out=True)
+        """Lift an opt-out (STOP, Twilio 21610) of a contact whose kind lets people opt out
+        (`opts_out`): only when the person asked to receive alerts again, outside that
+        channel (the operator answers for it)."""
+        return await self._clear(subscriber_id, contact_id, opted_out=True)
 
     async def _clear(
-        self, subscriber_id: str, contact_id: int, kind: str, *, opted_out: bool
+        self, subscriber_id: str, contact_id: int, *, opted_out: bool
     ) -> SubscriberRow:
         row = await self.get(subscriber_id)
         contact = self._find_contact(row, contact_id)
-        if contact.kind != kind:
+        spec = REGISTRY.contact(contact.kind)
+        if spec is None or not (spec.opts_out if opted_out else spec.disables):
+            able = [s.contact for s in REGISTRY if (s.opts_out if opted_out else s.disables)]
             verb = "unblocked" if opted_out else "re-enabled"
-            raise Invalid("contact", f"only a {kind} contact can be {verb}")
+            raise Invalid("contact", f"only a {' or '.join(able)} contact can be {verb}")
         if await self._store.clear_flag(contact.key, opted_out=opted_out, now=self.now()):
             log.info(
                 "subscriber %s contact %s: %s",
@@ -455,13 +370,29 @@ class SubscriberService:
     async def joins_since(self, phone: str, since: datetime) -> int:
         return await self._store.area_added_since(member_id(phone), since)
 
-    async def keys_of_phone(self, phone: str) -> list[str]:
-        """Every contact key of this number (and its JOIN id, which may not exist yet)."""
-        keys = [c.key for c in await self._store.contacts_at(phone) if c.kind == "sms"]
-        return list(dict.fromkeys([*keys, member_id(phone)]))
+    async def joined_areas(self, phone: str) -> set[str]:
+        """The areas this number joined by SMS."""
+        row = await self._store.get(member_id(phone))
+        return set(row.areas) if row is not None else set()
 
-    async def set_opt_out(self, phone: str, opted_out: bool, reason: str) -> int:
-        keys = await self.keys_of_phone(phone)
+    async def sms_members(self) -> list[Recipient]:
+        """People who texted JOIN <area>, as followers with the id `member_id(phone)`."""
+        _, rows = await self._store.all()
+        router = build_router([r for r in rows if r.origin == "sms"], self._service.catalog, {})
+        return [f for f in router.followers if f.areas]
+
+    async def keys_at(self, contact_kind: str, address: str) -> list[str]:
+        """Every contact key of this kind at this address (a number's, whoever created
+        it), and the number's JOIN id (which may not exist yet)."""
+        contacts = await self._store.contacts_at(address)
+        keys = [c.key for c in contacts if c.kind == contact_kind]
+        return list(dict.fromkeys([*keys, member_id(address)]))
+
+    async def set_opt_out(
+        self, contact_kind: str, address: str, opted_out: bool, reason: str
+    ) -> int:
+        """Stop (or resume) every contact of this kind at this address (STOP, START)."""
+        keys = await self.keys_at(contact_kind, address)
         for key in keys:
             await self._service.store.set_opt_out(key, opted_out, reason, self.now())
         return len(keys)
@@ -512,12 +443,37 @@ class SubscriberService:
                 channel = channel_of(follower)
                 # Its own row key: telling a subscriber again later (re-JOIN) is a new message.
                 did = delivery_id(f"{event.id}|in-force|{now.isoformat()}", contact.key, channel)
-                notices.append(service.notice_for(event, follower, did))
+                notices.append(self._notice(event, follower, did))
         written = await service.store.enqueue(notices, now)
         if written:
             log.info("subscriber %s told the level in force (%d notices)", row.id, written)
             service.kick_outbox()
         return written
+
+    def _notice(self, event: Event, follower: Recipient, did: str) -> Notice:
+        """The rendered notice of one follower outside the dispatcher; quiet hours hold a
+        notice below extreme (a kind whose follower has them)."""
+        notice = self._service.renderer.render(event, follower, delivery_id=did)
+        quiet = getattr(follower, "quiet_hours", None)
+        if quiet is not None and event.severity is not Severity.EXTREME:
+            notice = replace(notice, not_before=quiet.ends_after(event.created))
+        return notice
+
+    # --- the router's view -----------------------------------------------------------------
+
+    async def followers(self, model: type[F]) -> list[F]:
+        """The followers of one settings model (`WebhookEndpoint` …) the router has now."""
+        router = await self._service.followers.current()
+        return [f for f in router.followers if isinstance(f, model)]
+
+    async def language_at(self, contact_kind: str, address: str) -> str | None:
+        """The language of the subscriber (from the YAML, the API or a JOIN) with a contact
+        of this kind at this address; None if nobody has one."""
+        for follower in (await self._service.followers.current()).followers:
+            spec = REGISTRY.of(follower)
+            if spec.contact == contact_kind and spec.address(follower) == address:
+                return follower.language
+        return None
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -531,16 +487,20 @@ class SubscriberService:
             out.append(area_id)
         return tuple(dict.fromkeys(out))
 
-    def _contact(self, spec: SubscriberSpec, contact: ContactIn, where: str) -> ContactSpec:
+    def _contact(self, spec: SubscriberSpec, contact: BaseModel, where: str) -> ContactSpec:
+        """A contact (its kind's `contact_model`) validated by its kind's settings model with
+        the subscriber's settings, as it is stored."""
+        kind = REGISTRY.contact(str(getattr(contact, "kind", "")))
+        if kind is None:
+            raise Invalid(f"{where}.kind", f"unknown contact kind {getattr(contact, 'kind', '')!r}")
         base = {"id": spec.id, "areas": list(spec.areas), "language": spec.language}
         try:
-            if isinstance(contact, SmsContactIn):
-                sms = SmsSubscriber.model_validate({**base, "phone": contact.phone})
-                return ContactSpec("sms", sms.phone, {"phone": sms.phone})
-            hook = WebhookEndpoint.model_validate({**base, **contact.model_dump(exclude={"kind"})})
+            follower = kind.follower.model_validate(
+                {**base, **contact.model_dump(exclude={"kind"})}
+            )
         except ValidationError as exc:
             raise _invalid(exc, where) from None
-        return _webhook_spec(hook)
+        return contact_spec(follower, kind)
 
     @staticmethod
     def _writable(row: SubscriberRow, verb: str) -> SubscriberRow:
@@ -568,8 +528,6 @@ def _quiet(quiet: QuietHours | None) -> dict[str, Any] | None:
 
 
 def _with(row: SubscriberRow, spec: SubscriberSpec) -> SubscriberRow:
-    from dataclasses import replace
-
     return replace(
         row,
         areas=spec.areas,

@@ -1,8 +1,9 @@
 """What a channel kind is, in one value: `ChannelSpec`.
 
-Routing, rendering, the service's channel construction and the subscribers service ask the
-registry (`notifier.channels.REGISTRY`) instead of branching on SMS or webhook, so a new kind
-is one folder under `notifier/channels/` exporting a `SPEC` (README "Delivery").
+Routing, rendering, the service's channel construction, the subscribers service, the API's
+contact models and OpenAPI document, and the web app's provider routes ask the registry
+(`notifier.channels.REGISTRY`) instead of branching on SMS or webhook, so a new kind is one
+folder under `notifier/channels/` exporting a `SPEC` (README "Delivery").
 """
 
 from __future__ import annotations
@@ -15,15 +16,27 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from pydantic import BaseModel, SecretStr
 
 from notifier.channels.base import Channel
 from notifier.config import Config, Follower
 from notifier.model import Event
 
 if TYPE_CHECKING:
-    from notifier.dispatch.render import Renderer
+    from aiohttp import web
 
-__all__ = ["ChannelContext", "ChannelSpec", "json_body", "json_group_body", "json_test_body"]
+    from notifier.app import AppServices
+    from notifier.dispatch.render import Renderer
+    from notifier.extract import Catalog
+
+__all__ = [
+    "ChannelContext",
+    "ChannelSpec",
+    "RouteContext",
+    "json_body",
+    "json_group_body",
+    "json_test_body",
+]
 
 # (sender, now_s, interval_s, max_wait_s) -> (booked, seconds to wait): `Store.book_send`.
 SendBooker = Callable[[str, float, float, float], Awaitable[tuple[bool, float]]]
@@ -43,6 +56,19 @@ class ChannelContext:
     resolve: Callable[[str], Awaitable[Follower | None]]
     # A send-rate booking shared by every replica (PostgreSQL), or None (one process).
     book_send: SendBooker | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RouteContext:
+    """What the web app hands a kind's provider routes (`ChannelSpec.routes`): the
+    application layer (handlers call it, never the store or the router), and the
+    configuration and catalog in force, read at each call (a reload swaps them)."""
+
+    services: AppServices
+    config: Callable[[], Config]
+    catalog: Callable[[], Catalog]
+    clock: Callable[[], datetime]
+    echo: Callable[[str], None]
 
 
 def json_body(renderer: Renderer, event: Event, language: str) -> str:
@@ -85,9 +111,20 @@ class ChannelSpec:
     `kind` is the value stored in outbox rows (`channel`); `contact` the contact kind the API,
     the CLI and the subscribers table use. `follower` is the settings model a contact's
     settings validate into (it subclasses `Follower`; a `quiet_hours` field, if it has one, is
-    filled from the subscriber). `settings` picks the part of the config the channel is built
-    from: on reload a new channel is built (and started) only when it changed. `test_body`
-    is what `notifier send-test` sends.
+    filled from the subscriber). `contact_model` is what the API and the CLI take for a new
+    contact of this kind: a pydantic model with `kind: Literal[<contact>]` and the follower
+    fields a contact stores (validated again by `follower` with the subscriber's settings);
+    the API validates a contact by it and the OpenAPI document describes it.
+
+    `settings` picks the part of the config the channel is built from (`section` names it in
+    errors): on reload a new channel is built (and started) only when it changed.
+    `test_body` is what `notifier send-test` sends. `routes`, if given, adds the kind's
+    provider routes to the web app (a delivery-status callback, inbound messages), called
+    with a `RouteContext`; they sit outside /api and check their own signatures. `shown`
+    names stored settings the API's contact listing shows (besides the masked address);
+    `echo_results` prints each recorded attempt (the demo's webhook lines). `opts_out`: its
+    people can opt out (STOP), which an operator may lift (`unblock`); `disables`: a permanent
+    failure can disable its endpoint (410 Gone), which an operator may re-enable (`enable`).
     """
 
     kind: str
@@ -96,7 +133,25 @@ class ChannelSpec:
     address: Callable[[Any], str]
     mask: Callable[[str], str]
     build: Callable[[ChannelContext], Channel]
+    contact_model: type[BaseModel]
     body: Callable[[Renderer, Event, str], str] = json_body
     group_body: Callable[[Renderer, Sequence[Event], str], str] = json_group_body
     settings: Callable[[Config], object] = _unchanging
+    section: str = ""
     test_body: Callable[[Follower, str], str] = json_test_body
+    routes: Callable[[web.Application, RouteContext], None] | None = None
+    shown: tuple[str, ...] = ()
+    echo_results: bool = False
+    opts_out: bool = False
+    disables: bool = False
+
+    def stored(self, follower: Follower) -> dict[str, Any]:
+        """The settings a contact stores: the contact model's fields (but `kind`) as the
+        validated follower has them (a phone number normalised, a secret in clear)."""
+        out: dict[str, Any] = {}
+        for name in self.contact_model.model_fields:
+            if name == "kind":
+                continue
+            value = getattr(follower, name)
+            out[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return out

@@ -21,7 +21,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from notifier.config import Config, SourceBase
 from notifier.store import Store
 
-__all__ = ["REVIEW_EVERY_S", "SINGLETON_JOBS", "Jobs", "SingletonJob", "job_lease"]
+__all__ = [
+    "REVIEW_EVERY_S",
+    "SINGLETON_JOBS",
+    "Jobs",
+    "SingletonJob",
+    "job_lease",
+    "source_triggers",
+]
 
 log = logging.getLogger("notifier")
 
@@ -31,6 +38,16 @@ SINGLETON_JOBS = ("expiry", "review", "retention")
 
 def job_lease(job: str) -> str:
     return f"job:{job}"
+
+
+def source_triggers(config: Config) -> dict[str, IntervalTrigger]:
+    """The polling trigger of every enabled source, built up front: a value a trigger cannot
+    take fails here, before any job is touched."""
+    return {
+        source.id: IntervalTrigger(seconds=source.interval_s, jitter=source.jitter_s)
+        for source in config.sources
+        if source.enabled
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +122,22 @@ class Jobs:
                     id=f"source:{source.id}",
                     next_run_time=self._clock(),
                 )
+
+    def reschedule(
+        self,
+        new: Config,
+        old: Config,
+        triggers: dict[str, IntervalTrigger],
+        expiry: IntervalTrigger,
+        poll: Callable[[SourceBase], Awaitable[Any]],
+    ) -> None:
+        """A reloaded configuration: its sources' polls (`triggers`, staged), and the expiry
+        timer's interval if it changed."""
+        if not self.scheduler.running:
+            return
+        self.schedule_sources(new, triggers, poll)
+        if new.levels.expiry_check_s != old.levels.expiry_check_s:
+            self.scheduler.reschedule_job("expiry", trigger=expiry)
 
     async def run_singleton(self, name: str) -> int | None:
         """Run a job that must run once across replicas, if this replica holds its lease.

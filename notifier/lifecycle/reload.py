@@ -21,13 +21,15 @@ from typing import Any
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifier import metrics
+from notifier.channels import REGISTRY
 from notifier.channels.base import Channel
+from notifier.channels.running import start_channel
 from notifier.config import Config, parse_config, read_config_text
 from notifier.dispatch.outbox import RetryPolicy
 from notifier.dispatch.render import Renderer
 from notifier.errors import ConfigError
 from notifier.extract import Catalog
-from notifier.model import ChannelKind, LevelState
+from notifier.model import LevelState
 from notifier.preflight import prepare, reload_refusals
 
 __all__ = ["ConfigReloader", "ReloadOutcome", "Runtime", "Staged", "start_channel"]
@@ -156,6 +158,18 @@ class ConfigReloader:
             self.record(ReloadOutcome(True, self._clock(), trigger, summary=summary))
             return True
 
+    def degradations(self) -> list[str]:
+        """What works less well than configured (for /readyz and the status page)."""
+        last = self.last
+        if last is None or last.ok:
+            return []
+        first = last.errors[0] if last.errors else "no reason given"
+        more = f" (and {len(last.errors) - 1} more)" if len(last.errors) > 1 else ""
+        return [
+            f"configuration reload refused at {last.at.isoformat(timespec='seconds')} "
+            f"({last.trigger}); the previous configuration runs: {first}{more}"
+        ]
+
     async def _start_channels(self, staged: Staged) -> str | None:
         """Start the staged channels; on a failure close them all and say why."""
         channels = staged.runtime.channels
@@ -165,7 +179,8 @@ class ConfigReloader:
             except Exception as exc:
                 for built in channels.values():
                     await built.aclose()
-                label = "twilio" if kind == ChannelKind.TWILIO_SMS else kind
+                spec = REGISTRY.get(kind)
+                label = spec.section if spec is not None and spec.section else kind
                 return f"{label}: cannot start: {exc}"
         return None
 
@@ -230,13 +245,6 @@ class ConfigReloader:
                 "configuration reload refused, the running one stays: %s",
                 "; ".join(outcome.errors),
             )
-
-
-async def start_channel(channel: Channel) -> None:
-    """Open a channel that needs opening (Twilio's client must open inside the loop)."""
-    start = getattr(channel, "start", None)
-    if start is not None:
-        await start()
 
 
 def check_levels_known(catalog: Catalog, states: Sequence[LevelState]) -> None:

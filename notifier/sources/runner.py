@@ -18,6 +18,7 @@ from datetime import datetime
 from notifier import metrics
 from notifier.config import Config, SourceBase
 from notifier.extract.worker import ExtractionFailed
+from notifier.logging import bound
 from notifier.model import Document
 from notifier.sources.poll import SourcePoller
 from notifier.sources.state import SourceState
@@ -51,6 +52,7 @@ class SourceRunner:
         self._clock = clock
         self._ingest = ingest
 
+    @bound(lambda self, source, *_, **__: {"source": source.id})
     async def run(self, source: SourceBase) -> int:
         """One poll: fetch, keep the unseen documents, run each through the pipeline."""
         store = self._store()
@@ -115,6 +117,13 @@ class SourceRunner:
         failing = bool(result.error or result.state.document_error)
         metrics.SOURCE_FAILING.labels(source.id).set(1 if failing else 0)
         return notified
+
+    async def close(self, sources: Sequence[SourceBase]) -> None:
+        """Stop: no more polls, and this replica's source leases released at once."""
+        self.poller.close()
+        store = self._store()
+        for source in sources:
+            await store.release_lease(source.id, self._holder)
 
     async def _record_failures(
         self,

@@ -2,7 +2,7 @@
 
 Every write bumps `meta.subscribers_version` in its own transaction, with one UPDATE that
 PostgreSQL serialises on the row: a replica that finds the version moved rebuilds its router
-(`Service.current_router`), so a subscriber created through one replica is routed by all.
+(`Followers.current`), so a subscriber created through one replica is routed by all.
 """
 
 from __future__ import annotations

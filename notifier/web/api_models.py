@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from notifier.app.subscribers import ContactIn
+from notifier.channels.fields import ChannelName, ContactKindName
 from notifier.model import Severity, TransitionKind, Trust
 
 
@@ -55,7 +56,7 @@ class DeliveriesQuery(LimitQuery):
     status: DeliveryStatusName | None = Field(None, description="Only rows in this state.")
     subscriber: str | None = Field(None, max_length=200, description="Only this subscriber's.")
     event: str | None = Field(None, max_length=200, description="Only this event's.")
-    channel: Literal["twilio_sms", "webhook"] | None = Field(None, description="Only this channel.")
+    channel: ChannelName | None = Field(None, description="Only this channel.")
 
 
 class ReviewQuery(Shape):
@@ -173,7 +174,7 @@ class DeliveryOut(Shape):
     id: str = Field(description="Also the webhook-id header of a webhook delivery.")
     event_id: str
     subscriber_id: str
-    channel: Literal["twilio_sms", "webhook"]
+    channel: ChannelName
     address: str = Field(description="Webhook URL, or the phone number masked.")
     body: str
     language: str
@@ -313,10 +314,12 @@ class ContactOut(Shape):
         description="The id deliveries, opt-outs and silences use: the subscriber's id for "
         "YAML and JOIN subscribers, <subscriber>@<contact id> for API contacts."
     )
-    kind: Literal["sms", "webhook"]
+    kind: ContactKindName
     address: str = Field(description="Webhook URL (credentials masked), or the phone masked.")
     blocked: str | None = Field(description="Why deliveries stopped (opted out, endpoint gone).")
-    include_unconfirmed: bool | None = Field(None, description="Webhooks: level.reported too.")
+    include_unconfirmed: bool | None = Field(
+        None, description="Webhooks (the kind's `shown` settings): level.reported too."
+    )
 
 
 class QuietHoursOut(Shape):
@@ -349,7 +352,8 @@ class SubscribersResponse(Shape):
 
 
 class ContactBody(RootModel[ContactIn]):
-    """One contact: {"kind": "sms", "phone": …} or {"kind": "webhook", "url": …, "secret": …}."""
+    """One contact of a registered kind, e.g. {"kind": "sms", "phone": …} or
+    {"kind": "webhook", "url": …, "secret": …}: the kind's contact model."""
 
 
 # --- announcements -----------------------------------------------------------------------------
@@ -398,7 +402,7 @@ class AnnouncedTransitionOut(Shape):
 
 class AnnouncedNoticeOut(Shape):
     subscriber: str
-    channel: Literal["twilio_sms", "webhook"]
+    channel: ChannelName
     language: str
     text: str = Field(description="The SMS text, or the webhook's JSON body.")
 
@@ -477,7 +481,7 @@ class ExplainEventOut(Shape):
 
 class ExplainSubscriberOut(Shape):
     id: str
-    channel: Literal["twilio_sms", "webhook"]
+    channel: ChannelName
     address: str = Field(description="Webhook URL, or the phone number masked.")
     areas: list[str]
 
@@ -492,7 +496,7 @@ class ExplainCheckOut(Shape):
 
 class ExplainDeliveryOut(Shape):
     id: str
-    channel: Literal["twilio_sms", "webhook"]
+    channel: ChannelName
     status: DeliveryStatusName
     attempts: int
     last_error: str | None

@@ -1,4 +1,6 @@
-"""The HTTP surface (aiohttp.web): health, readiness, metrics, the JSON API, the demo consumer."""
+"""The HTTP surface (aiohttp.web): health, readiness, metrics, the JSON API, the status page,
+the feed, and each registered channel kind's provider routes (`ChannelSpec.routes`: Twilio's
+callbacks, the webhook demo consumer)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from standardwebhooks import Webhook, WebhookVerificationError
 
-from notifier.config import WebhookEndpoint
+from notifier.channels import REGISTRY
+from notifier.channels.spec import RouteContext
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
 from notifier.web.openapi import add_openapi_route
 
@@ -44,22 +46,25 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    from notifier.web import twilio_hooks
+    from notifier.web import control, listings, subscribers
     from notifier.web.feed import events_feed
     from notifier.web.status_page import status_page
 
     app.router.add_get("/", status_page)
     app.router.add_get("/feed.atom", events_feed)
-    twilio_hooks.add_routes(app)
-    from notifier.web import control, listings
-
     control.add_routes(app, service.services)
     listings.add_routes(app, service.services)
-    from notifier.web import subscribers
-
     subscribers.add_routes(app, service.services.subscribers)
-    if service.config.server.demo_consumer:
-        app.router.add_post("/demo/webhook", demo_webhook)
+    routes = RouteContext(
+        services=service.services,
+        config=lambda: service.config,
+        catalog=lambda: service.catalog,
+        clock=service.clock,
+        echo=service.echo,
+    )
+    for spec in REGISTRY:  # each channel kind's provider routes, if it has any
+        if spec.routes is not None:
+            spec.routes(app, routes)
     return app
 
 
@@ -92,12 +97,12 @@ async def readyz(request: web.Request) -> web.Response:
     # Degraded is still ready: the service runs, but not as the operator configured it (a
     # refused reload), or a source fails; every replica shares the sources, so taking this one
     # out of rotation would not help. `degraded` and `failing_sources` say what and why.
-    body["degraded"] = service.degradations()
+    body["degraded"] = service.reloader.degradations()
     failing = []
     if not problems:
         failing = [
             {"id": r["id"], "error": r["last_error"]}
-            for r in await service.source_reports()
+            for r in await service.services.sources.listing()
             if r["status"] == "failing"
         ]
     body["status"] = "degraded" if failing or body["degraded"] else "ok"
@@ -109,31 +114,6 @@ async def metrics(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     from notifier import metrics as m
 
-    for status, count in (await service.store.delivery_counts()).items():
+    for status, count in (await service.services.deliveries.counts()).items():
         m.OUTBOX.labels(status).set(count)
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-async def demo_webhook(request: web.Request) -> web.Response:
-    """A consumer like the ones operators point notifier at: verify, then show what arrived."""
-    service = request.app[SERVICE]
-    body = await request.read()
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    router = await service.current_router()  # the YAML's webhooks and those of the API
-    for endpoint in (f for f in router.followers if isinstance(f, WebhookEndpoint)):
-        if not endpoint.url.endswith("/demo/webhook"):
-            continue
-        try:
-            payload = Webhook(endpoint.secret.get_secret_value()).verify(body, headers)
-        except (WebhookVerificationError, ValueError):
-            continue
-        data = payload.get("data", {}) if isinstance(payload, dict) else {}
-        area = data.get("area", {}).get("name", "?")
-        service.echo(
-            f"[demo consumer] verified webhook {headers.get('webhook-id')}: "
-            f"{payload.get('type')} {area} {data.get('level')} ({data.get('severity')})"
-            + (" — unconfirmed" if data.get("confirmed") is False else "")
-        )
-        return web.json_response({"ok": True})
-    log.warning("demo consumer: a request failed signature verification")
-    return web.json_response({"ok": False, "error": "bad signature"}, status=401)

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
+from notifier.app.deliveries import mask_address
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import AreaRef, LevelState, Severity
-from notifier.netguard import mask_phone, mask_url, mask_urls_in
+from notifier.netguard import mask_urls_in
 from notifier.web.app import SERVICE
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ class SourceProblem:
 
 @dataclass(frozen=True, slots=True)
 class Reload:
-    """How the last configuration reload went (`Service.last_reload`)."""
+    """How the last configuration reload went (`ConfigReloader.last`)."""
 
     ok: bool
     at: datetime
@@ -359,11 +360,8 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
             event_id=str(r["event_id"]),
             subscriber=str(r["subscriber_id"]),
             channel=str(r["channel"]),
-            # Phone numbers are personal data; the subscriber id names the person.
             # Phone numbers and URL credentials are personal data or secrets.
-            address=(
-                mask_phone(r["address"]) if r["channel"] == "twilio_sms" else mask_url(r["address"])
-            ),
+            address=mask_address(str(r["channel"]), str(r["address"])),
             attempts=int(r.get("attempts") or 0),
             last_error=_clip(mask_urls_in(str(r.get("last_error") or ""))),
             updated=_time(r.get("updated")),
@@ -376,12 +374,12 @@ async def endpoint_problems(service: Service) -> list[EndpointProblem]:
     """Subscribers and endpoints that get nothing now: opted out (STOP, Twilio 21610),
     disabled (a webhook's 410 Gone), or behind an open circuit breaker (as this replica sees
     it: its rows wait until a probe succeeds)."""
-    blocked = await service.store.blocked_subscribers()
+    blocked = await service.services.subscribers.blocked()
     out = [
         EndpointProblem(sid, "blocked", mask_urls_in(reason))
         for sid, reason in sorted(blocked.items())
     ]
-    for circuit in service.outbox.circuits():
+    for circuit in service.services.deliveries.circuits():
         if circuit["state"] == "closed":
             continue
         until = circuit.get("open_until")
@@ -421,8 +419,8 @@ def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]
 
 def banners(service: Service) -> list[Banner]:
     """Facts about the whole service an operator must not miss: what runs less well than
-    configured (`Service.degradations`, e.g. a refused reload) and SMS in dry-run."""
-    out = [Banner("warning", "Degraded", text) for text in service.degradations()]
+    configured (`ConfigReloader.degradations`, e.g. a refused reload) and SMS in dry-run."""
+    out = [Banner("warning", "Degraded", text) for text in service.reloader.degradations()]
     if service.config.twilio.dry_run:
         out.append(
             Banner(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from notifier.channels.base import Channel
-from notifier.channels.spec import ChannelContext, ChannelSpec
+from notifier.channels.spec import ChannelContext, ChannelSpec, RouteContext
 from notifier.channels.twilio_sms.channel import (
     INVALID_NUMBERS,
     OPTED_OUT,
@@ -18,12 +18,15 @@ from notifier.channels.twilio_sms.channel import (
     TwilioSmsChannel,
     classify_twilio_error,
 )
+from notifier.channels.twilio_sms.contact import SmsContactIn
 from notifier.config import Config, Follower, SmsSubscriber
 from notifier.dispatch.segments import fit_segments
 from notifier.model import ChannelKind, Event
 from notifier.netguard import mask_phone
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from notifier.dispatch.render import Renderer
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "SHARED_HEADROOM",
     "SPEC",
     "SendBooker",
+    "SmsContactIn",
     "TokenBucket",
     "TwilioSmsChannel",
     "classify_twilio_error",
@@ -66,6 +70,13 @@ def _twilio(config: Config) -> object:
     return config.twilio
 
 
+def _routes(app: web.Application, ctx: RouteContext) -> None:
+    """Twilio's signed callbacks: delivery status and inbound SMS (STOP, START, HELP, JOIN)."""
+    from notifier.channels.twilio_sms.routes import add_routes  # imports the app layer
+
+    add_routes(app, ctx)
+
+
 SPEC = ChannelSpec(
     kind=ChannelKind.TWILIO_SMS,
     contact="sms",
@@ -73,8 +84,12 @@ SPEC = ChannelSpec(
     address=_address,
     mask=mask_phone,
     build=_build,
+    contact_model=SmsContactIn,
     body=_body,
     group_body=_group_body,
     settings=_twilio,
+    section="twilio",
     test_body=_test_body,
+    routes=_routes,
+    opts_out=True,
 )
