@@ -60,6 +60,7 @@ _MAX_EXCLUDED = 500
 # waits for its turn inside `send`, holding its slot), and starts or claims nothing while its
 # sender is booked further ahead than this (e.g. by other replicas sharing the limit).
 _RATE_WINDOW_S = 0.5
+_DRAIN_STALL_S = 2.0  # drain waits this long for rows due now that nothing can claim yet
 # Rows a rate-limited channel may hold claimed (in flight and queued), per slot it may use:
 # enough to refill its slots between claims, few enough never to block other channels' claims.
 _RATE_HELD_PER_SLOT = 2
@@ -630,14 +631,29 @@ class OutboxWorker:
     async def drain(self, timeout_s: float = 30.0) -> None:
         """Claim and deliver until nothing is due now and nothing is in flight or queued."""
         deadline = time.monotonic() + timeout_s
+        stalled = 0.0  # since when rows are due but none could be claimed
         while time.monotonic() < deadline:
             started = await self.pump()
+            if started or self._inflight:
+                stalled = 0.0
             if self._inflight:
                 await asyncio.wait(list(self._inflight.values()), timeout=0.5)
             elif not started and not self._queues:
                 throttled = self._throttled()
                 if not throttled:
-                    break
+                    # A row deferred a moment (its shared rate-limit slot is booked ahead, so
+                    # this process knew no wait) is due soon: wait for it within the deadline.
+                    due = await self.store.next_due(self.name)
+                    wait_s = (due - self.clock()).total_seconds() if due is not None else None
+                    # Due now but not claimed: a rate limit's last fraction of a slot, or an
+                    # endpoint whose breaker is open; give it `_DRAIN_STALL_S`, not the deadline.
+                    if wait_s is not None and wait_s <= 0:
+                        stalled = stalled or time.monotonic()
+                        wait_s = 0.05 if time.monotonic() - stalled < _DRAIN_STALL_S else None
+                    if wait_s is None or time.monotonic() + wait_s > deadline:
+                        break
+                    await asyncio.sleep(wait_s + 0.01)
+                    continue
                 # A rate limit booked ahead claims nothing now; its rows are due once it frees.
                 await asyncio.sleep(min(min(throttled.values()), 0.5) + 0.01)
         await self.flush()
