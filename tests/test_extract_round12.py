@@ -469,6 +469,11 @@ def test_a_month_after_the_documents_is_last_years(
     [
         ("A Bélgica manteve o nível de ameaça terrorista em 3.", ("be-ocam", "BE", "3", "extend")),
         ("A Suécia elevou o nível de ameaça terrorista para 4.", ("se", "SE", "4", "set")),
+        # "do" is Polish "to" and Portuguese "from": the main language decides
+        (
+            "Szwecja podniosła poziom zagrożenia terrorystycznego do 4, jak podała policja.",
+            ("se", "SE", "4", "set"),
+        ),
     ],
 )
 def test_a_level_reported_in_a_language_its_scheme_does_not_list(

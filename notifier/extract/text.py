@@ -521,7 +521,9 @@ class TextExtractor:
         anaphora = compiled.words("anaphora", langs)
         event_before = compiled.words("event_before_area", langs)
         transition = compiled.words("to", langs)
-        from_word = compiled.words("from", langs)
+        from_word = compiled.words(
+            "from", langs[:1]
+        )  # as in _pair: Polish "do" is "to", Portuguese "from"
         scale = compiled.words("scale_size", langs)
         ctx = self._context(sentences, matchers, langs, published, ref_year, scale)
         found: list[Found] = []
