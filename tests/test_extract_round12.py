@@ -515,3 +515,69 @@ def test_a_range_in_parentheses_is_no_level(extractor: Extractor) -> None:
 def test_a_from_to_change_outside_parentheses_still_counts(extractor: Extractor) -> None:
     text = "L'OCAM a relevé le niveau de la menace en Belgique de 2 à 3."
     assert tuples(extractor, text) == [("be-ocam", "BE", "3", "set")]
+
+
+# --- the situation a level answers ("because of the war in Ukraine") names no area and does not
+# vote for its country's scheme; a place after it is the level's ("... на Украине в Белгородской
+# области") -------------------------------------------------------------------------------------
+REASON: dict[str, tuple[str, tuple[str, str, str, str]]] = {
+    "en": (
+        "Because of the war in Ukraine, Poland introduced the BRAVO alert level nationwide.",
+        ("pl", "PL", "BRAVO", "set"),
+    ),
+    "pl": (
+        "W związku z sytuacją na Ukrainie premier wprowadził stopień alarmowy BRAVO na terenie całego kraju.",
+        ("pl", "PL", "BRAVO", "set"),
+    ),
+    "ru": (
+        "В связи с ситуацией на Украине в Белгородской области ввели желтый уровень террористической опасности.",
+        ("ru", "RU-BEL", "yellow", "set"),
+    ),
+    "uk": (
+        "У зв'язку з війною в Україні в Актобе запровадили жовтий рівень терористичної загрози.",
+        ("kz", "KZ-AKT-AKTOBE", "yellow", "set"),
+    ),
+    "de": (
+        "Wegen des Krieges in der Ukraine hat Schweden die Terrorwarnstufe auf 4 angehoben.",
+        ("se", "SE", "4", "set"),
+    ),
+    "fr": (
+        "En raison de la guerre en Ukraine, la Belgique a relevé le niveau de la menace terroriste à 3.",
+        ("be-ocam", "BE", "3", "set"),
+    ),
+    "es": (
+        "Por la guerra en Ucrania, España ha elevado el nivel de alerta antiterrorista a 5.",
+        ("es", "ES", "5", "set"),
+    ),
+    "it": (
+        "A causa della guerra in Ucraina, il Belgio ha alzato il livello di minaccia terroristica a 3.",
+        ("be-ocam", "BE", "3", "set"),
+    ),
+    "nl": (
+        "Vanwege de oorlog in Oekraïne heeft de NCTV het dreigingsniveau verhoogd naar 4.",
+        ("nl-nctv", "NL", "4", "set"),
+    ),
+    "sv": (
+        "På grund av kriget i Ukraina höjde Säpo terrorhotnivån i Sverige till 4.",
+        ("se", "SE", "4", "set"),
+    ),
+    "nb": (
+        "På grunn av krigen i Ukraina hevet PST terrortrusselnivået i Norge til 4.",
+        ("no", "NO", "4", "set"),
+    ),
+    "da": (
+        "På grund af krigen i Ukraine hævede PET terrortrusselsniveauet i Danmark fra generel til alvorlig.",
+        ("dk", "DK", "serious", "set"),
+    ),
+    "pt": (
+        "Devido à guerra na Ucrânia, a Bélgica elevou o nível de ameaça terrorista para 3.",
+        ("be-ocam", "BE", "3", "set"),
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(*v, id=k) for k, v in REASON.items()])
+def test_the_situation_a_level_answers_is_no_area(
+    extractor: Extractor, text: str, expected: tuple
+) -> None:
+    assert tuples(extractor, text) == [expected]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -507,7 +507,9 @@ class TextExtractor:
             # a place where something happened ("after the attacks in France") does not make
             # the document about that country
             doc_areas.extend(
-                h for h in hits if not (event_words and _after_event(s.folded, h, event_words))
+                h
+                for h in hits
+                if not (event_words and _after_event(s.folded, h, event_words, hits))
             )
         doc_markers = {
             m.scheme.id: len(m.markers.findall(doc_folded)) if m.markers else 0 for m in matchers
@@ -656,6 +658,11 @@ class TextExtractor:
     ) -> list[Found]:
         tune = self.compiled.tuning
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
+        # a place of an event or of the situation a level answers ("the situation in Ukraine")
+        # does not vote for its country's scheme
+        voting = [
+            a for a in areas if not (event_before and _after_event(folded, a, event_before, areas))
+        ]
         for sm in matchers:
             mentions = self._mentions(sm, folded, scale)
             pronoun = _PRONOUN_START.match(folded)
@@ -671,7 +678,7 @@ class TextExtractor:
             cue_near = cue_here or bool(sm.cues and sm.cues.search(neighbours))
             if not cue_near:
                 continue
-            score = self._scheme_score(sm, folded, areas, doc_areas, doc_markers, langs)
+            score = self._scheme_score(sm, folded, voting, doc_areas, doc_markers, langs)
             candidates.append((score, sm, mentions, cue_here))
         implicit_action: Action | None = None
         implicit = False
@@ -792,7 +799,9 @@ class TextExtractor:
         if _describes_scale(scheme, mentions, bool(in_scheme), folded, self.compiled, langs):
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
         # a place where something happened ("press conference in Brussels") names no area
-        placed = [a for a in areas if not (event_before and _after_event(folded, a, event_before))]
+        placed = [
+            a for a in areas if not (event_before and _after_event(folded, a, event_before, areas))
+        ]
         if scheme.seats:
             # the issuer's seat ("die Terrorismusbehörde in Den Haag", "said ... in London") is
             # where the level was decided or announced, not where it applies
@@ -1614,7 +1623,7 @@ class TextExtractor:
         names no level's area."""
         return any(
             self.catalog.contains(other, a.area_id)
-            and not (event_before is not None and _after_event(folded, a, event_before))
+            and not (event_before is not None and _after_event(folded, a, event_before, areas))
             for a in areas
             for other in scheme.not_areas
         )
@@ -1809,13 +1818,19 @@ def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -
     return bool(_CLOCK.search(folded)) and not has_date(folded, words)
 
 
-def _after_event(folded: str, hit: _AreaHit, event_before: re.Pattern[str]) -> bool:
+def _after_event(
+    folded: str, hit: _AreaHit, event_before: re.Pattern[str], hits: Sequence[_AreaHit] = ()
+) -> bool:
     """The place follows an event word ("attack in", "после"), also further down a list of
-    places ("los atentados que han sacudido Túnez, Francia y Kuwait")."""
-    before = folded[max(0, hit.start - 40) : hit.start]
+    places ("los atentados que han sacudido Túnez, Francia y Kuwait"). Another place between
+    the event word and this one took the event ("ситуацией на Украине в Белгородской
+    области": Ukraine is the situation's, Belgorod the level's)."""
+    offset = max(0, hit.start - 40)
+    before = folded[offset : hit.start]
     for m in event_before.finditer(before):
         tail = before[m.end() :]
-        if len(tail) <= 16 and "," not in tail:
+        between = any(offset + m.end() <= h.start and h.end <= hit.start for h in hits)
+        if len(tail) <= 16 and "," not in tail and not between:
             return True
         # a list only after an event phrase ("attacks in"), never after a bare "following"
         if "," in tail and len(m.group(0).split()) >= 2 and not re.search(r"[.;:]", tail):
