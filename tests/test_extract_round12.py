@@ -581,3 +581,65 @@ def test_the_situation_a_level_answers_is_no_area(
     extractor: Extractor, text: str, expected: tuple
 ) -> None:
     assert tuples(extractor, text) == [expected]
+
+
+# --- a list under a header, items without bullets ('"Красный" (реальная угроза) - Донецкая и
+# Луганская области;'): the header's noun, cue and verb serve each item; "был установлен
+# следующий уровень:" introduces the list it announces (no background); an adjective that
+# explains a quoted name the scheme does not know is no level; an item whose places are all
+# unknown is not the whole country; Crimea is an area, not a marker of Russia's scheme ---------
+LISTS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+    "ru": (
+        "СБУ установила уровни террористической угрозы в регионах.\n\n"
+        "Таким образом, был установлен следующий уровень террористических угроз:\n\n"
+        '"Красный" (реальная угроза) - Донецкая и Луганская области, АР Крым;\n\n'
+        '"Синий" (потенциальная угроза) - Закарпатская область и. Киев;\n\n'
+        '"Серый" (возможная угроза) - Волынская область.',
+        [
+            ("ua", "UA-09", "red"),
+            ("ua", "UA-14", "red"),
+            ("ua", "UA-21", "blue"),
+            ("ua", "UA-43", "red"),
+            ("ua", "UA-07", "grey"),
+        ],
+    ),
+    "uk": (
+        "СБУ встановила рівні терористичної загрози в регіонах.\n\n"
+        "Таким чином, було встановлено такі рівні терористичної загрози:\n\n"
+        '"Червоний" (реальна загроза) - Донецька і Луганська області;\n\n'
+        '"Синій" (потенційна загроза) - Закарпатська область.',
+        [("ua", "UA-09", "red"), ("ua", "UA-14", "red"), ("ua", "UA-21", "blue")],
+    ),
+    "en": (
+        "The SBU set terrorist threat levels in the regions of Ukraine.\n\n"
+        "The following terrorist threat levels were set:\n\n"
+        '"Red" (real threat) - Donetsk oblast and Luhansk oblasts;\n\n'
+        '"Blue" (potential threat) - Zakarpattia oblast.',
+        [("ua", "UA-09", "red"), ("ua", "UA-14", "red"), ("ua", "UA-21", "blue")],
+    ),
+}
+
+
+D2016 = datetime(2016, 8, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "expected"), [pytest.param(*v, id=k) for k, v in LISTS.items()])
+def test_list_items_under_a_header(extractor: Extractor, text: str, expected: list) -> None:
+    assert sorted(t[:3] for t in tuples(extractor, text, D2016)) == sorted(expected)
+
+
+def test_an_adjective_for_an_unknown_quoted_name_is_no_level(extractor: Extractor) -> None:
+    head = "СБУ установила следующие уровни террористической угрозы:\n\n"
+    misspelt = head + '"Жетлый" (возможная угроза) - Запорожская область;'
+    assert tuples(extractor, misspelt, D2016) == []
+    known = head + '"Серый" (возможная угроза) - Запорожская область;'
+    assert tuples(extractor, known, D2016) == [("ua", "UA-23", "grey", "set")]
+
+
+def test_a_list_item_of_unknown_places_is_not_the_country(extractor: Extractor) -> None:
+    text = (
+        "The SBU set the following terrorist threat levels:\n\n"
+        '"Red" (real threat) - the Donbas front line;\n\n'
+        '"Blue" (potential threat) - Zakarpattia oblast.'
+    )
+    assert tuples(extractor, text, D2016) == [("ua", "UA-21", "blue", "set")]

@@ -24,6 +24,9 @@ _SENTENCE_END = re.compile(
 _ORDINAL_DAY = re.compile(r"(?<!\d)[0-3]?\d\.$")
 
 BULLET = re.compile(r"^\s*[•·▪◦*\-–—]\s*")
+# an item of a list under a header that ends in a colon, written without a bullet: a line that
+# opens with a quoted name ('"Красный" (реальная угроза) - Донецкая ... области;')
+LIST_ITEM = re.compile(r"^\s*[\"«“„][^\"»”\n]{1,40}[\"»”]")
 
 # A dateline opening a paragraph ("Москва. 20 ноября.", "Алматы, 3 февраля (КазТАГ) –",
 # "LONDON, Nov 4 (Reuters) -", "BRUSSELS (AFP) -"): the place of the newsroom, not an area.
@@ -107,11 +110,13 @@ def split_sentences(
             pos = m.end()
     header: Sentence | None = None
     for sentence in out:
-        if BULLET.match(sentence.text) and header is not None:
+        if header is not None and (BULLET.match(sentence.text) or LIST_ITEM.match(sentence.text)):
             sentence.header = header
             header.is_header = True
         elif sentence.text.rstrip().endswith(":"):
             header = sentence
+        elif header is not None and sentence.text.rstrip().endswith(";"):
+            pass  # the tail of an item a stray point cut off ("... области и. Киев;")
         else:
             header = None
     return out

@@ -75,6 +75,7 @@ _SUPERLATIVE_BEFORE = re.compile(r"(?:highest|lowest|most|least|самыи|le pl
 _EXPLAINS = re.compile(r"[,(]|\s[-–—]\s")
 _QUOTES = frozenset("\"'«»“”„‘’‹›")
 _QUOTE_COMMA = re.compile(r'"\s*,|,\s*"')
+_QUOTED_BEFORE = re.compile(r'["«“„][^"»”\n]{1,30}["»”]\s*\(\s*$')
 _PARTICIPLE = re.compile(r"нн(?:ыи|ого|ом|ому|ая|ои|ую|ые|ых|ым)$")
 _NOT_A_PLACE_AFTER = re.compile(r"[-\s]?(?:related|standard time|time\b|время|уакыт)")
 _NOT_A_PLACE_BEFORE = re.compile(
@@ -579,6 +580,7 @@ class TextExtractor:
                 from_word=from_word,
                 scale=scale,
                 ctx=ctx,
+                list_item=s.header is not None,
             )
             found.extend(results)
             if results:
@@ -655,6 +657,7 @@ class TextExtractor:
         from_word: re.Pattern[str] | None,
         scale: re.Pattern[str] | None,
         ctx: _Context,
+        list_item: bool = False,
     ) -> list[Found]:
         tune = self.compiled.tuning
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
@@ -944,6 +947,8 @@ class TextExtractor:
                     not chosen
                     and scheme.default_area
                     and (is_nationwide or not placed)
+                    # a list item names its places: none known is no reason for the country
+                    and (is_nationwide or not list_item)
                     and not self._other_country_only(scheme, doc_areas)
                 ):
                     factor = 1.0 if is_nationwide else tune.factor_default_area
@@ -1174,6 +1179,15 @@ class TextExtractor:
             )
 
         kept = [r for r in raw if not require_noun or near_noun(r)]
+        # '"Жетлый" (возможная угроза)': an adjective that explains a quoted name the scheme
+        # does not know (a misspelt colour) names no level; with a known name it merges below
+        kept = [
+            r
+            for r in kept
+            if r.primary
+            or not (q := _QUOTED_BEFORE.search(folded, max(0, r.start - 48), r.start))
+            or any(p.primary and p.start < q.end() and q.start() < p.end for p in kept)
+        ]
         # Longest first at each place; then merge a level named twice side by side
         # ("умеренного («желтого»)") and drop a translated adjective next to another level's
         # name (the colour is reliable, the adjective is not).
@@ -1328,6 +1342,8 @@ class TextExtractor:
                 passive_past
                 and passive_past.search(part)
                 and not _same_day(folded, compiled.words("same_day", langs), compiled.dates)
+                # "был установлен следующий уровень:" introduces the list it announces
+                and not _introduces_list(folded, clause)
             )
             or _is_past(part, ref_year, compiled.words("since", langs))
             or self._dated_before(part, published)
@@ -1816,6 +1832,14 @@ def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -
     if same_day and same_day.search(folded):
         return True
     return bool(_CLOCK.search(folded)) and not has_date(folded, words)
+
+
+def _introduces_list(folded: str, clause: Clause) -> bool:
+    """The clause ends in a colon with a list after it (a bullet header)."""
+    tail = folded[clause.end : clause.end + 4]
+    return folded[clause.start : clause.end].rstrip().endswith(":") or tail.lstrip().startswith(
+        ":"
+    )
 
 
 def _after_event(
