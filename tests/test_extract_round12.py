@@ -643,3 +643,50 @@ def test_a_list_item_of_unknown_places_is_not_the_country(extractor: Extractor) 
         '"Blue" (potential threat) - Zakarpattia oblast.'
     )
     assert tuples(extractor, text, D2016) == [("ua", "UA-21", "blue", "set")]
+
+
+# --- a reminder governs what it recalls ("Напоминаем, что ... принято решение об установлении
+# таких уровней:" over a list; round 13) --------------------------------------------------------
+REMIND = {
+    "en": "We remind that ",
+    "ru": "Напоминаем, что ",
+    "kk": "Еске салсақ, ",
+    "uk": "Нагадуємо, що ",
+    "fr": "Nous rappelons que ",
+    "nl": "We herinneren eraan: ",
+    "de": "Wir erinnern daran: ",
+    "it": "Si ricorda che ",
+    "es": "Recordamos que ",
+    "sv": "Vi påminner om att ",
+    "nb": "Vi minner om at ",
+    "da": "Vi minder om at ",
+}
+
+
+@pytest.mark.parametrize("lang", list(REMIND))
+def test_a_reminder_recalls_no_news(extractor: Extractor, lang: str) -> None:
+    [(text, (_, recent), expected)] = DATED[lang]
+    sentence = text.format(day=recent)
+    assert tuples(extractor, sentence) == [expected]  # the control reads
+    reminded = REMIND[lang] + sentence[0].lower() + sentence[1:]
+    assert tuples(extractor, reminded) == []
+
+
+def test_a_reminder_header_governs_its_list(extractor: Extractor) -> None:
+    text = (
+        "СБУ призывает граждан быть бдительными.\n\n"
+        "Напоминаем, что принято решение об установлении таких уровней террористических угроз:\n\n"
+        "- красный (реальная угроза) - Донецкая и Луганская области;\n\n"
+        "- синий (потенциальная) - Закарпатская область."
+    )
+    assert tuples(extractor, text, D2016) == []
+    announced = text.replace("Напоминаем, что принято", "Принято")
+    assert len(tuples(extractor, announced, D2016)) == 3
+
+
+def test_ukrainian_oblasts_coordinated_in_the_dative(extractor: Extractor) -> None:
+    text = (
+        "СБУ встановила рівні терористичної загрози. Донецькій та Луганській областям "
+        'присвоєно "червоний" рівень загрози.'
+    )
+    assert sorted(t[1] for t in tuples(extractor, text, D2016)) == ["UA-09", "UA-14"]

@@ -1837,9 +1837,7 @@ def _same_day(folded: str, same_day: re.Pattern[str] | None, words: DateWords) -
 def _introduces_list(folded: str, clause: Clause) -> bool:
     """The clause ends in a colon with a list after it (a bullet header)."""
     tail = folded[clause.end : clause.end + 4]
-    return folded[clause.start : clause.end].rstrip().endswith(":") or tail.lstrip().startswith(
-        ":"
-    )
+    return folded[clause.start : clause.end].rstrip().endswith(":") or tail.lstrip().startswith(":")
 
 
 def _after_event(
