@@ -690,3 +690,42 @@ def test_ukrainian_oblasts_coordinated_in_the_dative(extractor: Extractor) -> No
         'присвоєно "червоний" рівень загрози.'
     )
     assert sorted(t[1] for t in tuples(extractor, text, D2016)) == ["UA-09", "UA-14"]
+
+
+# --- a level defined by the condition it is declared in ("est décrété lorsqu'il apparaît", "при
+# установлении «синего» уровня"; round 13): packs' `definitions` --------------------------------
+COND: dict[str, tuple[str, str]] = {
+    "en": (
+        "The red terrorism threat level in Kazakhstan is declared when an attack is imminent.",
+        "The red terrorism threat level was declared in Kazakhstan.",
+    ),
+    "fr": (
+        "Le niveau 3 de la menace terroriste en Belgique est décrété lorsque la menace est grave.",
+        "Le niveau 3 de la menace terroriste a été décrété en Belgique.",
+    ),
+    "de": (
+        "Die Terrorwarnstufe 4 wird ausgerufen, wenn in Belgien ein Anschlag droht.",
+        "Die Terrorwarnstufe 4 wurde in Belgien ausgerufen.",
+    ),
+    "ru": (
+        "При установлении «желтого» уровня террористической опасности в Актобе проверяют документы.",
+        "В Актобе установлен «желтый» уровень террористической опасности.",
+    ),
+    "uk": (
+        "У разі запровадження жовтого рівня терористичної загрози в Актобе перевіряють документи.",
+        "В Актобе запроваджено жовтий рівень терористичної загрози.",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "control"), [pytest.param(*v, id=k) for k, v in COND.items()])
+def test_a_level_defined_by_its_condition_is_no_announcement(
+    extractor: Extractor, text: str, control: str
+) -> None:
+    assert tuples(extractor, text) == []
+    assert len(tuples(extractor, control)) == 1
+
+
+def test_a_recommendation_to_raise_is_no_raise(extractor: Extractor) -> None:
+    text = "Rada NBAC odporučila ministrovi vnútra zvýšiť stupeň teroristického ohrozenia na 2."
+    assert tuples(extractor, text) == []
