@@ -203,7 +203,6 @@ class Service:
         self.session = aiohttp.ClientSession(
             headers={"User-Agent": USER_AGENT},
             connector=self.guard.connector(),
-            trace_configs=[self.guard.trace()],
         )
         self.poller = SourcePoller(self.session, clock=self.clock, rng=self.rng)
         self.source_runner = SourceRunner(
