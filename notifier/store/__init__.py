@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from notifier.errors import StoreError
 from notifier.model import (
     AreaRef,
+    ChannelKind,
     DeliveryResult,
     DeliveryStatus,
     Event,
@@ -81,6 +82,8 @@ SENT = "sent"
 DEAD = "dead"
 SUPPRESSED = "suppressed"  # never sent: the subscriber opted out or the endpoint is disabled
 SUPERSEDED = "superseded"  # never sent: a later change of the same area made it stale
+# A row's channel as its ChannelKind when it is one (looked up once: a row is read per attempt).
+_CHANNEL_KINDS: dict[str, ChannelKind | str] = {kind.value: kind for kind in ChannelKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +107,10 @@ class Delivery:
     event_ids: tuple[str, ...] = ()  # every change the notice lists (grouped notices: several)
 
     def notice(self) -> Notice:
-        from notifier.model import ChannelKind
-
-        known = {kind.value for kind in ChannelKind}
         return Notice(
             event_id=self.event_id,
             subscriber_id=self.subscriber_id,
-            channel=ChannelKind(self.channel) if self.channel in known else self.channel,
+            channel=_CHANNEL_KINDS.get(self.channel, self.channel),
             to=self.address,
             body=self.body,
             language=self.language,
