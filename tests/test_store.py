@@ -265,6 +265,28 @@ async def test_rows_of_blocked_subscribers_are_suppressed_when_claimed(store: St
     assert await store.delivery_counts() == {"claimed": 1, "suppressed": 1}
 
 
+async def test_a_suppressed_row_takes_no_place_in_the_claim(store: Store) -> None:
+    # Rows are checked as they are claimed: a blocked subscriber's rows are suppressed and the
+    # claim goes on to the next due rows, so a full claim still says "there may be more".
+    ev = red_event()
+    subscribers = ["a1", "a2", "a3", "bob", "carol"]
+    rows = [notice(ev, s) for s in subscribers]
+    await store.commit_outcome(
+        source_id="s", document=None, level_writes=[], new_events=[ev], notices=rows, now=T0
+    )
+    for gone in ("a1", "a2", "a3"):
+        await store.set_opt_out(gone, True, "HTTP 410", T0)
+    claimed = await store.claim(limit=2, worker="w", now=T0, lease_s=15)
+    assert sorted(d.subscriber_id for d in claimed) == ["bob", "carol"]
+    assert await store.delivery_counts() == {"claimed": 2, "suppressed": 3}
+    # A dead replica's claimed row of a subscriber blocked since is suppressed when taken over.
+    await store.set_opt_out("bob", True, "replied STOP", T0)
+    later = T0 + timedelta(seconds=60)
+    [taken] = await store.claim(limit=5, worker="other", now=later, lease_s=15)
+    assert taken.subscriber_id == "carol"
+    assert await store.delivery_counts() == {"claimed": 1, "suppressed": 4}
+
+
 async def test_upserts_insert_then_update_in_one_statement(store: Store) -> None:
     assert await store.join("+77051234567", "KZ-AKT", "ru", T0) is True
     assert await store.join("+77051234567", "KZ-AKT", "en", T0) is False  # already a member

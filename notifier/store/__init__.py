@@ -422,41 +422,50 @@ class Store:
         )
         claimed: list[Delivery] = []
         async with self.engine.begin() as conn:
-            await _suppress_blocked(conn, now)
-            for (due, order), (channel, share) in itertools.product(
-                (
-                    (expired, deliveries.c.lease_until),
-                    (pending, deliveries.c.next_attempt_at),
-                ),
-                shares,
-            ):
-                want = limit - len(claimed)
-                if channel is not None:
-                    want = min(want, left[channel])
-                if want <= 0:
-                    continue
-                pick = select(deliveries.c.id).where(due, share)
-                if exclude_subscribers:
-                    pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
-                pick = pick.order_by(order).limit(want)
-                if self.dialect == "postgresql":
-                    pick = pick.with_for_update(skip_locked=True)
-                statement = (
-                    update(deliveries)
-                    .where(deliveries.c.id.in_(pick.scalar_subquery()))
-                    .values(
-                        status=CLAIMED,
-                        claimed_by=worker,
-                        claimed_at=now,
-                        lease_until=now + timedelta(seconds=lease_s),
-                        updated=now,
+            # A blocked subscriber's row is suppressed, not handed out, and takes no place in
+            # the claim: pick again until the claim is full or a pick holds no blocked row.
+            while True:
+                picked: list[Delivery] = []
+                for (due, order), (channel, share) in itertools.product(
+                    (
+                        (expired, deliveries.c.lease_until),
+                        (pending, deliveries.c.next_attempt_at),
+                    ),
+                    shares,
+                ):
+                    want = limit - len(claimed) - len(picked)
+                    if channel is not None:
+                        want = min(want, left[channel])
+                    if want <= 0:
+                        continue
+                    pick = select(deliveries.c.id).where(due, share)
+                    if exclude_subscribers:
+                        pick = pick.where(
+                            deliveries.c.subscriber_id.not_in(list(exclude_subscribers))
+                        )
+                    pick = pick.order_by(order).limit(want)
+                    if self.dialect == "postgresql":
+                        pick = pick.with_for_update(skip_locked=True)
+                    statement = (
+                        update(deliveries)
+                        .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                        .values(
+                            status=CLAIMED,
+                            claimed_by=worker,
+                            claimed_at=now,
+                            lease_until=now + timedelta(seconds=lease_s),
+                            updated=now,
+                        )
+                        .returning(*deliveries.c)
                     )
-                    .returning(*deliveries.c)
-                )
-                taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
-                if channel is not None:
-                    left[channel] -= len(taken)
-                claimed.extend(taken)
+                    taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
+                    if channel is not None:
+                        left[channel] -= len(taken)
+                    picked.extend(taken)
+                kept = await _suppress_blocked(conn, picked, now)
+                claimed.extend(kept)
+                if len(kept) == len(picked):
+                    break
         return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
 
     async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
@@ -1302,31 +1311,44 @@ async def _notify(conn: AsyncConnection) -> None:
         await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
 
-async def _suppress_blocked(conn: AsyncConnection, now: datetime) -> int:
-    """Due rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are disabled
-    (410) become `suppressed`, never sent: the database decides, not a replica's memory, so a
-    STOP texted to one replica stops rows another replica wrote."""
-    blocked = select(subscriber_flags.c.subscriber_id).where(
-        or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled)
-    )
-    reason = (
-        select(subscriber_flags.c.reason)
-        .where(subscriber_flags.c.subscriber_id == deliveries.c.subscriber_id)
-        .scalar_subquery()
-    )
-    result = await conn.execute(
-        update(deliveries)
-        .where(
-            deliveries.c.status == PENDING,
-            deliveries.c.next_attempt_at <= now,
-            deliveries.c.subscriber_id.in_(blocked),
+async def _suppress_blocked(
+    conn: AsyncConnection, claimed: list[Delivery], now: datetime
+) -> list[Delivery]:
+    """Claimed rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are
+    disabled (410) become `suppressed`, never sent; returns the others. The database decides,
+    not a replica's memory, so a STOP texted to one replica stops rows another replica wrote.
+
+    One look-up by primary key for the batch's subscribers: every row is checked when it is
+    claimed, whoever claims it, without scanning every due row at every claim."""
+    if not claimed:
+        return claimed
+    blocked: dict[str, str] = {}
+    for chunk in _chunks(sorted({d.subscriber_id for d in claimed}), 500):
+        found = await conn.execute(
+            select(subscriber_flags.c.subscriber_id, subscriber_flags.c.reason).where(
+                subscriber_flags.c.subscriber_id.in_(list(chunk)),
+                or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled),
+            )
         )
-        .values(status=SUPPRESSED, last_error=func.coalesce(reason, ""), updated=now)
+        blocked.update({r.subscriber_id: r.reason or "" for r in found})
+    if not blocked:
+        return claimed
+    stopped = [d for d in claimed if d.subscriber_id in blocked]
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("b_id"))
+        .values(
+            status=SUPPRESSED,
+            claimed_by=None,
+            claimed_at=None,
+            lease_until=None,
+            last_error=bindparam("b_reason"),
+            updated=now,
+        ),
+        [{"b_id": d.id, "b_reason": blocked[d.subscriber_id]} for d in stopped],
     )
-    count = int(result.rowcount or 0)
-    if count:
-        log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", count)
-    return count
+    log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", len(stopped))
+    return [d for d in claimed if d.subscriber_id not in blocked]
 
 
 def _status_after(result: DeliveryResult, retry_at: datetime | None) -> str:
