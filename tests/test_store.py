@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from notifier.model import (
     Transition,
     TransitionKind,
 )
-from notifier.store import Store, delivery_id
+from notifier.store import Store, delivery_id, write_transaction
 
 T0 = datetime(2016, 6, 6, 12, 0, tzinfo=UTC)
 AKTOBE = AreaRef("KZ-AKT", "Aktobe Region")
@@ -285,6 +286,40 @@ async def test_a_suppressed_row_takes_no_place_in_the_claim(store: Store) -> Non
     [taken] = await store.claim(limit=5, worker="other", now=later, lease_s=15)
     assert taken.subscriber_id == "carol"
     assert await store.delivery_counts() == {"claimed": 1, "suppressed": 4}
+
+
+async def test_outbox_writes_take_turns_within_a_process_on_sqlite(store: Store) -> None:
+    # SQLite has one writer: the outbox's and the dispatcher's writes queue here, in order,
+    # instead of sleeping in SQLite's busy handler (up to 100 ms a step). PostgreSQL locks rows,
+    # so there they run side by side.
+    seen: list[str] = []
+    entered, second_in, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with write_transaction(store.engine):
+            seen.append("first in")
+            entered.set()
+            await release.wait()
+            seen.append("first out")
+
+    async def second() -> None:
+        async with write_transaction(store.engine):
+            seen.append("second in")
+            second_in.set()
+
+    one = asyncio.create_task(first())
+    await entered.wait()
+    two = asyncio.create_task(second())
+    if store.dialect == "sqlite":
+        await asyncio.sleep(0.2)
+        assert seen == ["first in"]
+    else:
+        await asyncio.wait_for(second_in.wait(), timeout=10)
+        assert seen == ["first in", "second in"]
+    release.set()
+    await asyncio.gather(one, two)
+    if store.dialect == "sqlite":
+        assert seen == ["first in", "first out", "second in"]
 
 
 async def test_upserts_insert_then_update_in_one_statement(store: Store) -> None:

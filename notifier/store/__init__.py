@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -421,7 +422,7 @@ class Store:
             (None, deliveries.c.channel.not_in(list(left)) if left else true()),
         )
         claimed: list[Delivery] = []
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             # A blocked subscriber's row is suppressed, not handed out, and takes no place in
             # the claim: pick again until the claim is full or a pick holds no blocked row.
             while True:
@@ -470,7 +471,7 @@ class Store:
 
     async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
         """The heartbeat: every row `worker` holds stays its own until `now + lease_s`."""
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             result = await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.claimed_by == worker, deliveries.c.status == CLAIMED)
@@ -502,7 +503,7 @@ class Store:
         """Give claimed rows back (graceful shutdown before an attempt started)."""
         if not ids:
             return
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             for chunk in _chunks(list(ids), 500):
                 await conn.execute(_unclaim(chunk, worker, now))
             await _notify(conn)
@@ -514,7 +515,7 @@ class Store:
         if not ids:
             return 0
         count = 0
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             for chunk in _chunks(list(ids), 500):
                 result = await conn.execute(
                     _unclaim(chunk, worker, now)
@@ -638,7 +639,7 @@ class Store:
             }
             for rec in records
         ]
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             await conn.execute(insert(delivery_attempts), history)
             for chunk in _chunks(simple, 1000):
                 await conn.execute(
@@ -1213,6 +1214,26 @@ _STATUS_ORDER = {
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+# SQLite has one writer at a time, and a connection that finds the database locked sleeps in
+# steps of up to 100 ms (its busy handler) before it looks again. The outbox's recorder writes
+# again the moment a write ends, so the dispatcher's chunks and the claims slept behind it while
+# the pipeline ran dry. The hot writers of one process take turns here instead, in order and
+# with no sleeping; one lock per engine.
+_WRITE_TURNS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.begin()` for the outbox's and the dispatcher's writes: on SQLite they take
+    turns within the process (see `_WRITE_TURNS`); PostgreSQL locks rows, not the database."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            yield conn
+        return
+    turn = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
+    async with turn, engine.begin() as conn:
+        yield conn
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -29,7 +29,15 @@ from notifier.model import (
     Transition,
     TransitionKind,
 )
-from notifier.store import CLAIMED, SUPERSEDED, _chunks, _insert_notices, _insert_or, _notify
+from notifier.store import (
+    CLAIMED,
+    SUPERSEDED,
+    _chunks,
+    _insert_notices,
+    _insert_or,
+    _notify,
+    write_transaction,
+)
 from notifier.store.tables import deliveries, dispatch_queue
 from notifier.trust import announcement_from_record, announcement_record
 
@@ -137,7 +145,7 @@ class DispatchQueue:
             ),
         )
         head = select(dispatch_queue).where(free).order_by(dispatch_queue.c.seq).limit(1)
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             if self.dialect == "postgresql":
                 # Claims take turns (they are short; routing and writing are not in them), so
                 # no two dispatchers split one group between them.
@@ -205,7 +213,7 @@ class DispatchQueue:
         parts: list[Sequence[Notice]] = list(_chunks(list(notices), self.write_chunk)) or [[]]
         inserted = 0
         for i, part in enumerate(parts):
-            async with self.engine.begin() as conn:
+            async with write_transaction(self.engine) as conn:
                 new = await _insert_notices(conn, part, now)
                 if i == len(parts) - 1:
                     await self._mark_dispatched(conn, group, now)
@@ -300,7 +308,7 @@ class DispatchQueue:
         """Record claimed rows as `superseded` (never sent), naming the newer event."""
         if not stale:
             return
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             await conn.execute(
                 update(deliveries)
                 .where(
