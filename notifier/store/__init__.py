@@ -500,7 +500,8 @@ class Store:
         return min(times) if times else None
 
     async def release(self, ids: Sequence[str], worker: str, now: datetime) -> None:
-        """Give claimed rows back (graceful shutdown before an attempt started)."""
+        """Give claimed rows back before an attempt started (graceful shutdown; rows beyond
+        what one endpoint may hold); not an attempt: they are due again at once."""
         if not ids:
             return
         async with write_transaction(self.engine) as conn:
