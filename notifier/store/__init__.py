@@ -1220,8 +1220,10 @@ _STATUS_ORDER = {
 # steps of up to 100 ms (its busy handler) before it looks again. The outbox's recorder writes
 # again the moment a write ends, so the dispatcher's chunks and the claims slept behind it while
 # the pipeline ran dry. The hot writers of one process take turns here instead, in order and
-# with no sleeping; one lock per engine.
-_WRITE_TURNS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+# with no sleeping; one lock per engine (and event loop: a lock belongs to the loop it waits in).
+_WRITE_TURNS: weakref.WeakKeyDictionary[Any, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @contextlib.asynccontextmanager
@@ -1232,8 +1234,11 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
         async with engine.begin() as conn:
             yield conn
         return
-    turn = _WRITE_TURNS.setdefault(engine.sync_engine, asyncio.Lock())
-    async with turn, engine.begin() as conn:
+    loop = asyncio.get_running_loop()
+    held = _WRITE_TURNS.get(engine.sync_engine)
+    if held is None or held[0] is not loop:
+        held = _WRITE_TURNS[engine.sync_engine] = (loop, asyncio.Lock())
+    async with held[1], engine.begin() as conn:
         yield conn
 
 
