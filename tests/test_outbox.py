@@ -252,6 +252,39 @@ async def test_one_endpoints_backlog_does_not_fill_the_claim(store: Store) -> No
     assert order[:6] == ["slow"] + ["fast"] * 5, order
 
 
+async def test_drain_does_not_stop_while_a_claim_left_a_rate_limited_channel_out(
+    store: Store,
+) -> None:
+    # The sender's rate limit was booked up when the claim was made (its rows stayed in the
+    # database) and free a moment later: the rows are due, so drain claims again instead of
+    # reporting that nothing is left.
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, "phone", ChannelKind.TWILIO_SMS)],
+        now=T0,
+    )
+
+    class BookedOnce(FakeChannel):
+        kind = ChannelKind.TWILIO_SMS
+        rate_per_s = 10.0
+        looks = 0
+
+        def throttle_s(self, ahead: int = 0) -> float:
+            # Booked when the claim looks, free from then on.
+            self.looks += 1
+            return 1.0 if self.looks == 1 else 0.0
+
+    channel = BookedOnce(DeliveryResult.ok())
+    worker = OutboxWorker(store, {ChannelKind.TWILIO_SMS: channel}, RetryPolicy(), clock=Clock(T0))
+    await worker.drain(5)
+    assert [n.subscriber_id for n in channel.sent] == ["phone"]
+    assert await store.delivery_counts() == {"sent": 1}
+
+
 async def test_shutdown_lets_attempts_finish_and_loses_nothing(store: Store) -> None:
     await enqueue(store, "a", "b")
     channel = FakeChannel(DeliveryResult.ok(), delay_s=0.05)

@@ -199,6 +199,7 @@ class OutboxWorker:
         self._pump_lock = asyncio.Lock()
         self._closing = False
         self._more_due = True  # the last claim was full: there may be more right now
+        self._left_out: list[str] = []  # channels the last claim left out (rate limit booked)
 
     def reconfigure(
         self,
@@ -299,13 +300,14 @@ class OutboxWorker:
             if limit <= 0:
                 return 0
             now = self.clock()
+            self._left_out = sorted(self._throttled())
             rows = await self.store.claim(
                 limit=limit,
                 worker=self.name,
                 now=now,
                 lease_s=self.lease_s,
                 exclude_subscribers=self._saturated(),
-                exclude_channels=sorted(self._throttled()),
+                exclude_channels=self._left_out,
                 channel_limits=self._claim_limits(),
             )
             self._more_due = len(rows) >= limit
@@ -688,10 +690,12 @@ class OutboxWorker:
                 await asyncio.wait(list(self._inflight.values()), timeout=0.5)
             elif not started and not self._queues:
                 throttled = self._throttled()
-                if not throttled:
+                if not throttled and not self._left_out:
                     break
                 # A rate limit booked ahead claims nothing now; its rows are due once it frees.
-                await asyncio.sleep(min(min(throttled.values()), 0.5) + 0.01)
+                # (Also when it was booked at the claim just made and is free by now: that
+                # claim left its rows in the database, and "nothing due" would be wrong.)
+                await asyncio.sleep(min(min(throttled.values(), default=0.0), 0.5) + 0.01)
         await self.flush()
 
     async def aclose(self, grace_s: float = 10.0) -> None:
