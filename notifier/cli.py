@@ -463,9 +463,7 @@ async def _send_test(config: Config, follower: Any) -> Any:
         return None
 
     guard = NetworkGuard(config.network.allow)  # the same SSRF guard as the service
-    async with aiohttp.ClientSession(
-        connector=guard.connector(), trace_configs=[guard.trace()]
-    ) as session:
+    async with aiohttp.ClientSession(connector=guard.connector()) as session:
         context = ChannelContext(
             config=config,
             session=session,

@@ -1,14 +1,15 @@
 """Where notifier may connect: an SSRF guard checked after DNS, and URLs safe to show.
 
     guard = NetworkGuard(allow=[ip_network("127.0.0.0/8")])
-    session = aiohttp.ClientSession(connector=guard.connector(), trace_configs=[guard.trace()])
+    session = aiohttp.ClientSession(connector=guard.connector())
     mask_url("https://user:pw@x.org/h?token=abc&area=kz") -> "https://***@x.org/h?token=***&area=kz"
 
 A source or webhook URL is the operator's, but its host name resolves wherever its DNS says,
 and a redirect may point anywhere. So every address the shared session connects to is checked
 after resolution (a resolver that refuses, which also covers `127.1`, `0x7f000001` and
 rebinding), and a URL whose host is an IP literal (`[::1]`, `[::ffff:127.0.0.1]`) is checked
-before the request starts (aiohttp does not resolve literals). Loopback, private, link-local,
+when the request asks the connector for a connection, pooled or new, on every request and
+every redirect (aiohttp does not resolve literals). Loopback, private, link-local,
 unspecified, multicast, reserved and cloud metadata addresses are refused unless a network in
 `network.allow` contains them.
 """
@@ -19,13 +20,14 @@ import errno
 import ipaddress
 import socket
 from collections.abc import Iterable
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.connector import Connection
 from aiohttp.resolver import DefaultResolver
+from aiohttp.tracing import Trace
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -55,19 +57,52 @@ def refusal(address: IPAddress, allow: Iterable[IPNetwork] = ()) -> str | None:
     return None
 
 
+# Verdicts remembered per address string (every request to an IP-literal host is checked).
+_VERDICTS_MAX = 4096
+
+
 class NetworkGuard:
     """Refuses connections to internal addresses; `allow` may be replaced on reload."""
 
     def __init__(self, allow: Iterable[IPNetwork] = ()) -> None:
-        self.allow: list[IPNetwork] = list(allow)
+        self.allow = list(allow)
 
-    def check(self, address: str, host: str = "") -> None:
-        """Raise AddressRefused when `address` (an IP) is refused."""
+    @property
+    def allow(self) -> list[IPNetwork]:
+        return self._allow
+
+    @allow.setter
+    def allow(self, networks: list[IPNetwork]) -> None:
+        self._allow = networks
+        # address -> (the IP, why it is refused or None); None: not an IP literal
+        self._verdicts: dict[str, tuple[IPAddress, str | None] | None] = {}
+
+    def _verdict(self, address: str) -> tuple[IPAddress, str | None] | None:
+        """Parsing and judging an address costs more than the request's own bookkeeping, and
+        a fan-out asks about the same few hosts thousands of times: each is judged once per
+        `allow`."""
+        try:
+            return self._verdicts[address]
+        except KeyError:
+            pass
+        verdict: tuple[IPAddress, str | None] | None
         try:
             ip = ipaddress.ip_address(address.strip("[]").split("%", 1)[0])
         except ValueError:
-            return  # not an IP literal: the resolver will check what it resolves to
-        reason = refusal(ip, self.allow)
+            verdict = None  # not an IP literal: the resolver will check what it resolves to
+        else:
+            verdict = (ip, refusal(ip, self._allow))
+        if len(self._verdicts) >= _VERDICTS_MAX:
+            self._verdicts.clear()
+        self._verdicts[address] = verdict
+        return verdict
+
+    def check(self, address: str, host: str = "") -> None:
+        """Raise AddressRefused when `address` (an IP) is refused."""
+        verdict = self._verdict(address)
+        if verdict is None:
+            return
+        ip, reason = verdict
         if reason is not None:
             name = f"{host} resolves to " if host and host.strip("[]") != address else ""
             # errno and strerror: aiohttp shows an OSError from a resolver by its strerror.
@@ -78,28 +113,35 @@ class NetworkGuard:
             )
 
     def session(self, **kwargs: Any) -> aiohttp.ClientSession:
-        """A client session that connects only where the guard allows (resolver and trace)."""
-        return aiohttp.ClientSession(
-            connector=self.connector(), trace_configs=[self.trace()], **kwargs
-        )
+        """A client session that connects only where the guard allows (its connector checks
+        every address, resolved or literal)."""
+        return aiohttp.ClientSession(connector=self.connector(), **kwargs)
 
     def connector(self, **kwargs: Any) -> aiohttp.TCPConnector:
-        return aiohttp.TCPConnector(resolver=GuardedResolver(self), **kwargs)
+        return GuardedConnector(self, resolver=GuardedResolver(self), **kwargs)
 
-    def trace(self) -> aiohttp.TraceConfig:
-        """Checks IP-literal hosts before a request starts (they bypass the resolver)."""
-        config = aiohttp.TraceConfig()
 
-        async def on_start(
-            session: aiohttp.ClientSession,
-            context: SimpleNamespace,
-            params: aiohttp.TraceRequestStartParams,
-        ) -> None:
-            host = params.url.raw_host or ""
-            self.check(host, host)
+class GuardedConnector(aiohttp.TCPConnector):
+    """Checks IP-literal hosts (they bypass the resolver) each time a request asks for a
+    connection: every request and every redirect, also on a pooled connection, so a reload
+    that takes a network out of `allow` holds for connections opened before it.
 
-        config.on_request_start.append(on_start)
-        return config
+    (A trace config's `on_request_start` did this before; aiohttp's tracing machinery cost a
+    quarter of a webhook attempt's CPU time.)"""
+
+    def __init__(self, guard: NetworkGuard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = guard
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 (aiohttp's signature)
+    ) -> Connection:
+        host = req.url.raw_host or ""
+        self.guard.check(host, host)
+        return await super().connect(req, traces, timeout)
 
 
 class GuardedResolver(AbstractResolver):

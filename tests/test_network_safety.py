@@ -61,7 +61,7 @@ async def servers() -> AsyncIterator[tuple[Server, Server]]:
 
 def guarded_session(allow: list[ipaddress.IPv4Network] | None = None) -> aiohttp.ClientSession:
     guard = NetworkGuard(allow or [])
-    return aiohttp.ClientSession(connector=guard.connector(), trace_configs=[guard.trace()])
+    return aiohttp.ClientSession(connector=guard.connector())
 
 
 async def test_source_headers_are_not_sent_to_another_origin(
@@ -165,6 +165,25 @@ async def test_a_webhook_to_a_refused_address_fails_permanently(
     async with guarded_session(LOOPBACK) as session:
         ok = await WebhookChannel(session, {"hook": endpoint}).send(notice)
     assert ok.status is DeliveryStatus.OK
+
+
+async def test_a_reload_of_network_allow_is_seen_by_the_next_request(
+    servers: tuple[Server, Server],
+) -> None:
+    # Verdicts are remembered per address (a fan-out asks about one host thousands of times);
+    # replacing `allow`, as a config reload does, must not leave an old verdict in force.
+    first, _ = servers
+    guard = NetworkGuard([])
+    async with aiohttp.ClientSession(connector=guard.connector()) as session:
+        for _ in range(2):  # the second time from the remembered verdict
+            with pytest.raises(SourceError, match=r"127\.0\.0\.1 \(loopback address\)"):
+                await fetch_http(session, first.base + "/", timeout_s=5, max_bytes=1000)
+        guard.allow = list(LOOPBACK)
+        assert (await fetch_http(session, first.base + "/", timeout_s=5, max_bytes=1000)).body
+        guard.allow = []
+        with pytest.raises(SourceError, match=r"127\.0\.0\.1 \(loopback address\)"):
+            await fetch_http(session, first.base + "/", timeout_s=5, max_bytes=1000)
+    assert len(first.seen) == 1
 
 
 def test_credentials_in_urls_are_masked() -> None:

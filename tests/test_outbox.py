@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -156,6 +157,132 @@ async def test_concurrency_is_bounded_per_endpoint(store: Store) -> None:
     await worker.drain(10)
     assert peak == 2
     assert await store.delivery_counts() == {"sent": 6}
+
+
+async def test_endpoints_with_queued_rows_take_turns_for_freed_slots(store: Store) -> None:
+    # Two endpoints with four rows each, all claimed at once; two slots, two per endpoint. A
+    # freed slot goes to the endpoint whose turn it is, not to the one listed first: a busy
+    # endpoint does not take every slot that its own finished attempts free.
+    events = [red_event(T0 + timedelta(minutes=i)) for i in range(4)]
+    for ev in events:
+        await store.commit_outcome(
+            source_id="s",
+            document=None,
+            level_writes=[],
+            new_events=[ev],
+            notices=[notice(ev, "hook-a"), notice(ev, "hook-b")],
+            now=T0,
+        )
+    order: list[str] = []
+
+    class Recording(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            order.append(notice.subscriber_id)
+            await asyncio.sleep(0.02)
+            return DeliveryResult.ok()
+
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: Recording()},
+        RetryPolicy(),
+        concurrency=2,
+        per_endpoint=2,
+        clock=lambda: datetime.now(UTC),
+    )
+    await worker.drain(10)
+    assert await store.delivery_counts() == {"sent": 8}
+    assert sorted(order) == ["hook-a"] * 4 + ["hook-b"] * 4
+    assert all(a != b for a, b in itertools.pairwise(order)), order
+
+
+async def test_one_endpoints_backlog_does_not_fill_the_claim(store: Store) -> None:
+    # 40 rows of a slow endpoint are due before 5 rows of another. A claim that takes more of
+    # one endpoint's rows than it may hold (4 per endpoint slot) gives the rest back, so the
+    # queue does not fill with rows that wait for that endpoint's one slot while the other
+    # endpoint's rows wait in the database for a claim.
+    start = now_utc()
+    for i in range(40):
+        ev = red_event(T0 + timedelta(minutes=i))
+        await store.commit_outcome(
+            source_id="s",
+            document=None,
+            level_writes=[],
+            new_events=[ev],
+            notices=[notice(ev, "slow")],
+            now=start - timedelta(seconds=60),
+        )
+    for i in range(5):
+        ev = red_event(T0 + timedelta(hours=1, minutes=i))
+        await store.commit_outcome(
+            source_id="s",
+            document=None,
+            level_writes=[],
+            new_events=[ev],
+            notices=[notice(ev, "fast")],
+            now=start - timedelta(seconds=30),
+        )
+    order: list[str] = []
+    fast_done = asyncio.Event()
+
+    class Recording(FakeChannel):
+        async def send(self, notice: Notice) -> DeliveryResult:
+            order.append(notice.subscriber_id)
+            if notice.subscriber_id == "fast" and order.count("fast") == 5:
+                fast_done.set()
+            if notice.subscriber_id == "slow":
+                # A slow endpoint: its first attempt lasts until the other endpoint's rows
+                # are sent (or 5 s, when they wait behind the slow endpoint's queue).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(fast_done.wait(), timeout=5)
+            return DeliveryResult.ok()
+
+    worker = OutboxWorker(
+        store,
+        {ChannelKind.WEBHOOK: Recording()},
+        RetryPolicy(),
+        concurrency=2,
+        per_endpoint=1,
+        clock=now_utc,
+    )
+    async with running(worker):
+        await wait_for_counts(store, {"sent": 45}, timeout_s=30)
+    # The first claim took the 32 earliest rows (all the slow endpoint's), kept 4 and gave the
+    # rest back; the next claim took the fast endpoint's rows, sent on the free slot while the
+    # slow endpoint's first attempt was still under way.
+    assert order[:6] == ["slow"] + ["fast"] * 5, order
+
+
+async def test_drain_does_not_stop_while_a_claim_left_a_rate_limited_channel_out(
+    store: Store,
+) -> None:
+    # The sender's rate limit was booked up when the claim was made (its rows stayed in the
+    # database) and free a moment later: the rows are due, so drain claims again instead of
+    # reporting that nothing is left.
+    ev = red_event()
+    await store.commit_outcome(
+        source_id="s",
+        document=None,
+        level_writes=[],
+        new_events=[ev],
+        notices=[notice(ev, "phone", ChannelKind.TWILIO_SMS)],
+        now=T0,
+    )
+
+    class BookedOnce(FakeChannel):
+        kind = ChannelKind.TWILIO_SMS
+        rate_per_s = 10.0
+        looks = 0
+
+        def throttle_s(self, ahead: int = 0) -> float:
+            # Booked when the claim looks, free from then on.
+            self.looks += 1
+            return 1.0 if self.looks == 1 else 0.0
+
+    channel = BookedOnce(DeliveryResult.ok())
+    worker = OutboxWorker(store, {ChannelKind.TWILIO_SMS: channel}, RetryPolicy(), clock=Clock(T0))
+    await worker.drain(5)
+    assert [n.subscriber_id for n in channel.sent] == ["phone"]
+    assert await store.delivery_counts() == {"sent": 1}
 
 
 async def test_shutdown_lets_attempts_finish_and_loses_nothing(store: Store) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from notifier.model import (
     Transition,
     TransitionKind,
 )
-from notifier.store import Store, delivery_id
+from notifier.store import Store, delivery_id, write_transaction
 
 T0 = datetime(2016, 6, 6, 12, 0, tzinfo=UTC)
 AKTOBE = AreaRef("KZ-AKT", "Aktobe Region")
@@ -263,6 +264,62 @@ async def test_rows_of_blocked_subscribers_are_suppressed_when_claimed(store: St
     assert (suppressed["subscriber_id"], suppressed["last_error"]) == ("alice", "replied STOP")
     assert suppressed["attempts"] == 0
     assert await store.delivery_counts() == {"claimed": 1, "suppressed": 1}
+
+
+async def test_a_suppressed_row_takes_no_place_in_the_claim(store: Store) -> None:
+    # Rows are checked as they are claimed: a blocked subscriber's rows are suppressed and the
+    # claim goes on to the next due rows, so a full claim still says "there may be more".
+    ev = red_event()
+    subscribers = ["a1", "a2", "a3", "bob", "carol"]
+    rows = [notice(ev, s) for s in subscribers]
+    await store.commit_outcome(
+        source_id="s", document=None, level_writes=[], new_events=[ev], notices=rows, now=T0
+    )
+    for gone in ("a1", "a2", "a3"):
+        await store.set_opt_out(gone, True, "HTTP 410", T0)
+    claimed = await store.claim(limit=2, worker="w", now=T0, lease_s=15)
+    assert sorted(d.subscriber_id for d in claimed) == ["bob", "carol"]
+    assert await store.delivery_counts() == {"claimed": 2, "suppressed": 3}
+    # A dead replica's claimed row of a subscriber blocked since is suppressed when taken over.
+    await store.set_opt_out("bob", True, "replied STOP", T0)
+    later = T0 + timedelta(seconds=60)
+    [taken] = await store.claim(limit=5, worker="other", now=later, lease_s=15)
+    assert taken.subscriber_id == "carol"
+    assert await store.delivery_counts() == {"claimed": 1, "suppressed": 4}
+
+
+async def test_outbox_writes_take_turns_within_a_process_on_sqlite(store: Store) -> None:
+    # SQLite has one writer: the outbox's and the dispatcher's writes queue here, in order,
+    # instead of sleeping in SQLite's busy handler (up to 100 ms a step). PostgreSQL locks rows,
+    # so there they run side by side.
+    seen: list[str] = []
+    entered, second_in, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with write_transaction(store.engine):
+            seen.append("first in")
+            entered.set()
+            await release.wait()
+            seen.append("first out")
+
+    async def second() -> None:
+        async with write_transaction(store.engine):
+            seen.append("second in")
+            second_in.set()
+
+    one = asyncio.create_task(first())
+    await entered.wait()
+    two = asyncio.create_task(second())
+    if store.dialect == "sqlite":
+        await asyncio.sleep(0.2)
+        assert seen == ["first in"]
+    else:
+        await asyncio.wait_for(second_in.wait(), timeout=10)
+        assert seen == ["first in", "second in"]
+    release.set()
+    await asyncio.gather(one, two)
+    if store.dialect == "sqlite":
+        assert seen == ["first in", "first out", "second in"]
 
 
 async def test_upserts_insert_then_update_in_one_statement(store: Store) -> None:

@@ -114,7 +114,10 @@ def _id(events: Sequence[Event], follower: SmsSubscriber | WebhookEndpoint) -> s
 def _quiet(
     follower: SmsSubscriber | WebhookEndpoint, notice: Notice, events: Iterable[Event]
 ) -> Notice:
-    quiet = getattr(follower, "quiet_hours", None)
+    # A kind without quiet hours has no such field: asking a pydantic model for a missing
+    # attribute raises and formats an error, once per notice of a 10,000-follower fan-out.
+    fields = type(follower).model_fields
+    quiet = getattr(follower, "quiet_hours", None) if "quiet_hours" in fields else None
     evs = list(events)
     if quiet is None or any(ev.severity is Severity.EXTREME for ev in evs):
         return notice

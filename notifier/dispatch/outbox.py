@@ -53,7 +53,16 @@ _K = TypeVar("_K")
 
 # How many claimed rows may wait in endpoint queues, per global slot: enough to keep every slot
 # busy when a few endpoints are saturated, few enough that the heartbeat stays one small UPDATE.
-_QUEUED_PER_SLOT = 4
+_QUEUED_PER_SLOT = 16
+# A claim starts once fewer rows than this (per slot) wait. A claim takes tens of milliseconds
+# while the loop is busy with attempts (each of its statements waits for a turn of the loop),
+# and the rows still queued must keep every slot busy until it returns: at 64 slots, 128 rows
+# ran out during a claim and the pipeline stood idle until it came back.
+_REFILL_PER_SLOT = 8
+# Rows one endpoint may hold claimed (in flight and queued), per endpoint slot: a claim that
+# takes more of one endpoint's backlog gives the rest back at once, so one endpoint's backlog
+# never fills the queue (and, the queue full, stops the claims other endpoints' rows wait for).
+_HELD_PER_ENDPOINT_SLOT = 4
 # A claim leaves out at most this many saturated endpoints (the list goes into the statement).
 _MAX_EXCLUDED = 500
 # A rate-limited channel holds at most the slots its limit fills in this window (an attempt
@@ -173,6 +182,12 @@ class OutboxWorker:
             idle_poll_s=idle_poll_s,
         )
         self._queues: dict[EndpointKey, deque[Delivery]] = {}
+        self._queued = 0  # rows in `_queues`, kept as they come and go
+        # Endpoints with queued rows, in the order they take turns, per channel kind. One with
+        # no free slot leaves its kind's turns until one of its attempts finishes, so starting a
+        # row never walks every queued endpoint.
+        self._ready: dict[str, deque[EndpointKey]] = {}
+        self._in_turn: set[EndpointKey] = set()
         self._busy: dict[EndpointKey, int] = {}  # attempts in flight per endpoint
         self._kind_busy: dict[str, int] = {}  # attempts in flight per channel kind
         self._turn = 0  # which channel kind starts first at the next start round
@@ -185,6 +200,7 @@ class OutboxWorker:
         self._pump_lock = asyncio.Lock()
         self._closing = False
         self._more_due = True  # the last claim was full: there may be more right now
+        self._left_out: list[str] = []  # channels the last claim left out (rate limit booked)
 
     def reconfigure(
         self,
@@ -211,7 +227,7 @@ class OutboxWorker:
 
     @property
     def queued(self) -> int:
-        return sum(len(q) for q in self._queues.values())
+        return self._queued
 
     def circuits(self) -> list[dict[str, object]]:
         """Every endpoint breaker that has seen a failure, for the API."""
@@ -253,12 +269,14 @@ class OutboxWorker:
 
     async def _idle_delay(self) -> float | None:
         """None: claim again now. Otherwise how long to wait unless woken earlier."""
-        free = self.concurrency - len(self._inflight)
         throttled = self._throttled()
         # A rate-limited sender's rows wait in the database (or our queues) until it may send.
         throttle_s = min(throttled.values(), default=self.idle_poll_s)
-        if free <= 0 or self.queued >= self.concurrency * _QUEUED_PER_SLOT:
-            return min(throttle_s, self.idle_poll_s)  # a finished attempt wakes us sooner
+        if self._claim_room() <= 0:
+            # No claim would take rows (slots busy, or the queue full of rows that wait for
+            # their endpoints' slots): a finished attempt that makes room wakes us sooner.
+            # Claiming "again now" here spun the loop without yielding to those attempts.
+            return min(throttle_s, self.idle_poll_s)
         if self._more_due:
             return None
         if throttled:
@@ -279,42 +297,52 @@ class OutboxWorker:
             return 0
         async with self._pump_lock:
             self._start_queued()
-            free = self.concurrency - len(self._inflight)
-            queued = self.queued
-            # Claim a batch ahead while the queue runs low, not a row per freed slot: one
-            # statement per `concurrency` attempts instead of one per attempt, and the queue
-            # never runs dry while a claim is on its way.
-            if free <= 0 and queued >= 2 * self.concurrency:
-                return 0
-            if queued >= self.concurrency * _QUEUED_PER_SLOT:
-                return 0
-            limit = 4 * self.concurrency - len(self._inflight) - queued
+            limit = self._claim_room()
             if limit <= 0:
                 return 0
             now = self.clock()
+            self._left_out = sorted(self._throttled())
             rows = await self.store.claim(
                 limit=limit,
                 worker=self.name,
                 now=now,
                 lease_s=self.lease_s,
                 exclude_subscribers=self._saturated(),
-                exclude_channels=sorted(self._throttled()),
+                exclude_channels=self._left_out,
                 channel_limits=self._claim_limits(),
             )
             self._more_due = len(rows) >= limit
             rows = await self._drop_superseded(rows, now)
             blocked: dict[EndpointKey, list[Delivery]] = {}
+            excess: list[Delivery] = []
+            cap = _HELD_PER_ENDPOINT_SLOT * self.per_endpoint
             for row in rows:
                 key = endpoint_key(row)
                 circuit = self._circuits.get(key)
                 if circuit is not None and self._refuses(circuit, now):
                     blocked.setdefault(key, []).append(row)
+                elif self._busy.get(key, 0) + len(self._queues.get(key, ())) >= cap:
+                    excess.append(row)
                 else:
-                    self._queues.setdefault(key, deque()).append(row)
+                    self._queue(key, row)
             for key, held in blocked.items():
                 await self._defer_open(self._circuits[key], held)
+            if excess:
+                # Not attempted: due again at once, for the next claim of a worker with room.
+                await self.store.release([r.id for r in excess], self.name, now)
             self._start_queued()
             return len(rows)
+
+    def _claim_room(self) -> int:
+        """How many rows a claim would take now. A batch is claimed ahead while the queue runs
+        low, not a row per freed slot: one claim per `concurrency` attempts or so instead of
+        one per attempt, and the queue never runs dry while a claim is on its way."""
+        free = self.concurrency - len(self._inflight)
+        if free <= 0 and self._queued >= _REFILL_PER_SLOT * self.concurrency:
+            return 0
+        if self._queued >= self.concurrency * _QUEUED_PER_SLOT:
+            return 0
+        return _QUEUED_PER_SLOT * self.concurrency - len(self._inflight) - self._queued
 
     async def _drop_superseded(self, rows: list[Delivery], now: datetime) -> list[Delivery]:
         """Rows whose every change a later change of the same (scheme, area) superseded (a
@@ -389,12 +417,9 @@ class OutboxWorker:
         a channel slot are free. Channel kinds take turns, one row at a time, and so do the
         endpoints of a kind; the kind that goes first rotates from one round to the next, so a
         freed slot does not always go to the same kind."""
-        if not self._queues:
+        if not self._ready:
             return
-        turns: dict[str, deque[EndpointKey]] = {}
-        for key in self._queues:
-            turns.setdefault(key[0], deque()).append(key)
-        kinds = sorted(turns)
+        kinds = sorted(self._ready)
         first = self._turn % len(kinds)
         self._turn += 1
         throttled = self._throttled()
@@ -408,16 +433,39 @@ class OutboxWorker:
             throttle = getattr(self.channels.get(kind), "throttle_s", None)
             if throttle is not None and throttle(started.get(kind, 0)) > _RATE_WINDOW_S:
                 continue  # the rate limit is booked up for now
-            keys = turns[kind]
+            keys = self._ready[kind]
             while keys:
                 key = keys.popleft()
+                self._in_turn.discard(key)
+                if key not in self._queues:
+                    continue  # its rows were dropped (410, circuit opened)
                 if self._start_one(key):
                     started[kind] = started.get(kind, 0) + 1
-                    if key in self._queues:
-                        keys.append(key)  # its next row waits for the endpoint's next turn
+                    self._take_turn(key)  # its next row waits for the endpoint's next turn
                     break
+                # No free slot: out of turn until one of its attempts finishes.
             if keys:
                 waiting.append(kind)
+            else:
+                del self._ready[kind]
+
+    def _queue(self, key: EndpointKey, row: Delivery) -> None:
+        self._queues.setdefault(key, deque()).append(row)
+        self._queued += 1
+        self._take_turn(key)
+
+    def _take_turn(self, key: EndpointKey) -> None:
+        """The endpoint joins its kind's turns, if it has queued rows and is not in them."""
+        if key in self._queues and key not in self._in_turn:
+            self._ready.setdefault(key[0], deque()).append(key)
+            self._in_turn.add(key)
+
+    def _unqueue(self, key: EndpointKey) -> deque[Delivery] | None:
+        """Take every queued row of the endpoint out of the queue (they are not started)."""
+        queue = self._queues.pop(key, None)
+        if queue:
+            self._queued -= len(queue)
+        return queue
 
     def _start_one(self, key: EndpointKey) -> bool:
         """Start the endpoint's next row if it has a free slot (and, half-open, no probe out)."""
@@ -430,6 +478,7 @@ class OutboxWorker:
                 return False  # one probe at a time; the rest wait for its verdict
             circuit.probing = True
         row = queue.popleft()
+        self._queued -= 1
         if not queue:
             del self._queues[key]
         self._busy[key] = self._busy.get(key, 0) + 1
@@ -443,10 +492,15 @@ class OutboxWorker:
         self._inflight.pop(row_id, None)
         _decrement(self._busy, key)
         _decrement(self._kind_busy, key[0])
+        self._take_turn(key)  # a slot of its own is free again
         if not self._closing:
             # Refill the slot from the queue now, even while a claim is on its way.
             self._start_queued()
-        self.wake()
+        # Rows of an endpoint that had no free slot may be claimed now. The loop is woken only
+        # when a claim would take rows (see `pump`), not once per finished attempt.
+        self._more_due = True
+        if self._claim_room() > 0:
+            self._wake.set()
 
     # --- one attempt -----------------------------------------------------------------------
 
@@ -471,7 +525,7 @@ class OutboxWorker:
         if result.disable_endpoint:
             # 410 Gone: its rows waiting here are never started; recording this result stops
             # them, and every pending row of the endpoint, in the database.
-            self._queues.pop(endpoint_key(row), None)
+            self._unqueue(endpoint_key(row))
         self._judge(row, result, now)
         retry_at = self.policy.next_attempt(row.attempts + 1, result, now)
         self._results.append(AttemptRecord(row, result, retry_at))
@@ -515,7 +569,7 @@ class OutboxWorker:
                 circuit.last_error,
                 circuit.open_until.isoformat(),
             )
-            queue = self._queues.pop(key, None)
+            queue = self._unqueue(key)
             if queue:
                 task = asyncio.ensure_future(self._defer_open(circuit, list(queue)))
                 self._background.add(task)  # held, or the loop may drop it half-way
@@ -640,7 +694,7 @@ class OutboxWorker:
                 await asyncio.wait(list(self._inflight.values()), timeout=0.5)
             elif not started and not self._queues:
                 throttled = self._throttled()
-                if not throttled:
+                if not throttled and not self._left_out:
                     # A row deferred a moment (its shared rate-limit slot is booked ahead, so
                     # this process knew no wait) is due soon: wait for it within the deadline.
                     due = await self.store.next_due(self.name)
@@ -655,7 +709,9 @@ class OutboxWorker:
                     await asyncio.sleep(wait_s + 0.01)
                     continue
                 # A rate limit booked ahead claims nothing now; its rows are due once it frees.
-                await asyncio.sleep(min(min(throttled.values()), 0.5) + 0.01)
+                # (Also when it was booked at the claim just made and is free by now: that
+                # claim left its rows in the database, and "nothing due" would be wrong.)
+                await asyncio.sleep(min(min(throttled.values(), default=0.0), 0.5) + 0.01)
         await self.flush()
 
     async def aclose(self, grace_s: float = 10.0) -> None:
@@ -665,6 +721,9 @@ class OutboxWorker:
         async with self._pump_lock:
             waiting = [row for queue in self._queues.values() for row in queue]
             self._queues.clear()
+            self._queued = 0
+            self._ready.clear()
+            self._in_turn.clear()
         if waiting:
             with contextlib.suppress(Exception):
                 await self.store.release([r.id for r in waiting], self.name, self.clock())

@@ -62,6 +62,9 @@ class Router:
         if t.kind is TransitionKind.UNCHANGED:
             return
         severity = event.severity
+        # Thousands of followers follow a handful of areas: each is related to the event's
+        # area (a walk up the gazetteer) once per event, not once per follower.
+        related: dict[str, bool] = {}
         for follower in self._followers:
             if follower.id in self._blocked:
                 continue
@@ -70,7 +73,13 @@ class Router:
                 continue
             if severity is not None and severity < follower.min_severity:
                 continue
-            if not any(self._related(area, t.area.id) for area in follower.areas):
+            for area in follower.areas:
+                known = related.get(area)
+                if known is None:
+                    known = related[area] = self._related(area, t.area.id)
+                if known:
+                    break
+            else:
                 continue
             yield follower, channel_of(follower)
 

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from notifier.errors import StoreError
 from notifier.model import (
     AreaRef,
+    ChannelKind,
     DeliveryResult,
     DeliveryStatus,
     Event,
@@ -81,6 +83,8 @@ SENT = "sent"
 DEAD = "dead"
 SUPPRESSED = "suppressed"  # never sent: the subscriber opted out or the endpoint is disabled
 SUPERSEDED = "superseded"  # never sent: a later change of the same area made it stale
+# A row's channel as its ChannelKind when it is one (looked up once: a row is read per attempt).
+_CHANNEL_KINDS: dict[str, ChannelKind | str] = {kind.value: kind for kind in ChannelKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +108,10 @@ class Delivery:
     event_ids: tuple[str, ...] = ()  # every change the notice lists (grouped notices: several)
 
     def notice(self) -> Notice:
-        from notifier.model import ChannelKind
-
-        known = {kind.value for kind in ChannelKind}
         return Notice(
             event_id=self.event_id,
             subscriber_id=self.subscriber_id,
-            channel=ChannelKind(self.channel) if self.channel in known else self.channel,
+            channel=_CHANNEL_KINDS.get(self.channel, self.channel),
             to=self.address,
             body=self.body,
             language=self.language,
@@ -421,47 +422,56 @@ class Store:
             (None, deliveries.c.channel.not_in(list(left)) if left else true()),
         )
         claimed: list[Delivery] = []
-        async with self.engine.begin() as conn:
-            await _suppress_blocked(conn, now)
-            for (due, order), (channel, share) in itertools.product(
-                (
-                    (expired, deliveries.c.lease_until),
-                    (pending, deliveries.c.next_attempt_at),
-                ),
-                shares,
-            ):
-                want = limit - len(claimed)
-                if channel is not None:
-                    want = min(want, left[channel])
-                if want <= 0:
-                    continue
-                pick = select(deliveries.c.id).where(due, share)
-                if exclude_subscribers:
-                    pick = pick.where(deliveries.c.subscriber_id.not_in(list(exclude_subscribers)))
-                pick = pick.order_by(order).limit(want)
-                if self.dialect == "postgresql":
-                    pick = pick.with_for_update(skip_locked=True)
-                statement = (
-                    update(deliveries)
-                    .where(deliveries.c.id.in_(pick.scalar_subquery()))
-                    .values(
-                        status=CLAIMED,
-                        claimed_by=worker,
-                        claimed_at=now,
-                        lease_until=now + timedelta(seconds=lease_s),
-                        updated=now,
+        async with write_transaction(self.engine) as conn:
+            # A blocked subscriber's row is suppressed, not handed out, and takes no place in
+            # the claim: pick again until the claim is full or a pick holds no blocked row.
+            while True:
+                picked: list[Delivery] = []
+                for (due, order), (channel, share) in itertools.product(
+                    (
+                        (expired, deliveries.c.lease_until),
+                        (pending, deliveries.c.next_attempt_at),
+                    ),
+                    shares,
+                ):
+                    want = limit - len(claimed) - len(picked)
+                    if channel is not None:
+                        want = min(want, left[channel])
+                    if want <= 0:
+                        continue
+                    pick = select(deliveries.c.id).where(due, share)
+                    if exclude_subscribers:
+                        pick = pick.where(
+                            deliveries.c.subscriber_id.not_in(list(exclude_subscribers))
+                        )
+                    pick = pick.order_by(order).limit(want)
+                    if self.dialect == "postgresql":
+                        pick = pick.with_for_update(skip_locked=True)
+                    statement = (
+                        update(deliveries)
+                        .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                        .values(
+                            status=CLAIMED,
+                            claimed_by=worker,
+                            claimed_at=now,
+                            lease_until=now + timedelta(seconds=lease_s),
+                            updated=now,
+                        )
+                        .returning(*deliveries.c)
                     )
-                    .returning(*deliveries.c)
-                )
-                taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
-                if channel is not None:
-                    left[channel] -= len(taken)
-                claimed.extend(taken)
+                    taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
+                    if channel is not None:
+                        left[channel] -= len(taken)
+                    picked.extend(taken)
+                kept = await _suppress_blocked(conn, picked, now)
+                claimed.extend(kept)
+                if len(kept) == len(picked):
+                    break
         return sorted(claimed, key=lambda d: (d.next_attempt_at, d.id))
 
     async def extend_leases(self, worker: str, *, now: datetime, lease_s: float) -> int:
         """The heartbeat: every row `worker` holds stays its own until `now + lease_s`."""
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             result = await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.claimed_by == worker, deliveries.c.status == CLAIMED)
@@ -490,10 +500,11 @@ class Store:
         return min(times) if times else None
 
     async def release(self, ids: Sequence[str], worker: str, now: datetime) -> None:
-        """Give claimed rows back (graceful shutdown before an attempt started)."""
+        """Give claimed rows back before an attempt started (graceful shutdown; rows beyond
+        what one endpoint may hold); not an attempt: they are due again at once."""
         if not ids:
             return
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             for chunk in _chunks(list(ids), 500):
                 await conn.execute(_unclaim(chunk, worker, now))
             await _notify(conn)
@@ -505,7 +516,7 @@ class Store:
         if not ids:
             return 0
         count = 0
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             for chunk in _chunks(list(ids), 500):
                 result = await conn.execute(
                     _unclaim(chunk, worker, now)
@@ -629,7 +640,7 @@ class Store:
             }
             for rec in records
         ]
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             await conn.execute(insert(delivery_attempts), history)
             for chunk in _chunks(simple, 1000):
                 await conn.execute(
@@ -1205,6 +1216,31 @@ _STATUS_ORDER = {
 
 # --- helpers -------------------------------------------------------------------------------
 
+# SQLite has one writer at a time, and a connection that finds the database locked sleeps in
+# steps of up to 100 ms (its busy handler) before it looks again. The outbox's recorder writes
+# again the moment a write ends, so the dispatcher's chunks and the claims slept behind it while
+# the pipeline ran dry. The hot writers of one process take turns here instead, in order and
+# with no sleeping; one lock per engine (and event loop: a lock belongs to the loop it waits in).
+_WRITE_TURNS: weakref.WeakKeyDictionary[Any, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.begin()` for the outbox's and the dispatcher's writes: on SQLite they take
+    turns within the process (see `_WRITE_TURNS`); PostgreSQL locks rows, not the database."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            yield conn
+        return
+    loop = asyncio.get_running_loop()
+    held = _WRITE_TURNS.get(engine.sync_engine)
+    if held is None or held[0] is not loop:
+        held = _WRITE_TURNS[engine.sync_engine] = (loop, asyncio.Lock())
+    async with held[1], engine.begin() as conn:
+        yield conn
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
@@ -1302,31 +1338,44 @@ async def _notify(conn: AsyncConnection) -> None:
         await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
 
 
-async def _suppress_blocked(conn: AsyncConnection, now: datetime) -> int:
-    """Due rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are disabled
-    (410) become `suppressed`, never sent: the database decides, not a replica's memory, so a
-    STOP texted to one replica stops rows another replica wrote."""
-    blocked = select(subscriber_flags.c.subscriber_id).where(
-        or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled)
-    )
-    reason = (
-        select(subscriber_flags.c.reason)
-        .where(subscriber_flags.c.subscriber_id == deliveries.c.subscriber_id)
-        .scalar_subquery()
-    )
-    result = await conn.execute(
-        update(deliveries)
-        .where(
-            deliveries.c.status == PENDING,
-            deliveries.c.next_attempt_at <= now,
-            deliveries.c.subscriber_id.in_(blocked),
+async def _suppress_blocked(
+    conn: AsyncConnection, claimed: list[Delivery], now: datetime
+) -> list[Delivery]:
+    """Claimed rows of subscribers who opted out (STOP, Twilio 21610) or endpoints that are
+    disabled (410) become `suppressed`, never sent; returns the others. The database decides,
+    not a replica's memory, so a STOP texted to one replica stops rows another replica wrote.
+
+    One look-up by primary key for the batch's subscribers: every row is checked when it is
+    claimed, whoever claims it, without scanning every due row at every claim."""
+    if not claimed:
+        return claimed
+    blocked: dict[str, str] = {}
+    for chunk in _chunks(sorted({d.subscriber_id for d in claimed}), 500):
+        found = await conn.execute(
+            select(subscriber_flags.c.subscriber_id, subscriber_flags.c.reason).where(
+                subscriber_flags.c.subscriber_id.in_(list(chunk)),
+                or_(subscriber_flags.c.opted_out, subscriber_flags.c.disabled),
+            )
         )
-        .values(status=SUPPRESSED, last_error=func.coalesce(reason, ""), updated=now)
+        blocked.update({r.subscriber_id: r.reason or "" for r in found})
+    if not blocked:
+        return claimed
+    stopped = [d for d in claimed if d.subscriber_id in blocked]
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == bindparam("b_id"))
+        .values(
+            status=SUPPRESSED,
+            claimed_by=None,
+            claimed_at=None,
+            lease_until=None,
+            last_error=bindparam("b_reason"),
+            updated=now,
+        ),
+        [{"b_id": d.id, "b_reason": blocked[d.subscriber_id]} for d in stopped],
     )
-    count = int(result.rowcount or 0)
-    if count:
-        log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", count)
-    return count
+    log.info("outbox: %d deliveries suppressed (opted out or endpoint disabled)", len(stopped))
+    return [d for d in claimed if d.subscriber_id not in blocked]
 
 
 def _status_after(result: DeliveryResult, retry_at: datetime | None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from notifier.model import (
@@ -29,7 +29,15 @@ from notifier.model import (
     Transition,
     TransitionKind,
 )
-from notifier.store import CLAIMED, SUPERSEDED, _chunks, _insert_notices, _insert_or, _notify
+from notifier.store import (
+    CLAIMED,
+    SUPERSEDED,
+    _chunks,
+    _insert_notices,
+    _insert_or,
+    _notify,
+    write_transaction,
+)
 from notifier.store.tables import deliveries, dispatch_queue
 from notifier.trust import announcement_from_record, announcement_record
 
@@ -137,7 +145,7 @@ class DispatchQueue:
             ),
         )
         head = select(dispatch_queue).where(free).order_by(dispatch_queue.c.seq).limit(1)
-        async with self.engine.begin() as conn:
+        async with write_transaction(self.engine) as conn:
             if self.dialect == "postgresql":
                 # Claims take turns (they are short; routing and writing are not in them), so
                 # no two dispatchers split one group between them.
@@ -205,7 +213,7 @@ class DispatchQueue:
         parts: list[Sequence[Notice]] = list(_chunks(list(notices), self.write_chunk)) or [[]]
         inserted = 0
         for i, part in enumerate(parts):
-            async with self.engine.begin() as conn:
+            async with write_transaction(self.engine) as conn:
                 new = await _insert_notices(conn, part, now)
                 if i == len(parts) - 1:
                     await self._mark_dispatched(conn, group, now)
@@ -265,80 +273,59 @@ class DispatchQueue:
         wanted = sorted({e for ids in event_ids.values() for e in ids})
         if not wanted:
             return {}
+        # One statement per 500 events (a claim's rows list a handful): each event with the
+        # newest event of its (scheme, area) that came after it, read backwards on the area
+        # index, or NULL when it is still the newest.
+        later = dispatch_queue.alias("later")
+        newest_after = (
+            select(later.c.ref_id)
+            .where(
+                later.c.scheme == dispatch_queue.c.scheme,
+                later.c.area_id == dispatch_queue.c.area_id,
+                later.c.seq > dispatch_queue.c.seq,
+                later.c.kind == EVENT,
+            )
+            .order_by(later.c.seq.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        newer_of: dict[str, str | None] = {}
         async with self.engine.connect() as conn:
-            own: dict[str, tuple[str, str, int]] = {}
             for chunk in _chunks(wanted, 500):
-                query = select(
-                    dispatch_queue.c.ref_id,
-                    dispatch_queue.c.scheme,
-                    dispatch_queue.c.area_id,
-                    dispatch_queue.c.seq,
-                ).where(dispatch_queue.c.ref_id.in_(list(chunk)), dispatch_queue.c.kind == EVENT)
-                for r in await conn.execute(query):
-                    own[r.ref_id] = (r.scheme, r.area_id, r.seq)
-            if not own:
-                return {}
-            keys = sorted({(scheme, area) for scheme, area, _ in own.values()})
-            newest: dict[tuple[str, str], tuple[int, str]] = {}
-            for chunk in _chunks(keys, 200):
-                latest = (
-                    select(
-                        dispatch_queue.c.scheme,
-                        dispatch_queue.c.area_id,
-                        func.max(dispatch_queue.c.seq).label("seq"),
-                    )
-                    .where(
-                        tuple_(dispatch_queue.c.scheme, dispatch_queue.c.area_id).in_(list(chunk)),
-                        dispatch_queue.c.kind == EVENT,
-                    )
-                    .group_by(dispatch_queue.c.scheme, dispatch_queue.c.area_id)
-                    .subquery()
+                query = select(dispatch_queue.c.ref_id, newest_after.label("newer")).where(
+                    dispatch_queue.c.ref_id.in_(list(chunk)), dispatch_queue.c.kind == EVENT
                 )
-                query = select(
-                    dispatch_queue.c.scheme,
-                    dispatch_queue.c.area_id,
-                    dispatch_queue.c.seq,
-                    dispatch_queue.c.ref_id,
-                ).join(latest, dispatch_queue.c.seq == latest.c.seq)
                 for r in await conn.execute(query):
-                    newest[(r.scheme, r.area_id)] = (r.seq, r.ref_id)
+                    newer_of[r.ref_id] = r.newer
         out: dict[str, str] = {}
         for row_id, ids in event_ids.items():
-            newer: list[str] = []
-            for e in ids:
-                mine = own.get(e)
-                latest_of = newest.get((mine[0], mine[1])) if mine else None
-                if mine is None or latest_of is None or latest_of[0] <= mine[2]:
-                    break
-                newer.append(latest_of[1])
-            else:
-                if newer:
-                    out[row_id] = newer[0]
+            newer = [newer_of.get(e) for e in ids]
+            if newer and all(newer):
+                out[row_id] = str(newer[0])
         return out
 
-    async def mark_superseded(self, stale: dict[str, str], worker: str, now: datetime) -> int:
+    async def mark_superseded(self, stale: dict[str, str], worker: str, now: datetime) -> None:
         """Record claimed rows as `superseded` (never sent), naming the newer event."""
-        count = 0
-        async with self.engine.begin() as conn:
-            for row_id, newer in stale.items():
-                result = await conn.execute(
-                    update(deliveries)
-                    .where(
-                        deliveries.c.id == row_id,
-                        deliveries.c.status == CLAIMED,
-                        deliveries.c.claimed_by == worker,
-                    )
-                    .values(
-                        status=SUPERSEDED,
-                        claimed_by=None,
-                        claimed_at=None,
-                        lease_until=None,
-                        last_error=f"superseded by {newer}",
-                        updated=now,
-                    )
+        if not stale:
+            return
+        async with write_transaction(self.engine) as conn:
+            await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == bindparam("b_id"),
+                    deliveries.c.status == CLAIMED,
+                    deliveries.c.claimed_by == worker,
                 )
-                count += int(result.rowcount or 0)
-        return count
+                .values(
+                    status=SUPERSEDED,
+                    claimed_by=None,
+                    claimed_at=None,
+                    lease_until=None,
+                    last_error=bindparam("b_error"),
+                    updated=now,
+                ),
+                [{"b_id": i, "b_error": f"superseded by {newer}"} for i, newer in stale.items()],
+            )
 
     async def purge(self, *, before: datetime, batch: int) -> int:
         """Delete dispatched rows created before `before`, `batch` at a time."""
