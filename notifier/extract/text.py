@@ -661,9 +661,9 @@ class TextExtractor:
     ) -> list[Found]:
         tune = self.compiled.tuning
         candidates: list[tuple[float, _SchemeMatchers, list[_Mention], bool]] = []
-        # a place of an event or of the situation a level answers ("the situation in Ukraine")
-        # does not vote for its country's scheme
-        voting = [
+        # a place of an event or of the situation a level answers ("the situation in Ukraine",
+        # "press conference in Brussels") names no area and does not vote for a scheme
+        placed = [
             a for a in areas if not (event_before and _after_event(folded, a, event_before, areas))
         ]
         for sm in matchers:
@@ -681,7 +681,7 @@ class TextExtractor:
             cue_near = cue_here or bool(sm.cues and sm.cues.search(neighbours))
             if not cue_near:
                 continue
-            score = self._scheme_score(sm, folded, voting, doc_areas, doc_markers, langs)
+            score = self._scheme_score(sm, folded, placed, doc_areas, doc_markers, langs)
             candidates.append((score, sm, mentions, cue_here))
         implicit_action: Action | None = None
         implicit = False
@@ -801,10 +801,6 @@ class TextExtractor:
         in_scheme = [a for a in areas if self._under(scheme, a.area_id)]
         if _describes_scale(scheme, mentions, bool(in_scheme), folded, self.compiled, langs):
             return []  # "five levels, from low to ... critical", "van 'minimaal' naar 'kritiek'"
-        # a place where something happened ("press conference in Brussels") names no area
-        placed = [
-            a for a in areas if not (event_before and _after_event(folded, a, event_before, areas))
-        ]
         if scheme.seats:
             # the issuer's seat ("die Terrorismusbehörde in Den Haag", "said ... in London") is
             # where the level was decided or announced, not where it applies
