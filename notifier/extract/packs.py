@@ -358,6 +358,16 @@ class Lexicon:
                 out[code] = got
         return out
 
+    def number_words(self, value: int) -> dict[str, list[str]]:
+        """language -> the pack's words for `value` ("four", "cuatro", "vierten"): they name
+        the level of that number on a numbered scale in every language."""
+        out: dict[str, list[str]] = {}
+        for code, pack in self.packs.items():
+            got = [w for w, v in (pack.spec.numbers or {}).items() if v == value]
+            if got:
+                out[code] = got
+        return out
+
     def numbers(self) -> dict[str, int]:
         """Folded number word -> value, over every pack."""
         return _folded_table(p.spec.numbers or {} for p in self.packs.values())

@@ -206,6 +206,9 @@ class _SchemeMatchers:
     exclude: re.Pattern[str] | None
     actions: list[tuple[Action, re.Pattern[str]]]
     ordinals: list[tuple[Level, re.Pattern[str]]] = field(default_factory=list)
+    # number words of the packs naming a numbered scale's level ("cuatro", "vier"): they count
+    # only right after a to/from word or a level noun, or right before a level noun
+    numbered: list[tuple[Level, re.Pattern[str]]] = field(default_factory=list)
 
 
 def _pairs(words: dict[str, list[str]], langs: Iterable[str]) -> list[tuple[str, str]]:
@@ -285,6 +288,7 @@ class CompiledCatalog:
         if found is None:
             levels: list[tuple[Level, bool, re.Pattern[str]]] = []
             ordinals: list[tuple[Level, re.Pattern[str]]] = []
+            numbered: list[tuple[Level, re.Pattern[str]]] = []
             count = len(scheme.levels)
             for rank, level in enumerate(scheme.levels):
                 # ordinal: "the second-highest level" names a level of whichever scheme the
@@ -294,6 +298,20 @@ class CompiledCatalog:
                 )
                 if ordinal is not None:
                     ordinals.append((level, ordinal))
+                if level.id.isdigit() and int(level.id) >= 2:
+                    # a numbered scale's level is named by the number in every language
+                    # ("raised to four", "elevado a cuatro"); one is left out, as it is also
+                    # an article ("un", "ein", "a")
+                    own = {w for _, w in _pairs(level.names, langs)}
+                    number = compile_phrases(
+                        [
+                            (lang, w)
+                            for lang, w in _pairs(self.lexicon.number_words(int(level.id)), langs)
+                            if w not in own
+                        ]
+                    )
+                    if number is not None:
+                        numbered.append((level, number))
                 for primary, words in ((True, level.names), (False, level.adjectives)):
                     regs = {
                         phrase_regex(p, lang, inflect=lang == "ru") + self._case_suffix(lang)
@@ -333,6 +351,7 @@ class CompiledCatalog:
                 exclude=compile_phrases(_pairs(scheme.exclude, langs)),
                 actions=actions,
                 ordinals=ordinals,
+                numbered=numbered,
             )
             self._schemes[key] = found
         return found
@@ -792,6 +811,8 @@ class TextExtractor:
         # several schemes fit equally well (a bare "orange" with nothing of any country): no
         # scheme's country may be guessed
         tied = len(candidates) > 1 and candidates[1][0] == score
+        if score <= tune.score_language and not _sole_scheme_of(scheme, langs, matchers):
+            return []  # nothing of any country: the language alone does not say whose level
         if ctx.anchor is not None and _tense(folded, sm) == "past":
             dates = event_dates(folded, ctx.date_ref, self.compiled.dates)
             if dates and max(dates) < ctx.anchor:
@@ -1100,10 +1121,24 @@ class TextExtractor:
         per_pattern = 4 * tune.max_mentions
         to_word = self.compiled.words("to", self._langs)
         scale_words = self.compiled.words("scale_words", self._langs)
-        for level, primary, pattern in sm.levels:
+        from_word = self.compiled.words("from", self._langs)
+        numbered = [(level, True, pattern, True) for level, pattern in sm.numbered]
+        for level, primary, pattern, anchored in [
+            *((lv, pr, pat, False) for lv, pr, pat in sm.levels),
+            *numbered,
+        ]:
             for n, m in enumerate(pattern.finditer(folded)):
                 if n >= per_pattern:
                     break
+                if anchored and (
+                    not _number_anchored(folded, m, sm.nouns, to_word, from_word)
+                    or any(
+                        o.start() <= m.start() and m.end() <= o.end()
+                        for _, ordinal in sm.ordinals
+                        for o in ordinal.finditer(folded, max(0, m.start() - 40), m.end() + 40)
+                    )
+                ):
+                    continue  # "the third time", "il secondo livello più alto": no level named
                 if (
                     scale is not None
                     and (
@@ -1879,6 +1914,38 @@ def _attached_before(hits: list[_AreaHit], origin: int, tune: Tuning) -> list[_A
         out.append(hit)
         first = min(first, hit.start)
     return out
+
+
+def _sole_scheme_of(
+    scheme: Scheme, langs: tuple[str, ...], matchers: list[_SchemeMatchers]
+) -> bool:
+    """The scheme is the only one whose first language is the text's ("Kazakh" is Kazakhstan's
+    level; Dutch may be the Netherlands' or Belgium's)."""
+    return bool(
+        langs
+        and scheme.languages[:1] == [langs[0]]
+        and not any(
+            m.scheme.id != scheme.id and m.scheme.languages[:1] == [langs[0]] for m in matchers
+        )
+    )
+
+
+def _number_anchored(
+    folded: str,
+    m: re.Match[str],
+    nouns: re.Pattern[str] | None,
+    to_word: re.Pattern[str] | None,
+    from_word: re.Pattern[str] | None,
+) -> bool:
+    """A number word names a level only right after what makes it one: a to/from word or a
+    level noun ("to four", "a cuatro", "Stufe vier"). Before a noun it is most often a count or
+    a rank on the scale ("die dritte Stufe darstellt", "the third time")."""
+    before = folded[max(0, m.start() - 40) : m.start()]
+    return any(
+        pattern is not None
+        and any(not before[h.end() :].strip() for h in pattern.finditer(before))
+        for pattern in (to_word, from_word, nouns)
+    )
 
 
 def _from_before(folded: str, start: int, from_word: re.Pattern[str], window: int) -> bool:
