@@ -9,6 +9,8 @@ tested in the pack languages it applies to (README, "Extraction, schemes and are
   Netherlands' or Belgium's), unless the scheme is the only one whose first language it is.
 - A modal verb in the past ("les autorités pouvaient maintenir le niveau") is modality.
 - "Kept"/"mantuvieron"/"сохранили": keeping a level in the past tense is an extension too.
+- A level said of a region wider than any country ("will remain high in Europe", pack `beyond`)
+  is not lent the country the document or the scheme would give it.
 
 Every sentence was written for this file (none is a corpus text).
 """
@@ -187,3 +189,68 @@ def test_a_modal_in_the_past_is_modality(extractor: Extractor, text: str, contro
     got = tuples(extractor, control)
     # the control is the same sentence with the level kept: an extension
     assert len(got) == 1 and got[0][3] == "extend"
+
+
+# --- a region wider than any country ------------------------------------------------------------
+_NL_INTRO = {
+    "en": "The Dutch coordinator NCTV published its threat assessment for the Netherlands on "
+    "Monday.\n",
+    "nl": "De NCTV heeft maandag het dreigingsbeeld voor Nederland gepubliceerd.\n",
+    "fr": "Le coordinateur néerlandais NCTV a publié lundi son évaluation de la menace pour les "
+    "Pays-Bas.\n",
+    "de": "Die niederländische Behörde NCTV hat am Montag ihre Bedrohungsanalyse für die "
+    "Niederlande vorgelegt.\n",
+    "ru": "Нидерландский координатор NCTV в понедельник опубликовал оценку угрозы для "
+    "Нидерландов.\n",
+    "es": "El coordinador neerlandés NCTV publicó el lunes su evaluación de la amenaza para los "
+    "Países Bajos.\n",
+    "it": "Il coordinatore olandese NCTV ha pubblicato lunedì la sua valutazione della minaccia "
+    "per i Paesi Bassi.\n",
+}
+BEYOND = [
+    (
+        "en",
+        "The terrorist threat level in Europe remains substantial, the NCTV said.",
+        "The terrorist threat level in the Netherlands remains substantial, the NCTV said.",
+    ),
+    (
+        "nl",
+        "Het dreigingsniveau voor terrorisme in Europa wordt gehandhaafd op substantieel, aldus "
+        "de NCTV.",
+        "Het dreigingsniveau voor terrorisme in Nederland wordt gehandhaafd op substantieel, "
+        "aldus de NCTV.",
+    ),
+    (
+        "fr",
+        "Le niveau de la menace terroriste en Europe reste fixé à 4, selon le NCTV.",
+        "Le niveau de la menace terroriste aux Pays-Bas reste fixé à 4, selon le NCTV.",
+    ),
+    (
+        "de",
+        "Die Terrorwarnstufe bleibt in Europa bei 4, teilte die NCTV mit.",
+        "Die Terrorwarnstufe bleibt in den Niederlanden bei 4, teilte die NCTV mit.",
+    ),
+    (
+        "ru",
+        "Уровень террористической угрозы в Европе остается на отметке 4, сообщил NCTV.",
+        "Уровень террористической угрозы в Нидерландах остается на отметке 4, сообщил NCTV.",
+    ),
+    (
+        "es",
+        "El nivel de amenaza terrorista se mantiene en 4 en Europa, según el NCTV.",
+        "El nivel de amenaza terrorista se mantiene en 4 en los Países Bajos, según el NCTV.",
+    ),
+    (
+        "it",
+        "Il livello di minaccia terroristica resta a 4 in Europa, secondo il NCTV.",
+        "Il livello di minaccia terroristica resta a 4 nei Paesi Bassi, secondo il NCTV.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "control"), BEYOND)
+def test_a_level_of_europe_is_no_countrys(
+    extractor: Extractor, lang: str, text: str, control: str
+) -> None:
+    assert tuples(extractor, _NL_INTRO[lang] + text) == []
+    assert tuples(extractor, _NL_INTRO[lang] + control) == [("nl-nctv", "NL", "4", "extend")]

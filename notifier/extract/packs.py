@@ -225,6 +225,11 @@ class PackSpec(_Strict):
         default_factory=list,
         description="'in' before a month ('in November', 'i november'): a change dated by month",
     )
+    beyond: Phrases = Field(
+        default_factory=list,
+        description="'in Europe', 'worldwide': a region wider than any country; a level said of "
+        "it is no country's",
+    )
     see_also: Phrases = Field(
         default_factory=list,
         description="'Read also:', 'Czytaj też:': what follows is another article's headline",

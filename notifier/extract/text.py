@@ -956,6 +956,11 @@ class TextExtractor:
                 chosen = [_AreaHit(-1, -1, scheme.default_area, 1.0)]
             if not chosen and implicit:
                 continue  # a level not named needs a place named
+            # "will remain high in Europe": the level of a region wider than any country is
+            # not the country the document or the scheme would lend it
+            beyond = not chosen and any_in(
+                self.compiled.words("beyond", langs), folded, clause_at(clauses, mention.start)
+            )
             if not chosen:
                 if has_anaphor and recent:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
@@ -967,6 +972,7 @@ class TextExtractor:
                     # a list item names its places: none known is no reason for the country
                     and (is_nationwide or not list_item)
                     and not self._other_country_only(scheme, doc_areas)
+                    and not beyond
                 ):
                     factor = 1.0 if is_nationwide else tune.factor_default_area
                     if not doc_markers.get(scheme.id) and not self._doc_memo(
@@ -979,7 +985,7 @@ class TextExtractor:
                             continue
                         factor *= tune.factor_foreign_default
                     chosen = [_AreaHit(-1, -1, scheme.default_area, factor)]
-                if not chosen and not placed and recent:
+                if not chosen and not placed and recent and not beyond:
                     chosen = [a for a in recent if self._under(scheme, a.area_id)]
                     conf -= tune.penalty_recent
                 if not chosen:
