@@ -1948,8 +1948,7 @@ def _number_anchored(
     a rank on the scale ("die dritte Stufe darstellt", "the third time")."""
     before = folded[max(0, m.start() - 40) : m.start()]
     return any(
-        pattern is not None
-        and any(not before[h.end() :].strip() for h in pattern.finditer(before))
+        pattern is not None and any(not before[h.end() :].strip() for h in pattern.finditer(before))
         for pattern in (to_word, from_word, nouns)
     )
 
