@@ -161,33 +161,24 @@ def check_config(config_path: Path | None) -> None:
 def areas_command(config_path: Path | None, query: str | None, as_json: bool) -> None:
     """List area ids and their names in every language, or those matching QUERY (a part of an
     id, code, name or alias in any language); exit 1 when none matches."""
-    from notifier.extract import Catalog
-    from notifier.extract.normalise import fold_phrase
+    from notifier.app.areas import area_json
+    from notifier.app.errors import NotFound
+    from notifier.service import Service
 
     config = _load(config_path)
     try:
-        catalog = Catalog.load(
-            config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
-        )
+        # The catalog needs no database: a service that is not started answers.
+        services = Service(config, echo=lambda _: None, client=True).services
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
-    wanted = fold_phrase(query) if query else ""
-    found = []
-    for area in sorted(catalog.areas.values(), key=lambda a: a.id):
-        words = [area.id, *area.codes, *area.names.values()]
-        words += [w for phrases in area.aliases.values() for w in phrases if "*" not in w]
-        if wanted and not any(wanted in fold_phrase(w) for w in words):
-            continue
-        found.append(area)
-    if not found:
-        click.echo(f"no area matches {query!r}", err=True)
+    try:
+        found = services.areas.search(query)
+    except NotFound as exc:
+        click.echo(str(exc), err=True)
         sys.exit(1)
     if as_json:
-        records = [
-            {"id": a.id, "kind": a.kind, "parent": a.parent, "names": a.names} for a in found
-        ]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([area_json(a) for a in found], ensure_ascii=False, indent=2))
         return
     width = max(len(a.id) for a in found)
     for a in found:
