@@ -161,33 +161,24 @@ def check_config(config_path: Path | None) -> None:
 def areas_command(config_path: Path | None, query: str | None, as_json: bool) -> None:
     """List area ids and their names in every language, or those matching QUERY (a part of an
     id, code, name or alias in any language); exit 1 when none matches."""
-    from notifier.extract import Catalog
-    from notifier.extract.normalise import fold_phrase
+    from notifier.app.areas import area_json
+    from notifier.app.errors import NotFound
+    from notifier.service import Service
 
     config = _load(config_path)
     try:
-        catalog = Catalog.load(
-            config.resolve(config.catalog.schemes), config.resolve(config.catalog.areas)
-        )
+        # The catalog needs no database: a service that is not started answers.
+        services = Service(config, echo=lambda _: None, client=True).services
     except ConfigError as exc:
         _print_config_error(exc)
         sys.exit(2)
-    wanted = fold_phrase(query) if query else ""
-    found = []
-    for area in sorted(catalog.areas.values(), key=lambda a: a.id):
-        words = [area.id, *area.codes, *area.names.values()]
-        words += [w for phrases in area.aliases.values() for w in phrases if "*" not in w]
-        if wanted and not any(wanted in fold_phrase(w) for w in words):
-            continue
-        found.append(area)
-    if not found:
-        click.echo(f"no area matches {query!r}", err=True)
+    try:
+        found = services.areas.search(query)
+    except NotFound as exc:
+        click.echo(str(exc), err=True)
         sys.exit(1)
     if as_json:
-        records = [
-            {"id": a.id, "kind": a.kind, "parent": a.parent, "names": a.names} for a in found
-        ]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps([area_json(a) for a in found], ensure_ascii=False, indent=2))
         return
     width = max(len(a.id) for a in found)
     for a in found:
@@ -418,7 +409,8 @@ def simulate(
 @CONFIG_OPTION
 @click.argument("follower_id")
 def send_test(config_path: Path | None, follower_id: str) -> None:
-    """Send one test notice to FOLLOWER_ID (an SMS subscriber or a webhook) right now.
+    """Send one test notice to FOLLOWER_ID right now: a subscriber or webhook of the YAML, or
+    one in the database (every contact of a subscriber, or one contact's key such as ops@7).
 
     It goes straight through the channel, not the outbox, and reports what the other side
     answered: the way to check credentials, numbers, URLs and secrets before an alert needs them.
@@ -427,16 +419,30 @@ def send_test(config_path: Path | None, follower_id: str) -> None:
 
     config = _load(config_path)
     followers = {f.id: f for f in iter_followers(config)}
-    follower = followers.get(follower_id)
-    if follower is None:
+    found = [followers[follower_id]] if follower_id in followers else []
+    if not found and asyncio.run(_database_exists(config.database_url)):
+        # Subscribers the API, the CLI or a JOIN created live in the database only.
+        from notifier.app import AppServices
+        from notifier.cli_control import run_services
+
+        async def stored(services: AppServices) -> list[Any]:
+            return await services.subscribers.recipients(follower_id)
+
+        found = run_services(config, stored)
+    if not found:
         known = ", ".join(followers) or "none"
         click.echo(f"error: no subscriber or webhook {follower_id!r} (known: {known})", err=True)
         sys.exit(1)
-    result = asyncio.run(_send_test(config, follower))
     verdict = {"ok": "delivered", "retryable": "failed (retryable)", "permanent": "failed"}
-    detail = result.reason or result.provider_id
-    click.echo(f"{follower_id}: {verdict[result.status.value]}{': ' + detail if detail else ''}")
-    sys.exit(0 if result.status.value == "ok" else 1)
+    delivered = True
+    for follower in found:
+        result = asyncio.run(_send_test(config, follower))
+        detail = result.reason or result.provider_id
+        click.echo(
+            f"{follower.id}: {verdict[result.status.value]}{': ' + detail if detail else ''}"
+        )
+        delivered = delivered and result.status.value == "ok"
+    sys.exit(0 if delivered else 1)
 
 
 async def _send_test(config: Config, follower: Any) -> Any:

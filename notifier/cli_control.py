@@ -52,7 +52,6 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
 
     from notifier.cli import _database_exists
     from notifier.service import Service
-    from notifier.store import Store
 
     async def go() -> T:
         parsed = make_url(config.database_url)
@@ -70,19 +69,9 @@ def run_services(config: Config, work: Callable[[AppServices], Awaitable[T]]) ->
                 err=True,
             )
             sys.exit(2)
-        # Not `service.start()`: that would run start-up work meant for the one process
-        # that owns the outbox (on SQLite it frees every claimed row, and a running
-        # service's claims are live). A client needs the database and the routing only.
-        service = Service(config, echo=lambda _: None, start_scheduler=False)
-        service.store = await Store.open(config.database_url)
-        try:
-            # The YAML is the seed of the subscribers table, whoever reads it first.
-            await service.services.subscribers.sync_config(config)
-            await service.followers.refresh()
+        # A client's start opens the database and the routing only (`Service(client=True)`).
+        async with Service(config, echo=lambda _: None, client=True) as service:
             return await work(service.services)
-        finally:
-            await service.extraction.aclose()
-            await service.store.close()
 
     try:
         return asyncio.run(go())

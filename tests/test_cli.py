@@ -286,3 +286,44 @@ network: {{allow: ["127.0.0.0/8"]}}
     assert consumer.attempts[0]["verified"] is True
     assert unknown[0] == 1  # not found
     assert "no subscriber or webhook 'nobody' (known: desk, gone, newsroom)" in unknown[1]
+
+
+async def test_send_test_reaches_a_subscriber_that_lives_in_the_database(tmp_path: Path) -> None:
+    """A subscriber created through the API or the CLI has no YAML entry: send-test finds it in
+    the database (every contact of the subscriber, or one contact by its key)."""
+    from notifier.store import Store
+    from tests.fakes.twilio_api import FakeTwilioApi
+    from tests.fakes.webhook_consumer import WebhookConsumer
+
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    async with FakeTwilioApi() as twilio, WebhookConsumer(secret) as consumer:
+        file = tmp_path / "n.yaml"
+        file.write_text(
+            f"""
+twilio: {{account_sid: {twilio.account_sid}, auth_token: {twilio.auth_token},
+          from: "+15005550006", base_url: {twilio.base_url}}}
+network: {{allow: ["127.0.0.0/8"]}}
+catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
+"""
+        )
+        await (await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'var' / 'notifier.db'}")).close()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "notifier.cli", "subscribers", "add", "ops",
+            "--config", str(file), "--area", "KZ", "--sms", "+77771234567",
+            "--webhook", consumer.url, "--secret", secret,
+            cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=30)
+        assert proc.returncode == 0, out.decode()
+        both = await send_test(file, "ops")
+        first_key = next(x for x in both[1].splitlines() if ": delivered" in x).split(":")[0]
+        one = await send_test(file, first_key)
+        unknown = await send_test(file, "nobody")
+    assert both[0] == 0, both[1]
+    lines = [line for line in both[1].splitlines() if ": delivered" in line]
+    assert len(lines) == 2 and all(line.startswith("ops@") for line in lines), both[1]
+    assert twilio.messages[0]["to"] == "+77771234567"
+    assert one[0] == 0 and len([x for x in one[1].splitlines() if ": delivered" in x]) == 1
+    assert all(a["verified"] for a in consumer.attempts)
+    assert len(twilio.messages) + len(consumer.attempts) == 3  # both contacts, then one
+    assert unknown[0] == 1 and "no subscriber or webhook 'nobody'" in unknown[1]

@@ -298,7 +298,7 @@ async def test_events_committed_but_not_dispatched_go_after_a_restart_once(
         async def crash() -> int:  # the process dies between the levels commit and dispatch
             return 0
 
-        first.dispatch = crash  # type: ignore[method-assign]
+        first.dispatching.dispatch = crash  # type: ignore[method-assign]
         await first.ingest(red_in_14())
         assert await rows(first) == []
         queue = DispatchQueue(first.store.engine)
@@ -459,7 +459,7 @@ async def test_fan_out_happens_outside_the_levels_lock(tmp_path: Path, database_
             return await real()
 
         svc.followers.current = slow_router  # type: ignore[method-assign]
-        svc.dispatcher = svc._dispatcher()  # built with the slow router
+        svc.dispatching.dispatcher = svc.dispatching.build()  # built with the slow router
         ingest = asyncio.create_task(svc.ingest(red_in_14()))
         await asyncio.wait_for(entered.wait(), 10)
         # Routing is under way: the levels lock (in memory and in the database) is free.
@@ -608,14 +608,14 @@ async def test_a_notify_from_another_replica_wakes_the_dispatcher(
     await writer.start()
     await listener.start()
     try:
-        listener.dispatcher.idle_s = 600  # only a NOTIFY can wake it in time
-        listener.dispatcher.wake()
+        listener.dispatching.dispatcher.idle_s = 600  # only a NOTIFY can wake it in time
+        listener.dispatching.dispatcher.wake()
         await asyncio.sleep(1.0)  # its LISTEN connection is up and it waits again
 
         async def gone() -> int:  # the writer dies right after its levels commit
             return 0
 
-        writer.dispatch = gone  # type: ignore[method-assign]
+        writer.dispatching.dispatch = gone  # type: ignore[method-assign]
         await writer.ingest(red_in_14())
         for _ in range(50):
             if await rows(listener):

@@ -75,3 +75,41 @@ def test_a_taken_port_fails_at_bind_before_any_start_up() -> None:
             _bound_socket("127.0.0.1", taken.getsockname()[1]).close()
     finally:
         taken.close()
+
+
+async def test_a_command_line_client_starts_the_database_and_routing_only(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Service(client=True)` is what every CLI command runs on: the same container and
+    lifecycle, but no outbox, channels, scheduler or extraction worker, and on SQLite it
+    leaves the running service's claimed rows alone."""
+    import notifier.service
+
+    released: list[object] = []
+
+    async def release(*args: object) -> None:
+        released.append(args)
+
+    monkeypatch.setattr(notifier.service, "release_leftovers", release)
+    config = parse_config(
+        f"""
+storage: {{url: '{database_url}'}}
+catalog: {{schemes: {ROOT / "config" / "schemes"}, areas: {ROOT / "config" / "areas"}}}
+subscribers:
+  - {{id: desk, phone: "+77012345678", areas: [KZ]}}
+""",
+        environ={},
+    )
+    client = Service(config, echo=lambda _: None, client=True)
+    assert not client.start_scheduler
+    async with client:
+        assert client.started and released == []
+        for part in ("outbox", "session", "jobs", "source_runner"):
+            assert part not in client.__dict__, part
+        # The YAML's subscribers are synced and routed, as at a service's start.
+        assert [row.id for row in await client.services.subscribers.listing()] == ["desk"]
+        router = await client.followers.current()
+        assert [f.id for f in router.followers] == ["desk"]
+        client.kick_outbox()  # nothing to wake: the running service's outbox sends
+        assert (await client.services.health.readiness()).ready
+    assert not client.started

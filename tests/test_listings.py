@@ -252,6 +252,7 @@ def test_every_command_takes_config_and_data_dir_and_every_listing_json() -> Non
         ("review",),
         ("reports",),
         ("silence", "list"),
+        ("subscribers", "list"),
     }
     for path, command in _commands(main):
         options = {opt for p in command.params for opt in getattr(p, "opts", [])}

@@ -318,12 +318,12 @@ async def test_operator_lists_show_reports_review_dead_letters_endpoints_and_sou
 async def test_dry_run_banner_only_without_twilio_credentials(tmp_path: Path) -> None:
     text = site_config(tmp_path, "http://127.0.0.1:9/hook")
     dry = Service(parse_config(text, environ={}), echo=lambda _: None, start_scheduler=False)
-    assert [b.title for b in banners(dry)] == ["SMS dry-run"]
+    assert [b.title for b in banners(dry.services.health)] == ["SMS dry-run"]
     live = parse_config(
         text + "twilio: {account_sid: AC123, auth_token: tok, from: '+15005550006'}\n",
         environ={},
     )
-    assert banners(Service(live, echo=lambda _: None, start_scheduler=False)) == []
+    assert banners(Service(live, echo=lambda _: None, start_scheduler=False).services.health) == []
 
 
 # --- sections without a server -----------------------------------------------------------------
@@ -546,7 +546,7 @@ async def test_a_refused_reload_is_a_banner_and_its_errors_are_listed(site: Site
         ok=False, at=START, trigger="SIGHUP", errors=("sources[0].url: <bad> url", "second")
     )
     page = await site.page()
-    [banner] = [b for b in banners(site.service) if b.title == "Degraded"]
+    [banner] = [b for b in banners(site.service.services.health) if b.title == "Degraded"]
     assert "configuration reload refused at 2022-01-05T08:00:00+00:00 (SIGHUP)" in banner.text
     assert '<div class="banner banner-warning" role="alert"><strong>Degraded:</strong>' in page
     config = section(page, "configuration")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from notifier.app.errors import Invalid, NotFound
+from notifier.extract.normalise import fold_phrase
 from notifier.model import AreaRef
 
 if TYPE_CHECKING:
     from notifier.extract import Catalog
+    from notifier.extract.catalog import Area
+    from notifier.service import Service
 
 MAX_AREA_CHARS = 200
 
@@ -40,3 +43,29 @@ def area_and_inside(catalog: Catalog, area_id: str) -> list[str]:
         out.append(current)
         todo.extend(catalog.children(current))
     return out
+
+
+def area_json(area: Area) -> dict[str, Any]:
+    return {"id": area.id, "kind": area.kind, "parent": area.parent, "names": area.names}
+
+
+class AreaService:
+    """The catalog's areas as operators look them up (it needs no database)."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    def search(self, query: str | None = None) -> list[Area]:
+        """Every area by id, or those with `query` in a part of an id, code, name or alias in
+        any language; `NotFound` when none matches."""
+        wanted = fold_phrase(query) if query else ""
+        found = []
+        for area in sorted(self._service.catalog.areas.values(), key=lambda a: a.id):
+            words = [area.id, *area.codes, *area.names.values()]
+            words += [w for phrases in area.aliases.values() for w in phrases if "*" not in w]
+            if wanted and not any(wanted in fold_phrase(w) for w in words):
+                continue
+            found.append(area)
+        if not found:
+            raise NotFound(f"no area matches {query!r}")
+        return found

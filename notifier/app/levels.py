@@ -18,6 +18,7 @@ from notifier.model import AreaRef, LevelState
 from notifier.store.listings import find_events
 
 if TYPE_CHECKING:
+    from notifier.extract import Catalog
     from notifier.levels import LevelBook
     from notifier.service import Service
 
@@ -56,6 +57,10 @@ class AreaLevels:
 class LevelService:
     def __init__(self, service: Service) -> None:
         self._service = service
+
+    def catalog(self) -> Catalog:
+        """The catalog in force (schemes and the area tree): a reload's is the next call's."""
+        return self._service.catalog
 
     def _scheme(self, scheme: str | None) -> str | None:
         if scheme and scheme not in self._service.catalog.schemes:

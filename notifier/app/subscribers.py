@@ -466,6 +466,15 @@ class SubscriberService:
         router = await self._service.followers.current()
         return [f for f in router.followers if isinstance(f, model)]
 
+    async def recipients(self, named: str) -> list[Recipient]:
+        """The followers `named` denotes: one contact's key (`ops@7`), or every contact of a
+        subscriber (`ops`); empty when nothing matches. What `notifier send-test` sends to."""
+        router = await self._service.followers.current()
+        found = router.follower(named)
+        if found is not None:
+            return [found]
+        return [f for f in router.followers if router.owner(f.id) == named]
+
     async def language_at(self, contact_kind: str, address: str) -> str | None:
         """The language of the subscriber (from the YAML, the API or a JOIN) with a contact
         of this kind at this address; None if nobody has one."""

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from notifier.config import Config, SourceBase
+from notifier.lifecycle.retention import purge_history
 from notifier.store import Store
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Jobs",
     "SingletonJob",
     "job_lease",
+    "singleton_jobs",
     "source_triggers",
 ]
 
@@ -58,6 +60,27 @@ class SingletonJob:
     name: str
     interval_s: Callable[[], float]
     run: Callable[[], Awaitable[int]]
+
+
+def singleton_jobs(
+    config: Callable[[], Config],
+    store: Callable[[], Store],
+    clock: Callable[[], datetime],
+    *,
+    expire: Callable[[], Awaitable[int]],
+    apply_approved: Callable[[], Awaitable[int]],
+) -> list[SingletonJob]:
+    """The jobs one replica at a time runs (the apply stage's expiry and approved reviews,
+    retention), with intervals from the configuration in force."""
+
+    def purge() -> Awaitable[int]:
+        return purge_history(store(), config().retention, clock())
+
+    return [
+        SingletonJob("expiry", lambda: float(config().levels.expiry_check_s), expire),
+        SingletonJob("review", lambda: REVIEW_EVERY_S, apply_approved),
+        SingletonJob("retention", lambda: float(config().retention.interval_s), purge),
+    ]
 
 
 class Jobs:

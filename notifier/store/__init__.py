@@ -186,6 +186,11 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def ping(self) -> None:
+        """One round trip to the database; raises what the driver raises when it cannot."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
     # --- sources ---------------------------------------------------------------------------
 
     async def source_row(self, source_id: str) -> SourceRow | None:

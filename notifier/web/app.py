@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
+from notifier.app.deliveries import DeliveryService
+from notifier.app.health import HealthService
 from notifier.channels import REGISTRY
 from notifier.channels.spec import RouteContext
 from notifier.web.auth import GUARD, ApiGuard, api_middleware
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SERVICE: web.AppKey[Service] = web.AppKey("service")
-__all__ = ["SERVICE", "create_app"]
+# Handlers get what they need through their own keys: application services, never the
+# Service, its store or its router.
+HEALTH: web.AppKey[HealthService] = web.AppKey("health", HealthService)
+OUTBOX_COUNTS: web.AppKey[DeliveryService] = web.AppKey("outbox_counts", DeliveryService)
+__all__ = ["HEALTH", "OUTBOX_COUNTS", "create_app"]
 
 
 def create_app(
@@ -38,20 +42,27 @@ def create_app(
     service themselves leave it False.
     """
     app = web.Application(middlewares=[api_middleware])
-    app[SERVICE] = service
     if owns_service:
-        app.cleanup_ctx.append(_service_lifecycle)
+
+        async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+            await service.start()
+            try:
+                yield
+            finally:
+                await service.stop()
+
+        app.cleanup_ctx.append(lifecycle)
+    app[HEALTH] = service.services.health
+    app[OUTBOX_COUNTS] = service.services.deliveries
     app[GUARD] = ApiGuard(lambda: service.config, os.environ if environ is None else environ)
     add_openapi_route(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    from notifier.web import control, listings, subscribers
-    from notifier.web.feed import events_feed
-    from notifier.web.status_page import status_page
+    from notifier.web import control, feed, listings, status_page, subscribers
 
-    app.router.add_get("/", status_page)
-    app.router.add_get("/feed.atom", events_feed)
+    status_page.add_routes(app, service.services)
+    feed.add_routes(app, service.services)
     control.add_routes(app, service.services)
     listings.add_routes(app, service.services)
     subscribers.add_routes(app, service.services.subscribers)
@@ -68,52 +79,20 @@ def create_app(
     return app
 
 
-async def _service_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    service = app[SERVICE]
-    await service.start()
-    try:
-        yield
-    finally:
-        await service.stop()
-
-
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    problems = []
-    if not service.started:
-        problems.append("service not started")
-    else:
-        try:
-            async with service.store.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as exc:
-            problems.append(f"database: {type(exc).__name__}")
-    status = 503 if problems else 200
-    body: dict[str, Any] = {"ready": not problems, "problems": problems}
-    # Degraded is still ready: the service runs, but not as the operator configured it (a
-    # refused reload), or a source fails; every replica shares the sources, so taking this one
-    # out of rotation would not help. `degraded` and `failing_sources` say what and why.
-    body["degraded"] = service.reloader.degradations()
-    failing = []
-    if not problems:
-        failing = [
-            {"id": r["id"], "error": r["last_error"]}
-            for r in await service.services.sources.listing()
-            if r["status"] == "failing"
-        ]
-    body["status"] = "degraded" if failing or body["degraded"] else "ok"
-    body["failing_sources"] = failing
-    return web.json_response(body, status=status)
+    """503 until started and while the database does not answer; `status` says degraded (a
+    refused reload, failing sources) while still ready."""
+    readiness = await request.app[HEALTH].readiness()
+    return web.json_response(readiness.to_json(), status=200 if readiness.ready else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
     from notifier import metrics as m
 
-    for status, count in (await service.services.deliveries.counts()).items():
+    for status, count in (await request.app[OUTBOX_COUNTS].counts()).items():
         m.OUTBOX.labels(status).set(count)
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -15,8 +15,13 @@ from xml.etree import ElementTree as ET
 from aiohttp import web
 
 from notifier import __version__
-from notifier.web.app import SERVICE
+from notifier.app import AppServices
+from notifier.app.events import EventService
+from notifier.app.health import HealthService
 from notifier.web.listings import query_limit
+
+FEED_EVENTS: web.AppKey[EventService] = web.AppKey("feed_events", EventService)
+FEED_HEALTH: web.AppKey[HealthService] = web.AppKey("feed_health", HealthService)
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -117,10 +122,15 @@ def atom_feed(events: list[dict[str, Any]], *, self_url: str, sender: str) -> by
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
+def add_routes(app: web.Application, services: AppServices) -> None:
+    app[FEED_EVENTS] = services.events
+    app[FEED_HEALTH] = services.health
+    app.router.add_get("/feed.atom", events_feed)
+
+
 async def events_feed(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    events = await service.services.events.listing(limit=query_limit(request, 50))
-    public = service.config.server.public_url
+    events = await request.app[FEED_EVENTS].listing(limit=query_limit(request, 50))
+    public = request.app[FEED_HEALTH].public_url()
     self_url = (public.rstrip("/") + request.path_qs) if public else str(request.url)
     sender = request.host.split(":")[0] if not public else public.split("//")[-1].split("/")[0]
     body = atom_feed(events, self_url=self_url, sender=sender)

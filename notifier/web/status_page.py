@@ -14,24 +14,23 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
 from aiohttp import web
 
+from notifier.app import AppServices
 from notifier.app.deliveries import mask_address
+from notifier.app.health import HealthService
 from notifier.extract import Catalog
 from notifier.levels import LevelBook
 from notifier.model import AreaRef, LevelState, Severity
 from notifier.netguard import mask_urls_in
-from notifier.web.app import SERVICE
-
-if TYPE_CHECKING:
-    from notifier.service import Service
 
 __all__ = [
+    "STATUS",
     "Banner",
     "Change",
     "CountryLevels",
@@ -54,6 +53,16 @@ __all__ = [
     "source_problems",
     "status_page",
 ]
+
+# The page reads several application services (levels, events, reports, review, deliveries,
+# sources, subscribers, health), never the store or the running stages.
+STATUS: web.AppKey[AppServices] = web.AppKey("status", AppServices)
+
+
+def add_routes(app: web.Application, services: AppServices) -> None:
+    app[STATUS] = services
+    app.router.add_get("/", status_page)
+
 
 RECENT_CHANGES = 20
 LIST_LIMIT = 50  # rows per operator list; the JSON API pages through the rest
@@ -370,16 +379,16 @@ def dead_letters(rows: Iterable[Mapping[str, Any]]) -> list[DeadLetter]:
     ]
 
 
-async def endpoint_problems(service: Service) -> list[EndpointProblem]:
+async def endpoint_problems(services: AppServices) -> list[EndpointProblem]:
     """Subscribers and endpoints that get nothing now: opted out (STOP, Twilio 21610),
     disabled (a webhook's 410 Gone), or behind an open circuit breaker (as this replica sees
     it: its rows wait until a probe succeeds)."""
-    blocked = await service.services.subscribers.blocked()
+    blocked = await services.subscribers.blocked()
     out = [
         EndpointProblem(sid, "blocked", mask_urls_in(reason))
         for sid, reason in sorted(blocked.items())
     ]
-    for circuit in service.services.deliveries.circuits():
+    for circuit in services.deliveries.circuits():
         if circuit["state"] == "closed":
             continue
         until = circuit.get("open_until")
@@ -417,11 +426,11 @@ def source_problems(reports: Iterable[Mapping[str, Any]]) -> list[SourceProblem]
     ]
 
 
-def banners(service: Service) -> list[Banner]:
+def banners(health: HealthService) -> list[Banner]:
     """Facts about the whole service an operator must not miss: what runs less well than
-    configured (`ConfigReloader.degradations`, e.g. a refused reload) and SMS in dry-run."""
-    out = [Banner("warning", "Degraded", text) for text in service.reloader.degradations()]
-    if service.config.twilio.dry_run:
+    configured (`HealthService.degradations`, e.g. a refused reload) and SMS in dry-run."""
+    out = [Banner("warning", "Degraded", text) for text in health.degradations()]
+    if health.sms_dry_run():
         out.append(
             Banner(
                 "warning",
@@ -433,34 +442,33 @@ def banners(service: Service) -> list[Banner]:
     return out
 
 
-async def gather(service: Service) -> StatusPage:
+async def gather(app: AppServices) -> StatusPage:
     """Everything the page shows, read from the database (not this replica's memory, which
     another replica may have outdated)."""
-    app = service.services
     book = await app.levels.book()
     sources = await app.sources.listing()
     counts = await app.deliveries.counts()
     pending = await app.review.listing("pending")
     return StatusPage(
-        generated=service.clock(),
-        timezone=service.config.server.timezone,
-        banners=tuple(banners(service)),
-        levels=tuple(effective_levels(service.catalog, book)),
+        generated=app.health.now(),
+        timezone=app.health.timezone(),
+        banners=tuple(banners(app.health)),
+        levels=tuple(effective_levels(app.levels.catalog(), book)),
         changes=tuple(recent_changes(await app.events.listing(limit=RECENT_CHANGES))),
         held=tuple(held_reports(await app.reports.listing("unconfirmed", limit=LIST_LIMIT))),
         review=tuple(review_entries(pending[:LIST_LIMIT])),
         dead=tuple(dead_letters(await app.deliveries.listing(status="dead", limit=LIST_LIMIT))),
         dead_total=counts.get("dead", 0),
-        endpoints=tuple(await endpoint_problems(service)),
+        endpoints=tuple(await endpoint_problems(app)),
         sources=tuple(source_problems(sources)),
         sources_total=len(sources),
         outbox=dict(sorted(counts.items())),
-        reload=last_reload(service),
+        reload=last_reload(app.health),
     )
 
 
-def last_reload(service: Service) -> Reload | None:
-    last = service.last_reload
+def last_reload(health: HealthService) -> Reload | None:
+    last = health.last_reload()
     if last is None:
         return None
     return Reload(last.ok, last.at, last.trigger, last.summary, tuple(last.errors))
@@ -526,7 +534,7 @@ def render(page: StatusPage) -> str:
 
 
 async def status_page(request: web.Request) -> web.Response:
-    page = await gather(request.app[SERVICE])
+    page = await gather(request.app[STATUS])
     return web.Response(
         text=render(page),
         content_type="text/html",
