@@ -22,12 +22,21 @@ from notifier.model import Announcement, Document
 MAX_TERM = timedelta(days=3653)  # ten years
 
 
+def dated_by_fetch(doc: Document, fetched_at: datetime) -> Document:
+    """An undated document read as published when it was fetched (flagged in extra)."""
+    extra = {**doc.extra, "dated_by_fetch": fetched_at.isoformat()}
+    return dataclasses.replace(doc, published=fetched_at, extra=extra)
+
+
 def bound_document(
     doc: Document, *, fetched_at: datetime, future_skew_s: float
 ) -> tuple[Document, list[str]]:
-    """The document with a far-future `published` clamped to `fetched_at` (flagged in extra)."""
+    """The document with a far-future `published` clamped to `fetched_at` (flagged in extra);
+    an undated one is dated by its fetch time, so "until 28 October" has a year."""
     published = doc.published
-    if published is None or published <= fetched_at + timedelta(seconds=future_skew_s):
+    if published is None:
+        return dated_by_fetch(doc, fetched_at), []
+    if published <= fetched_at + timedelta(seconds=future_skew_s):
         return doc, []
     warning = (
         f"document {doc.id}: published {published.isoformat()} is more than "

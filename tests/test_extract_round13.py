@@ -254,3 +254,111 @@ def test_a_level_of_europe_is_no_countrys(
 ) -> None:
     assert tuples(extractor, _NL_INTRO[lang] + text) == []
     assert tuples(extractor, _NL_INTRO[lang] + control) == [("nl-nctv", "NL", "4", "extend")]
+
+
+# --- round 14's kinds ---------------------------------------------------------------------------
+# a pair from the bottom of a scale to its top describes the scale: no level jumps from 1 to 4
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L'OCAM note sur un niveau de 1 à 4 la probabilité d'une attaque terroriste en Belgique.",
+        "Het OCAD beoordeelt de dreiging in België op een niveau van 1 tot 4.",
+        "The OCAM rates the terrorist threat in Belgium on a level from 1 to 4.",
+        "Das OCAM bewertet die Terrorgefahr in Belgien auf einer Stufe von 1 bis 4.",
+        "El OCAM califica la amenaza terrorista en Bélgica en un nivel de 1 a 4.",
+        "L'OCAM valuta la minaccia terroristica in Belgio su un livello da 1 a 4.",
+    ],
+)
+def test_bottom_to_top_is_the_scale(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == []
+    control = "Belgium raised its terror threat level from 3 to 4, the OCAM said."
+    assert tuples(extractor, control) == [("be-ocam", "BE", "4", "set")]
+
+
+# a conditional perfect ("would have meant") is a counterfactual: nothing was decided
+COUNTERFACTUAL = [
+    (
+        "Elevar el nivel de alerta antiterrorista en España a 5 habría implicado recurrir a las "
+        "Fuerzas Armadas.",
+        "El Gobierno elevó el nivel de alerta antiterrorista en España a 5 y recurrió a las "
+        "Fuerzas Armadas.",
+    ),
+    (
+        "Relever le niveau de la menace terroriste en Belgique à 4 aurait impliqué le "
+        "déploiement de l'armée.",
+        "L'OCAM a relevé le niveau de la menace terroriste en Belgique à 4 et l'armée a été "
+        "déployée.",
+    ),
+    (
+        "Alzare il livello di allerta terrorismo in Belgio a 4 avrebbe comportato il "
+        "dispiegamento dell'esercito.",
+        "L'OCAM ha alzato il livello di allerta terrorismo in Belgio a 4 e l'esercito è stato "
+        "dispiegato.",
+    ),
+    (
+        "Raising Britain's terrorism threat level to critical would have meant deploying "
+        "soldiers on the streets.",
+        "Britain raised its terrorism threat level to critical and deployed soldiers on the "
+        "streets.",
+    ),
+    (
+        "Повышение уровня террористической опасности в Актобе до красного означало бы ввод войск.",
+        "В Актобе повысили уровень террористической опасности до красного и ввели войска.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "control"), COUNTERFACTUAL)
+def test_a_conditional_perfect_is_a_counterfactual(
+    extractor: Extractor, text: str, control: str
+) -> None:
+    assert tuples(extractor, text) == []
+    assert len(tuples(extractor, control)) == 1
+
+
+# "the whole territory of the region" is the region named before, never the country
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Жамбыл облысында жедел штаб отырысы өтті.\nДәл осы уақыттан бастап облыстың барлық "
+            "аумағында террористік қауіптіліктің жоғары («қызғылт сары») деңгейі белгіленеді.",
+            ("kz", "KZ-ZHA", "orange", "set"),
+        ),
+        (
+            "В Жамбылской области прошло заседание оперативного штаба.\nС этого момента на всей "
+            "территории области устанавливается высокий («оранжевый») уровень террористической "
+            "опасности.",
+            ("kz", "KZ-ZHA", "orange", "set"),
+        ),
+        (
+            "У Житомирській області відбулося засідання штабу.\nНа всій території області "
+            "встановлено жовтий рівень терористичної загрози.",
+            ("ua", "UA-18", "yellow", "set"),
+        ),
+    ],
+)
+def test_the_region_named_before(extractor: Extractor, text: str, expected: tuple) -> None:
+    assert tuples(extractor, text) == [expected]
+
+
+def test_an_undated_document_is_dated_by_its_fetch_time(extractor: Extractor) -> None:
+    """Without a date "продлили до 28 октября" has no year; the service reads an undated
+    document as published when it was fetched, so the expiry is that year's 28 October."""
+    from datetime import UTC, datetime
+
+    from notifier.model import Document
+    from notifier.timebounds import bound_document
+
+    text = (
+        "Как сообщил губернатор Севастополя, «жёлтый» уровень террористической опасности в "
+        "городе продлили до 28 октября."
+    )
+    fetched = datetime(2022, 10, 13, 9, tzinfo=UTC)
+    doc, warnings = bound_document(
+        Document(source_id="t", id="d", text=text), fetched_at=fetched, future_skew_s=300
+    )
+    assert warnings == [] and doc.published == fetched and "dated_by_fetch" in doc.extra
+    (a,) = extractor.extract(doc)
+    assert a.action.value == "extend" and a.expires is not None
+    assert (a.expires.year, a.expires.month, a.expires.day) == (2022, 10, 28)

@@ -22,7 +22,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ from notifier.extract.catalog import Catalog
 from notifier.extract.extractor import DEFAULT_CAP_CATEGORIES, Extractor
 from notifier.extract.normalise import fold_phrase
 from notifier.extract.tuning import Tuning
-from notifier.model import Announcement, Severity
+from notifier.model import Announcement, Document, Severity
+from notifier.timebounds import dated_by_fetch
 
 TARGETS = {"precision": 0.98, "recall": 0.95, "severity": 0.98}
 
@@ -482,8 +483,28 @@ def run(
         except Exception as exc:  # a parse failure is a result of its own here
             print(f"parse error: {lf.file}: {exc}", file=sys.stderr)
             docs = []
-        predictions[lf.file] = [a for d in docs for a in extractor.extract(d)]
+        predictions[lf.file] = [a for d in map(_as_fetched, docs) for a in extractor.extract(d)]
     return score(catalog, labelled, predictions), labelled
+
+
+_APPROX = re.compile(r"approx\.?\s*(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def _as_fetched(doc: Document) -> Document:
+    """An undated document as the service reads it: dated by its fetch time
+    (`notifier.timebounds.bound_document`). A corpus file says when it was about to be fetched
+    with "Date: unknown (approx. 2022-10-13)"; a live feed entry is read within minutes."""
+    if doc.published is not None:
+        return doc
+    m = _APPROX.search(str(doc.extra.get("date_header", "")))
+    if m is None:
+        return doc
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 15)
+    try:
+        fetched = datetime(year, month, day, 12, tzinfo=UTC)
+    except ValueError:
+        return doc
+    return dated_by_fetch(doc, fetched)
 
 
 def render(report: Report) -> str:

@@ -1987,16 +1987,18 @@ def _describes_scale(
     langs: tuple[str, ...],
 ) -> bool:
     """A sentence that lists the scale is not a level change: three or more levels of one
-    scheme with no place of it named, or "levels from <lowest> to <highest>"."""
+    scheme with no place of it named, or "from <lowest> to <highest>" ("levels from 1 to 4",
+    "note sur un niveau de 1 à 4"): on a scale of four or more steps no level jumps from the
+    bottom to the top."""
     named = {m.level.id for m in mentions} | {m.previous.id for m in mentions if m.previous}
     if len(named) >= 3 and not places:
         return True
     ids = [lv.id for lv in scheme.levels]
     words = compiled.words("scale_words", langs)
     return bool(
-        len(ids) >= 3
-        and words is not None
-        and words.search(folded)
+        # on a three-step scale "from yellow to red" happens (Kazakhstan): there the scale
+        # must be named ("levels", "шкала")
+        (len(ids) >= 4 or (len(ids) == 3 and words is not None and words.search(folded)))
         and any(
             m.previous is not None and m.previous.id == ids[0] and m.level.id == ids[-1]
             for m in mentions
