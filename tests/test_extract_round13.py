@@ -362,3 +362,39 @@ def test_an_undated_document_is_dated_by_its_fetch_time(extractor: Extractor) ->
     (a,) = extractor.extract(doc)
     assert a.action.value == "extend" and a.expires is not None
     assert (a.expires.year, a.expires.month, a.expires.day) == (2022, 10, 28)
+
+
+def test_no_level_is_named_by_a_negation_word() -> None:
+    """Norway's lowest level was named "ingen" ("none"): "Norge gjør ingen endringer" (Norway
+    makes no changes) read as level 1. A scheme's level name is never a negation word of its
+    language's pack."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent / "config"
+    negation = {}
+    for pack in (root / "languages").glob("*.yaml"):
+        data = yaml.safe_load(pack.read_text(encoding="utf-8"))
+        negation[data["code"]] = {w.lower() for w in data.get("negation") or []}
+    clashes = [
+        (scheme.name, level["id"], lang, name)
+        for scheme in (root / "schemes").glob("*.yaml")
+        for level in yaml.safe_load(scheme.read_text(encoding="utf-8")).get("levels", [])
+        for lang, names in (level.get("names") or {}).items()
+        for name in names
+        if str(name).lower() in negation.get(lang, set())
+    ]
+    assert clashes == []
+
+
+def test_norway_makes_no_changes_is_no_level(extractor: Extractor) -> None:
+    assert tuples(extractor, "Sverige hever terrortrusselnivået – Norge gjør ingen endringer") == []
+
+
+def test_lithuanian_ordinals_in_the_genitive(extractor: Extractor) -> None:
+    text = (
+        "Švedijos saugumo policija trečiadienį šalyje padidino teroro pavojaus lygį nuo "
+        "trečiojo iki ketvirtojo, skelbia agentūra."
+    )
+    assert tuples(extractor, text) == [("se", "SE", "4", "set")]
