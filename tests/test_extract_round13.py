@@ -398,3 +398,20 @@ def test_lithuanian_ordinals_in_the_genitive(extractor: Extractor) -> None:
         "trečiojo iki ketvirtojo, skelbia agentūra."
     )
     assert tuples(extractor, text) == [("se", "SE", "4", "set")]
+
+
+# the UK's level names in the languages that report them (a translation is a name of the level)
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Великобритания повиши нивото на терористична заплаха от "значително" на '
+        '"сериозно", съобщи МИ5.',
+        'Wielka Brytania podniosła poziom zagrożenia terrorystycznego ze "znacznego" na '
+        '"poważny", poinformował MI5.',
+        'Velká Británie zvýšila stupeň teroristické hrozby na "vážný", oznámila služba MI5.',
+        "Влада Британії вирішила підвищити рівень терористичної загрози в країні з "
+        '"суттєвого" до "серйозного".',
+    ],
+)
+def test_uk_level_names_in_more_languages(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == [("uk", "GB", "severe", "set")]
