@@ -415,3 +415,58 @@ def test_lithuanian_ordinals_in_the_genitive(extractor: Extractor) -> None:
 )
 def test_uk_level_names_in_more_languages(extractor: Extractor, text: str) -> None:
     assert tuples(extractor, text) == [("uk", "GB", "severe", "set")]
+
+
+# a negated decision denies the action it is about ("have not yet decided to raise")
+DECISION = [
+    (
+        "Власти Воронежской области ещё не приняли решение о продлении жёлтого уровня "
+        "террористической опасности.",
+        "Власти Воронежской области приняли решение о продлении жёлтого уровня "
+        "террористической опасности.",
+    ),
+    (
+        "Влада Житомирської області ще не ухвалила рішення про продовження жовтого рівня "
+        "терористичної загрози.",
+        "Влада Житомирської області ухвалила рішення про продовження жовтого рівня "
+        "терористичної загрози.",
+    ),
+    (
+        "The Belgian government has not yet decided to raise the terror threat level to 4.",
+        "The Belgian government has decided to raise the terror threat level to 4.",
+    ),
+    (
+        "Le gouvernement belge n'a pas encore décidé de relever le niveau de la menace "
+        "terroriste à 4.",
+        "Le gouvernement belge a décidé de relever le niveau de la menace terroriste à 4.",
+    ),
+    (
+        "El Gobierno español aún no ha decidido elevar el nivel de alerta antiterrorista a 5.",
+        "El Gobierno español ha decidido elevar el nivel de alerta antiterrorista a 5.",
+    ),
+    (
+        "Il governo belga non ha ancora deciso di alzare il livello di allerta terrorismo a 4.",
+        "Il governo belga ha deciso di alzare il livello di allerta terrorismo a 4.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "control"), DECISION)
+def test_a_negated_decision_denies_its_action(
+    extractor: Extractor, text: str, control: str
+) -> None:
+    assert tuples(extractor, text) == []
+    assert len(tuples(extractor, control)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Schweden hat die Sicherheitspolizei die Terrorwarnstufe von der dritten auf die "
+        "vierte auf einer Fünf-Punkte-Skala angehoben.",
+        "Sweden's security police raised its terror threat level from three to four on a "
+        "five-point scale.",
+    ],
+)
+def test_a_compound_count_is_no_level(extractor: Extractor, text: str) -> None:
+    assert tuples(extractor, text) == [("se", "SE", "4", "set")]

@@ -225,6 +225,11 @@ class PackSpec(_Strict):
         default_factory=list,
         description="'in' before a month ('in November', 'i november'): a change dated by month",
     )
+    decision: Phrases = Field(
+        default_factory=list,
+        description="'decided', 'приняли решение': a negation before it denies the action it "
+        "governs ('have not yet decided on extending')",
+    )
     beyond: Phrases = Field(
         default_factory=list,
         description="'in Europe', 'worldwide': a region wider than any country; a level said of "

@@ -1163,6 +1163,10 @@ class TextExtractor:
                     - len(folded[m.end() : m.end() + 2].lstrip()),
                 ):
                     continue  # scale: "there are 5 levels", "fünf Stufen": the scale's size
+                if re.match(r"-[^\W\d_]{4}", folded[m.end() : m.end() + 5]) and (
+                    m.group(0).strip().isdigit() or m.group(0).strip() in self.compiled.numbers
+                ):
+                    continue  # "Fünf-Punkte-Skala", "five-stage": a compound's count ("4-го" is 4)
                 if m.group(0).strip().isdigit() and self.compiled.dates.date_re.match(
                     folded, m.start() + len(m.group(0)) - len(m.group(0).lstrip())
                 ):
@@ -1776,7 +1780,19 @@ def _negated(
         return True
     lo = max(clause.start, min(at, mention.span_start) - window)
     hi = min(clause.end, max(at, mention.start))
-    return any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi))
+    if any(not (at <= m.start() < end) for m in negation.finditer(folded, lo, hi)):
+        return True
+    # a negated decision governs the action it is about: "ещё не приняли решение по
+    # продлению", "have not decided to raise", "hat nicht beschlossen, ... zu verlängern"
+    decision = compiled.words("decision", langs)
+    if decision is None:
+        return False
+    for d in decision.finditer(folded, clause.start, at):
+        # searched in place, not in a slice: "gobierno" must not end in a word "no"
+        lo = max(clause.start, d.start() - window)
+        if any(d.start() - m.end() <= 16 for m in negation.finditer(folded, lo, d.start())):
+            return True
+    return False
 
 
 def _to_number_after(
@@ -1947,10 +1963,15 @@ def _number_anchored(
     level noun ("to four", "a cuatro", "Stufe vier"). Before a noun it is most often a count or
     a rank on the scale ("die dritte Stufe darstellt", "the third time")."""
     before = folded[max(0, m.start() - 40) : m.start()]
+    # an article may stand between ("auf die vierte", "to the fourth", "à la quatrième")
     return any(
-        pattern is not None and any(not before[h.end() :].strip() for h in pattern.finditer(before))
+        pattern is not None
+        and any(_ARTICLE_GAP.fullmatch(before[h.end() :]) for h in pattern.finditer(before))
         for pattern in (to_word, from_word, nouns)
     )
+
+
+_ARTICLE_GAP = re.compile(r"\s*(?:[^\W\d_]{1,3}\s+)?")
 
 
 def _from_before(folded: str, start: int, from_word: re.Pattern[str], window: int) -> bool:
