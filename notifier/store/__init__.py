@@ -457,7 +457,7 @@ class Store:
                             lease_until=now + timedelta(seconds=lease_s),
                             updated=now,
                         )
-                        .returning(*deliveries.c)
+                        .returning(*_DELIVERY_COLUMNS)
                     )
                     taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
                     if channel is not None:
@@ -1507,6 +1507,18 @@ def _review_item(r: Any) -> ReviewItem:
         status=r.status,
         created=r.created,
     )
+
+
+# What a claim reads back: the columns of `Delivery`, not the claim's own bookkeeping (each
+# date read back is parsed and made aware, per row claimed).
+_DELIVERY_COLUMNS = tuple(
+    deliveries.c[name]
+    for name in (
+        "id", "event_id", "subscriber_id", "channel", "address", "body", "language", "status",
+        "attempts", "next_attempt_at", "last_error", "provider_id", "created", "sent_at",
+        "event_ids",
+    )
+)  # fmt: skip
 
 
 def _delivery(r: Any) -> Delivery:
