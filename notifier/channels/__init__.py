@@ -20,6 +20,9 @@ class Registry:
 
     def __init__(self, *specs: ChannelSpec) -> None:
         self._specs: dict[str, ChannelSpec] = {}
+        # The spec of each follower class met so far: `of` runs once per follower and
+        # notice (10,000 times in a fan-out), and isinstance on pydantic models is not cheap.
+        self._by_type: dict[type, ChannelSpec] = {}
         for spec in specs:
             self.register(spec)
 
@@ -31,10 +34,12 @@ class Registry:
             if spec.follower is other.follower:
                 raise ValueError(f"{spec.follower.__name__} already belongs to {other.kind!r}")
         self._specs[spec.kind] = spec
+        self._by_type.clear()
         return spec
 
     def unregister(self, kind: str) -> None:
         self._specs.pop(kind, None)
+        self._by_type.clear()
 
     def __iter__(self) -> Iterator[ChannelSpec]:
         return iter(list(self._specs.values()))
@@ -47,8 +52,12 @@ class Registry:
 
     def of(self, follower: Follower) -> ChannelSpec:
         """The kind a follower (a validated contact) is delivered through."""
+        known = self._by_type.get(type(follower))
+        if known is not None:
+            return known
         for spec in self._specs.values():
             if isinstance(follower, spec.follower):
+                self._by_type[type(follower)] = spec
                 return spec
         raise TypeError(f"no channel for {type(follower).__name__}")
 

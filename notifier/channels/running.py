@@ -8,7 +8,9 @@ may still be making), and closed at stop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
     from notifier.store import Delivery, Store
 
 __all__ = ["ChannelSet", "start_channel"]
+
+# Successful attempts a kind that echoes its results prints one by one, per second; beyond
+# that they are counted and said in one line when the second ends. A fan-out to 10,000
+# endpoints printed (and flushed) 10,000 lines from the thread that sends them.
+ECHO_SENT_PER_S = 10
 
 
 async def start_channel(channel: Channel) -> None:
@@ -50,6 +57,10 @@ class ChannelSet(dict[str, Channel]):
         self._clock = clock
         self._echo = echo
         self._retired: list[Channel] = []
+        # The current second of echoed successes: when it began, lines printed, rows untold.
+        self._echo_window = 0.0
+        self._echo_lines = 0
+        self._echo_untold: dict[str, int] = {}
         self.session: aiohttp.ClientSession | None = None  # the service's, set at start
 
     def build(self, config: Config, old: Config | None = None) -> dict[str, Channel]:
@@ -88,6 +99,7 @@ class ChannelSet(dict[str, Channel]):
 
     async def aclose(self, *, quietly: bool = False) -> None:
         """Close every channel, those swapped out too (`quietly`: ignoring failures)."""
+        self._tell_untold()
         channels = [*self.values(), *self._retired]
         self.clear()
         self._retired.clear()
@@ -105,9 +117,35 @@ class ChannelSet(dict[str, Channel]):
         self._followers.delivered(row, result)
         spec = REGISTRY.get(row.channel)
         if spec is not None and spec.echo_results:
+            if status == "sent" and not self._echo_room(row.channel):
+                return
             verb = {"sent": "delivered", "pending": "will retry", "dead": "gave up"}[status]
             reason = result.reason or "ok"
             self._echo(f"[{row.channel} → {row.subscriber_id}] {verb} {row.id}: {reason}")
+
+    def _echo_room(self, kind: str) -> bool:
+        """Whether a success may have its own line now; if not it is counted, and the count
+        is said once the current second ends (failures always have their own line)."""
+        now = time.monotonic()
+        if now - self._echo_window >= 1.0:
+            self._tell_untold()
+            self._echo_window, self._echo_lines = now, 0
+        if self._echo_lines < ECHO_SENT_PER_S:
+            self._echo_lines += 1
+            return True
+        if not self._echo_untold:
+            # The second's count is said when it ends, even if nothing else is delivered.
+            with contextlib.suppress(RuntimeError):  # no running loop: said at the next one
+                asyncio.get_running_loop().call_later(
+                    max(0.0, self._echo_window + 1.0 - now), self._tell_untold
+                )
+        self._echo_untold[kind] = self._echo_untold.get(kind, 0) + 1
+        return False
+
+    def _tell_untold(self) -> None:
+        untold, self._echo_untold = self._echo_untold, {}
+        for kind, count in sorted(untold.items()):
+            self._echo(f"[{kind}] delivered {count} more (not listed one by one)")
 
     def _shared_booking(self) -> SendBooker | None:
         """On PostgreSQL a sender's rate limit is shared by every replica (one row per

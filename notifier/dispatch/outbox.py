@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from notifier import metrics
 from notifier.channels.base import Channel
@@ -520,7 +520,7 @@ class OutboxWorker:
             except Exception as exc:  # a channel bug must not kill the worker
                 log.exception("channel %s raised on delivery %s", row.channel, row.id)
                 result = DeliveryResult.retryable(f"{type(exc).__name__}: {exc}")
-            metrics.DELIVERY_SECONDS.labels(row.channel).observe(time.perf_counter() - t0)
+            _timer(row.channel).observe(time.perf_counter() - t0)
         now = self.clock()
         if result.disable_endpoint:
             # 410 Gone: its rows waiting here are never started; recording this result stops
@@ -633,18 +633,21 @@ class OutboxWorker:
     def _report(self, rec: AttemptRecord, status: str) -> None:
         row, result = rec.delivery, rec.result
         if result.status is DeliveryStatus.DEFERRED:
-            metrics.DELIVERIES.labels(row.channel, "deferred").inc()
+            _counter(row.channel, "deferred").inc()
             log.debug("delivery %s deferred: %s", row.id, result.reason)
             return
-        metrics.DELIVERIES.labels(row.channel, status).inc()
+        _counter(row.channel, status).inc()
         if status == "sent":
-            log.info(
-                "delivered %s to %s via %s%s",
-                row.event_id,
-                row.subscriber_id,
-                row.channel,
-                f" ({result.reason})" if result.reason else "",
-            )
+            # One line per delivery is debug: a fan-out is 10,000 of them (the console says
+            # how many were delivered, see `ChannelSet.delivered`).
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "delivered %s to %s via %s%s",
+                    row.event_id,
+                    row.subscriber_id,
+                    row.channel,
+                    f" ({result.reason})" if result.reason else "",
+                )
         elif status == "pending":
             log.warning(
                 "delivery %s to %s failed (%s); retry %d at %s",
@@ -738,6 +741,18 @@ class OutboxWorker:
         # An attempt that was made must be recorded before the store closes, or the next run
         # would send it again.
         await self.flush()
+
+
+# The metrics' children per label values, looked up once (`labels` costs a lock and a tuple
+# per call, twice per delivery).
+@functools.cache
+def _counter(channel: str, status: str) -> Any:
+    return metrics.DELIVERIES.labels(channel, status)
+
+
+@functools.cache
+def _timer(channel: str) -> Any:
+    return metrics.DELIVERY_SECONDS.labels(channel)
 
 
 def _decrement(counts: dict[_K, int], key: _K) -> None:

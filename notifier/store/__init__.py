@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -462,9 +463,9 @@ class Store:
                             lease_until=now + timedelta(seconds=lease_s),
                             updated=now,
                         )
-                        .returning(*deliveries.c)
+                        .returning(*_DELIVERY_COLUMNS)
                     )
-                    taken = [_delivery(r) for r in (await conn.execute(statement)).all()]
+                    taken = [_claimed(r) for r in (await conn.execute(statement)).all()]
                     if channel is not None:
                         left[channel] -= len(taken)
                     picked.extend(taken)
@@ -1514,24 +1515,17 @@ def _review_item(r: Any) -> ReviewItem:
     )
 
 
-def _delivery(r: Any) -> Delivery:
-    return Delivery(
-        id=r.id,
-        event_id=r.event_id,
-        subscriber_id=r.subscriber_id,
-        channel=r.channel,
-        address=r.address,
-        body=r.body,
-        language=r.language,
-        status=r.status,
-        attempts=r.attempts,
-        next_attempt_at=r.next_attempt_at,
-        last_error=r.last_error,
-        provider_id=r.provider_id,
-        created=r.created,
-        sent_at=r.sent_at,
-        event_ids=tuple((getattr(r, "event_ids", "") or "").split()),
-    )
+# What a claim reads back: the fields of `Delivery` in their order (a row is unpacked into
+# one, not read column by column), not the claim's own bookkeeping (each date read back is
+# parsed and made aware, per row claimed).
+_DELIVERY_COLUMNS = tuple(deliveries.c[f.name] for f in dataclasses.fields(Delivery))
+
+
+def _claimed(r: Sequence[Any]) -> Delivery:
+    """A row of `_DELIVERY_COLUMNS` as a Delivery, unpacked, not read column by column."""
+    values: list[Any] = list(r)
+    values[-1] = tuple(values[-1].split()) if values[-1] else ()
+    return Delivery(*values)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
